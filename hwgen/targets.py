@@ -1,0 +1,63 @@
+"""Board targets, read from the data table ``targets.toml`` shipped with the package."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from hwgen.errors import TargetError
+
+__all__ = ["Target", "get_target", "all_targets"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One board: FPGA part, capacities, DMA port width, default clock and PS wiring names."""
+
+    name: str
+    description: str
+    part: str
+    board_part: str
+    yosys_family: str
+    clock_mhz: float
+    dma_bits: int
+    LUT: int
+    FF: int
+    BRAM18: int
+    DSP: int
+    ps_ip: str
+    ps_name: str
+    ps_data_port: str
+    ps_control_port: str
+    ps_clock: str
+    ps_reset: str
+    ps_hp_enable: str
+    ps_clock_config: str
+    ps_data_width_config: str
+    ps_master_clock_pin: str
+    ps_slave_clock_pin: str
+
+    def capacity(self) -> dict[str, int]:
+        return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}
+
+
+@cache
+def all_targets() -> dict[str, Target]:
+    """Every target in the table, by name, in table order."""
+    text = (resources.files("hwgen") / "targets.toml").read_text()
+    table = tomllib.loads(text)
+    return {name: Target(name=name, **row) for name, row in table.items()}
+
+
+def get_target(name: str) -> Target:
+    """The target called ``name``; the error lists the known ones."""
+    targets = all_targets()
+    if name not in targets:
+        known = ", ".join(targets)
+        raise TargetError(
+            f"unknown target {name!r}; known targets: {known}",
+            hint="run 'hwgen targets' to list them",
+        )
+    return targets[name]
