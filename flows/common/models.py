@@ -1,0 +1,133 @@
+"""FINN-style quantized MLPs (TFC / SFC / LFC) built from Brevitas layers.
+
+Structure, for ``hidden = (H, H, H)``::
+
+    x (N, 784) float pixels 0..255
+    -> x * (1/255) - 0.5                   PixelScale: ONNX Mul + Add, so the input can be UINT8
+    -> QuantIdentity (in_bits)             input quantizer (1 bit: sign, i.e. pixel >= 128)
+    -> [QuantLinear(bias=False) -> BatchNorm1d -> QuantIdentity (abits)] x len(hidden)
+    -> QuantLinear(H, 10, bias=False)
+    -> x * s                               OutputScale: one positive per-tensor scale (float
+                                           epilogue; keeps top-1 hardware-friendly)
+
+Weights: 1 bit = ``SignedBinaryWeightPerTensorConst`` with scale 1.0 (BIPOLAR); >= 2 bits =
+narrow-range signed ints with a learned power-of-two per-tensor scale. Activations: 1 bit =
+``SignedBinaryActPerTensorConst`` (``QuantIdentity(bit_width=1)`` disagrees between torch and
+export); >= 2 bits = signed ints with a learned power-of-two per-tensor scale. Power-of-two and
+constant scales keep the golden executor bit-exact with QONNX (DESIGN.md section 2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from brevitas.nn import QuantIdentity, QuantLinear
+from brevitas.quant import (
+    Int8ActPerTensorFixedPoint,
+    Int8WeightPerTensorFixedPoint,
+    SignedBinaryActPerTensorConst,
+    SignedBinaryWeightPerTensorConst,
+)
+from torch import nn
+
+from hwgen.errors import HwgenError
+
+__all__ = ["FC_HIDDEN", "build_fc", "FC", "PixelScale", "OutputScale"]
+
+# Hidden layer widths of the FINN/Brevitas BNN-PYNQ MLPs.
+FC_HIDDEN = {"tfc": (64, 64, 64), "sfc": (256, 256, 256), "lfc": (1024, 1024, 1024)}
+
+
+class BinaryWeightUnitScale(SignedBinaryWeightPerTensorConst):
+    """Bipolar weights {-1, +1}: scale 1.0 (a power of two) instead of Brevitas' default 0.1."""
+
+    scaling_const = 1.0
+
+
+class PixelScale(nn.Module):
+    """Raw pixels 0..255 to [-0.5, 0.5]; exported as Mul(1/255) then Add(-0.5)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * (1.0 / 255.0) + (-0.5)
+
+
+class OutputScale(nn.Module):
+    """One learned per-tensor scale on the logits (softmax temperature during training)."""
+
+    def __init__(self, init: float) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(float(init)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale
+
+
+def _weight_quant(bits: int) -> dict:
+    if bits == 1:
+        return {"weight_quant": BinaryWeightUnitScale}
+    return {"weight_quant": Int8WeightPerTensorFixedPoint, "weight_bit_width": bits}
+
+
+def _act(bits: int) -> QuantIdentity:
+    if bits == 1:
+        return QuantIdentity(act_quant=SignedBinaryActPerTensorConst)
+    return QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=bits)
+
+
+class FC(nn.Module):
+    """Quantized MLP on flattened uint8-valued images; see the module docstring."""
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...],
+        wbits: int,
+        abits: int,
+        in_bits: int,
+        in_features: int = 784,
+        num_classes: int = 10,
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [PixelScale(), _act(in_bits)]
+        width = in_features
+        for h in hidden:
+            layers += [
+                QuantLinear(width, h, bias=False, **_weight_quant(wbits)),
+                nn.BatchNorm1d(h),
+                _act(abits),
+            ]
+            width = h
+        self.features = nn.Sequential(*layers)
+        self.classifier = QuantLinear(width, num_classes, bias=False, **_weight_quant(wbits))
+        self.output_scale = OutputScale(1.0 / math.sqrt(width))
+        self.wbits = wbits
+        if wbits == 1:
+            # Latent weights live in the clamp range [-1, 1] of the binary quantizer.
+            for m in self.modules():
+                if isinstance(m, QuantLinear):
+                    nn.init.uniform_(m.weight, -1.0, 1.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output_scale(self.classifier(self.features(x)))
+
+
+def build_fc(
+    name: str,
+    wbits: int = 1,
+    abits: int = 1,
+    in_bits: int | None = None,
+    in_features: int = 784,
+    num_classes: int = 10,
+) -> FC:
+    """TFC/SFC/LFC with ``wbits``-bit weights and ``abits``-bit activations.
+
+    ``in_bits`` is the input quantizer's width (default: ``abits``).
+    """
+    if name not in FC_HIDDEN:
+        raise HwgenError(
+            f"model must be one of {', '.join(FC_HIDDEN)}, not {name!r}", hint="use --model tfc"
+        )
+    for label, bits in (("wbits", wbits), ("abits", abits), ("in_bits", in_bits or abits)):
+        if not 1 <= bits <= 8:
+            raise HwgenError(f"{label} must be in 1..8, not {bits}")
+    return FC(FC_HIDDEN[name], wbits, abits, in_bits or abits, in_features, num_classes)
