@@ -1,0 +1,1 @@
+"""Whole-design simulation in Verilator through cocotb (see sim/hwgen_tb.v)."""

@@ -1,0 +1,140 @@
+// hwgen_tb: Verilog-side stimulus and capture for whole-design simulation (no Python per cycle).
+//
+// Reads input words (hex, one per line) from "tb_in.hex", drives them into the design under
+// test with tlast on the last word of every frame, optionally idles the input and back-pressures
+// the output from seeded LFSRs, and writes every output word with its tlast and cycle stamp to
+// "tb_out.txt", and each input frame's first and last beat cycles to "tb_in_events.txt".
+// Raises `done` when all output words have come back. cocotb drives clk/rst and waits on done.
+// The DUT module is `HWGEN_DUT (define it on the simulator command line). Run-time settings are
+// plusargs, so one Verilator build serves every run: +frames=N +idle=PCT +bp=PCT +seed=S.
+`timescale 1ns / 1ps
+`default_nettype none
+`ifndef HWGEN_DUT
+`define HWGEN_DUT hwgen_accel
+`endif
+
+module hwgen_tb #(
+    parameter integer IN_W = 64,                // input word width of the DUT
+    parameter integer OUT_W = 64,               // output word width of the DUT
+    parameter integer IN_WORDS_PER_FRAME = 1,   // input words per frame
+    parameter integer OUT_WORDS_PER_FRAME = 1   // output words per frame
+) (
+    input  wire clk,
+    input  wire rst,
+    output reg  done
+);
+    integer frames, idle_pct, bp_pct, seed, in_words, out_words;
+
+    reg  [IN_W-1:0]  s_tdata;
+    reg              s_tvalid;
+    reg              s_tlast;
+    wire             s_tready;
+    wire [OUT_W-1:0] m_tdata;
+    wire             m_tvalid;
+    wire             m_tlast;
+    reg              m_tready;
+
+    `HWGEN_DUT dut (
+        .ap_clk(clk), .ap_rst_n(!rst),
+        .s_axis_tdata(s_tdata), .s_axis_tvalid(s_tvalid), .s_axis_tready(s_tready),
+        .s_axis_tlast(s_tlast),
+        .m_axis_tdata(m_tdata), .m_axis_tvalid(m_tvalid), .m_axis_tready(m_tready),
+        .m_axis_tlast(m_tlast)
+    );
+
+    // 32-bit Galois LFSRs, one for input idles and one for output stalls.
+    reg [31:0] lfsr_in, lfsr_out;
+    function [31:0] lfsr_step(input [31:0] s);
+        lfsr_step = s[0] ? ((s >> 1) ^ 32'hA3000000) : (s >> 1);
+    endfunction
+
+    integer fin, fout, fev, rc;
+    integer in_count, out_count, in_idx;
+    reg [63:0] cycle;
+    reg [IN_W-1:0] word;
+    reg have_word;
+    reg [63:0] frame_start;
+
+    initial begin
+        if (!$value$plusargs("frames=%d", frames)) frames = 1;
+        if (!$value$plusargs("idle=%d", idle_pct)) idle_pct = 0;
+        if (!$value$plusargs("bp=%d", bp_pct)) bp_pct = 0;
+        if (!$value$plusargs("seed=%d", seed)) seed = 1;
+        in_words = IN_WORDS_PER_FRAME * frames;
+        out_words = OUT_WORDS_PER_FRAME * frames;
+        fin = $fopen("tb_in.hex", "r");
+        fout = $fopen("tb_out.txt", "w");
+        fev = $fopen("tb_in_events.txt", "w");
+        if (fin == 0) begin
+            $display("hwgen_tb: cannot open tb_in.hex");
+            $fatal(1);
+        end
+    end
+
+    task read_word;
+        begin
+            rc = $fscanf(fin, "%h\n", word);
+            have_word = (rc == 1);
+            if (!have_word) begin
+                $display("hwgen_tb: tb_in.hex ended after %0d words, expected %0d", in_count, in_words);
+                $fatal(1);
+            end
+        end
+    endtask
+
+    always @(posedge clk) begin
+        if (rst) begin
+            s_tvalid <= 1'b0;
+            s_tlast <= 1'b0;
+            m_tready <= 1'b0;
+            done <= 1'b0;
+            cycle <= 0;
+            in_count <= 0;
+            out_count <= 0;
+            in_idx <= 0;
+            lfsr_in <= seed[31:0] | 32'h1;
+            lfsr_out <= (seed[31:0] * 32'h9E3779B9) | 32'h1;
+            frame_start <= 0;
+        end else begin
+            cycle <= cycle + 1;
+            lfsr_in <= lfsr_step(lfsr_in);
+            lfsr_out <= lfsr_step(lfsr_out);
+            // input side
+            if (s_tvalid && s_tready) begin
+                if (in_idx == 0) frame_start <= cycle;
+                if (in_idx == IN_WORDS_PER_FRAME - 1) begin
+                    $fwrite(fev, "%0d %0d\n", (in_idx == 0) ? cycle : frame_start, cycle);
+                    in_idx <= 0;
+                end else begin
+                    in_idx <= in_idx + 1;
+                end
+                in_count <= in_count + 1;
+            end
+            if (!s_tvalid || s_tready) begin
+                if ((in_count + (s_tvalid ? 1 : 0)) < in_words &&
+                    ((lfsr_in % 100) >= idle_pct)) begin
+                    read_word();
+                    s_tdata <= word;
+                    s_tvalid <= 1'b1;
+                    s_tlast <= (((in_count + (s_tvalid ? 1 : 0)) % IN_WORDS_PER_FRAME)
+                                == IN_WORDS_PER_FRAME - 1);
+                end else begin
+                    s_tvalid <= 1'b0;
+                end
+            end
+            // output side
+            m_tready <= ((lfsr_out % 100) >= bp_pct);
+            if (m_tvalid && m_tready) begin
+                $fwrite(fout, "%h %0d %0d\n", m_tdata, m_tlast, cycle);
+                out_count <= out_count + 1;
+                if (out_count + 1 == out_words) begin
+                    $fflush(fout);
+                    $fflush(fev);
+                    done <= 1'b1;
+                end
+            end
+        end
+    end
+endmodule
+
+`default_nettype wire
