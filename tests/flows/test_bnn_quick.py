@@ -1,0 +1,39 @@
+"""Smoke test of the BNN-baselines flow: ``--quick`` (sklearn digits, seconds) end to end.
+
+Checks that the flow trains above chance, exports a QONNX model annotated UINT8 that QONNX
+executes identically to torch, and writes its results. Hardware assertions (build, sim,
+golden accuracy) are added once the flow's hardware hook is wired in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bnn_baselines_quick(tmp_path: Path) -> None:
+    out = tmp_path / "quick"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.bnn_baselines", "--quick", "--out", str(out),
+         "--check-samples", "100"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert (out / "results.md").is_file()
+    # 10 classes: chance is 10 %; the quick run reaches about 80 %.
+    assert results["torch_test_accuracy"] > 0.6, results["torch_test_accuracy"]
+    assert results["qonnx_check"]["top1_disagreements"] == 0, results["qonnx_check"]
+    assert results["hardware"] == "not yet run"
+
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    model = ModelWrapper(str(out / "model.onnx"))
+    assert model.get_tensor_datatype(model.graph.input[0].name).name == "UINT8"
+    assert model.graph.node[0].op_type == "Mul"
