@@ -1,0 +1,659 @@
+"""Lowering a cleaned-up QONNX graph (a chain of nodes) to hwgen's IR.
+
+The walk follows the single activation tensor from the graph input to the graph output and keeps
+a small state: the current integer stream (IR shape, datatype, per-channel value range), the
+float ops that map its integers to the ONNX tensor's real values (``pending``), and ``gather``,
+the map from ONNX element order to hardware (NHWC / HWC) element order. Weight quantizers fold
+to integer matrices; each activation quantizer becomes a Threshold layer whose thresholds are
+found by bisection over the integer range, evaluating ``pending`` + the quantizer in float32 in
+ONNX node order (exact for every monotone path; round-half-even ties come out as QONNX's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hwgen.errors import ModelError, UnsupportedError
+from hwgen.ir.datatypes import BIPOLAR, TERNARY, DataType, INT, UINT
+from hwgen.ir.floatops import FloatOp, QuantSpec
+from hwgen.ir.graph import Epilogue, Graph, Prologue
+from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.verify import verify
+
+__all__ = ["load", "read", "lower", "SUPPORTED_OPS"]
+
+_ELEMENTWISE = ("Mul", "Add", "Sub", "Div", "Relu", "Tanh", "Sigmoid", "Clip", "BatchNormalization")
+_LAYOUT = ("Reshape", "Flatten", "Identity", "Dropout")
+SUPPORTED_OPS = tuple(
+    sorted(
+        {"MatMul", "Gemm", "Conv", "MaxPool", "Quant", "BipolarQuant", "MultiThreshold", "ArgMax",
+         "TopK", *_ELEMENTWISE, *_LAYOUT}
+    )
+)
+_SUPPORTED_TEXT = ", ".join(SUPPORTED_OPS)
+
+
+def read(path: Any) -> Any:
+    """Parse and clean up a QONNX file; returns a qonnx ``ModelWrapper``."""
+    import onnx
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.transformation.fold_constants import FoldConstants
+    from qonnx.transformation.general import GiveUniqueNodeNames, RemoveStaticGraphInputs
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    p = Path(path)
+    if not p.is_file():
+        raise ModelError(f"model file {str(p)!r} does not exist",
+                         hint="pass the path of a .onnx file written by brevitas export_qonnx")
+    try:
+        proto = onnx.load(str(p))
+        model = ModelWrapper(proto)
+        model = model.transform(RemoveStaticGraphInputs())
+        names = [n.name for n in model.graph.node]
+        if "" in names or len(set(names)) != len(names):
+            model = model.transform(GiveUniqueNodeNames())
+        model = model.transform(InferShapes())
+        model = model.transform(FoldConstants())
+        model = model.transform(InferShapes())
+    except Exception as exc:  # noqa: BLE001 - any parse failure of a user file is a ModelError
+        raise ModelError(f"cannot read {str(p)!r} as an ONNX/QONNX model: {exc}".splitlines()[0],
+                         hint="pass a .onnx file written by brevitas export_qonnx") from exc
+    model._hwgen_sha256 = hashlib.sha256(p.read_bytes()).hexdigest()
+    model._hwgen_name = p.stem
+    return model
+
+
+def load(path: Any) -> Graph:
+    """Read a QONNX file and lower it to a verified IR graph."""
+    return lower(read(path))
+
+
+# ----------------------------------------------------------------------------------------------
+# float path evaluation (the frontend evaluates Tanh/Sigmoid with onnxruntime, as execute_onnx)
+
+_ORT: dict[str, Any] = {}
+
+
+def _ort_unary(kind: str, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    op = {"tanh": "Tanh", "sigmoid": "Sigmoid"}[kind]
+    if op not in _ORT:
+        g = helper.make_graph(
+            [helper.make_node(op, ["x"], ["y"])], "u",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        )
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+        m.ir_version = 8
+        _ORT[op] = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    return _ORT[op].run(None, {"x": np.ascontiguousarray(x, np.float32)})[0]
+
+
+def eval_path(ops: tuple[FloatOp, ...], acc: np.ndarray) -> np.ndarray:
+    """float32 value of the ONNX tensor at the end of ``ops`` for integer stream values ``acc``."""
+    x: np.ndarray = acc
+    for op in ops:
+        x = _ort_unary(op.kind, x) if op.kind in ("tanh", "sigmoid") else op.apply(x)
+    return np.asarray(x, np.float32)
+
+
+def place_thresholds(ops: tuple[FloatOp, ...], quant: QuantSpec, lo: np.ndarray,
+                     hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds (C, N-1) and channel signs (C,) for ``quant(eval_path(ops, sign * acc))``.
+
+    ``lo``/``hi`` (C,) bound the integer stream per channel. A channel whose level falls with
+    the accumulator gets sign -1 (its weights must be negated); T[c, k] is the smallest
+    accumulator in [lo, hi + 1] (after the sign) whose level index is >= k + 1.
+    """
+    n = quant.levels
+
+    def level(a: np.ndarray) -> np.ndarray:
+        return quant.index(eval_path(ops, a))
+
+    lo, hi = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
+    dec = level(hi[None])[0] < level(lo[None])[0]
+    sign = np.where(dec, -1, 1).astype(np.int64)
+    lo2, hi2 = np.where(dec, -hi, lo), np.where(dec, -lo, hi)
+    target = np.arange(1, n, dtype=np.int64)[:, None]
+    a_lo = np.broadcast_to(lo2, (n - 1, lo2.size)).copy()
+    a_hi = np.broadcast_to(hi2 + 1, (n - 1, lo2.size)).copy()
+    while True:
+        active = a_lo < a_hi
+        if not active.any():
+            break
+        mid = (a_lo + a_hi) // 2
+        ok = level(sign * mid) >= target
+        a_hi = np.where(active & ok, mid, a_hi)
+        a_lo = np.where(active & ~ok, mid + 1, a_lo)
+    return a_lo.T.copy(), sign
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _dtype_from_qonnx(dt: Any) -> DataType | None:
+    name = dt.name
+    if name in ("BIPOLAR", "BINARY", "TERNARY"):
+        return {"BIPOLAR": BIPOLAR, "TERNARY": TERNARY, "BINARY": UINT(1)}[name]
+    for kind in ("UINT", "INT"):
+        if name.startswith(kind) and name[len(kind):].isdigit():
+            return DataType(kind, int(name[len(kind):]))
+    return None
+
+
+def _canonical_gather(onnx_shape: tuple[int, ...]) -> np.ndarray:
+    """ONNX element order -> hardware order for an NCHW (or N, F) tensor stored NHWC."""
+    if len(onnx_shape) == 4:
+        _, c, h, w = onnx_shape
+        return np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).reshape(-1)
+    return np.arange(int(np.prod(onnx_shape[1:])))
+
+
+class _Lowering:
+    def __init__(self, model: Any) -> None:
+        self.m = model
+        g = model.graph
+        self.inits = {i.name for i in g.initializer}
+        self.consumers: dict[str, list[Any]] = {}
+        self.producer: dict[str, Any] = {}
+        for node in g.node:
+            for t in node.input:
+                self.consumers.setdefault(t, []).append(node)
+            for t in node.output:
+                self.producer[t] = node
+        self.layers: list[Layer] = []
+        self.pending: list[FloatOp] = []
+        self.mm_index: int | None = None  # MatMul that produced the stream (for negation)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def const(self, name: str, node: Any) -> np.ndarray:
+        value = self.m.get_initializer(name)
+        if value is None:
+            raise UnsupportedError(
+                f"input {name!r} must be a constant (initializer), but it is computed at run time",
+                node=node.name, op=node.op_type,
+                hint="only chains of one activation tensor with constant parameters are supported",
+            )
+        return np.asarray(value)
+
+    def shape(self, tensor: str) -> tuple[int, ...]:
+        s = self.m.get_tensor_shape(tensor)
+        if s is None:
+            raise ModelError(f"tensor {tensor!r} has no inferred shape",
+                             hint="export with static shapes (a fixed example input)")
+        return tuple(int(d) for d in s)
+
+    def attrs(self, node: Any) -> dict[str, Any]:
+        from onnx import helper
+
+        out = {}
+        for a in node.attribute:
+            v = helper.get_attribute_value(a)
+            out[a.name] = v.decode() if isinstance(v, bytes) else v
+        return out
+
+    def channel_const(self, value: np.ndarray, node: Any) -> np.ndarray:
+        """A constant broadcast against the ONNX tensor -> scalar or per-channel (hardware order)."""
+        value = np.asarray(value, np.float32)
+        if value.size == 1:
+            return value.reshape(())
+        try:
+            full = np.broadcast_to(value, self.onnx_shape)[0].reshape(-1)
+        except ValueError as exc:
+            raise UnsupportedError(
+                f"constant of shape {value.shape} does not broadcast to the tensor {self.onnx_shape}",
+                node=node.name, op=node.op_type, hint="per-channel constants only") from exc
+        hw = np.empty_like(full)
+        hw[self.gather] = full
+        hw = hw.reshape(self.hw_shape)
+        per_c = hw.reshape(-1, self.hw_shape[-1])
+        if not np.all(per_c == per_c[:1]):
+            raise UnsupportedError(
+                f"constant of shape {value.shape} varies along a spatial axis; only scalars and "
+                "per-channel constants can be absorbed", node=node.name, op=node.op_type,
+                hint="use per-channel scales/biases (Brevitas per-channel quantizers, BatchNorm)")
+        return per_c[0].copy()
+
+    def fail(self, node: Any, msg: str, hint: str) -> UnsupportedError:
+        return UnsupportedError(msg, node=node.name, op=node.op_type, hint=hint)
+
+    def add_layer(self, layer: Layer) -> None:
+        self.layers.append(layer)
+        self.hw_shape = tuple(layer.out_shape)
+        self.dtype = layer.out_dtype
+        self.mm_index = None
+        self.lo = np.full(self.hw_shape[-1], self.dtype.min, np.int64)
+        self.hi = np.full(self.hw_shape[-1], self.dtype.max, np.int64)
+
+    def lname(self, kind: str) -> str:
+        return f"{len(self.layers):02d}_{kind}"
+
+    def input_scale(self, node: Any) -> float:
+        """The per-tensor real value of one integer step of the stream entering a MatMul/Conv."""
+        p = self.pending
+        if self.dtype is None:
+            raise self.fail(node, "the float input reaches a matrix product without a quantizer",
+                            "quantize the input first (a QuantIdentity / Quant node)")
+        if not p:
+            return 1.0
+        if len(p) == 1 and p[0].kind == "scale" and p[0].consts[0].size == 1:
+            return float(p[0].consts[0])
+        ops = ", ".join(op.kind for op in p)
+        raise self.fail(node, f"float ops [{ops}] between the last quantizer and this matrix "
+                        "product cannot be absorbed (the input must be integers times one "
+                        "per-tensor scale)",
+                        "put a quantizer (QuantIdentity/QuantReLU) before this layer")
+
+    # -- weights ---------------------------------------------------------------------------
+
+    def weight(self, tensor: str, node: Any) -> tuple[np.ndarray, np.ndarray, DataType]:
+        """Integer weights (ONNX orientation), broadcast float scale, declared datatype."""
+        if tensor in self.inits:
+            w = np.asarray(self.m.get_initializer(tensor), np.float64)
+            if not np.all(w == np.round(w)):
+                raise self.fail(node, f"weight {tensor!r} is float and not quantized",
+                                "quantize the weights (Brevitas weight_quant) so they fold to "
+                                "integers")
+            w = w.astype(np.int64)
+            lo, hi = int(w.min(initial=0)), int(w.max(initial=0))
+            return w, np.ones(w.shape, np.float32), DataType.smallest(lo, hi)
+        prod = self.producer.get(tensor)
+        if prod is not None and prod.op_type == "Transpose":
+            w, s, dt = self.weight(prod.input[0], node)
+            perm = self.attrs(prod).get("perm", list(range(w.ndim))[::-1])
+            return w.transpose(perm), s.transpose(perm), dt
+        if prod is not None and prod.op_type in ("Quant", "BipolarQuant"):
+            spec = self.quant_spec(prod, weights=True)
+            raw = self.const(prod.input[0], prod).astype(np.float32)
+            w = spec.values(raw)
+            s = np.broadcast_to(spec.scale, w.shape).astype(np.float32)
+            if spec.bipolar:
+                dt = BIPOLAR
+            elif spec.signed and spec.bits == 2 and spec.narrow:
+                dt = TERNARY
+            else:
+                dt = INT(spec.bits) if spec.signed else UINT(spec.bits)
+            return w, s, dt
+        op = prod.op_type if prod is not None else "graph input"
+        raise self.fail(node, f"weight {tensor!r} comes from {op}; expected an initializer or a "
+                        "Quant/BipolarQuant of one", "export weights as constants")
+
+    def per_output_scale(self, s: np.ndarray, axis: int, node: Any) -> np.ndarray:
+        """Weight scale (broadcast, like the weights) -> (O,) along output ``axis``."""
+        s = np.moveaxis(s, axis, 0).reshape(s.shape[axis], -1)
+        if not np.all(s == s[:, :1]):
+            raise self.fail(node, "weight scale varies inside an output channel",
+                            "use per-tensor or per-output-channel weight scales")
+        return s[:, 0].astype(np.float64)
+
+    def quant_spec(self, node: Any, weights: bool = False) -> QuantSpec:
+        if node.op_type == "BipolarQuant":
+            scale = self.const(node.input[1], node).astype(np.float32)
+            return QuantSpec("bipolar", scale if weights else self.channel_const(scale, node),
+                             onnx_name=node.name)
+        if node.op_type == "MultiThreshold":
+            return self.multithreshold_spec(node)
+        a = self.attrs(node)
+        scale = self.const(node.input[1], node).astype(np.float32)
+        zp = self.const(node.input[2], node)
+        bits = self.const(node.input[3], node)
+        if np.any(zp != 0):
+            raise self.fail(node, f"zero point must be 0, not {zp.reshape(-1)[:4].tolist()}",
+                            "use a symmetric (zero_point=0) quantizer; asymmetric ones are "
+                            "not supported")
+        if bits.size != 1 or float(bits) != int(float(bits)) or not 1 <= int(float(bits)) <= 16:
+            raise self.fail(node, f"bit width must be one integer in 1..16, not {bits.tolist()}",
+                            "use a fixed integer bit width")
+        if np.any(scale <= 0):
+            raise self.fail(node, "scale must be positive", "check the quantizer's scale")
+        rounding = str(a.get("rounding_mode", "ROUND")).upper()
+        return QuantSpec("int", scale if weights else self.channel_const(scale, node),
+                         bits=int(float(bits)), signed=bool(a.get("signed", 1)),
+                         narrow=bool(a.get("narrow", 0)), rounding=rounding, onnx_name=node.name)
+
+    def multithreshold_spec(self, node: Any) -> QuantSpec:
+        a = self.attrs(node)
+        t = self.const(node.input[1], node).astype(np.float32)
+        scale, bias = float(a.get("out_scale", 1.0)), float(a.get("out_bias", 0.0))
+        if scale != int(scale) or bias != int(bias) or scale < 1:
+            raise self.fail(node, f"out_scale {scale} / out_bias {bias} must be integers "
+                            "(out_scale >= 1)", "fold float output scales into the next layer")
+        layout = a.get("data_layout", "NCHW")
+        if layout not in ("NCHW", "NHWC", "NC"):
+            raise self.fail(node, f"data_layout must be NCHW or NHWC, not {layout}", "")
+        if t.ndim != 2:
+            raise self.fail(node, f"thresholds must be 2-D (C, K), not {t.shape}", "")
+        if t.shape[0] > 1:
+            if len(self.onnx_shape) == 4:
+                pass  # rows are channels, already hardware channel order
+            else:
+                rows = np.empty_like(t)
+                rows[self.gather] = t
+                t = rows
+        return QuantSpec("multithreshold", np.float32(1), thresholds=t, mt_bias=int(bias),
+                         mt_step=int(scale), onnx_name=node.name)
+
+    # -- node handlers ---------------------------------------------------------------------
+
+    def quantizer(self, node: Any) -> None:
+        spec = self.quant_spec(node)
+        if self.dtype is None:  # float input: the first quantizer runs on the host
+            if any(op.per_channel for op in self.pending) or spec.scale.size != 1 or \
+                    spec.kind == "multithreshold":
+                raise self.fail(node, "the input quantizer must be per-tensor",
+                                "use a per-tensor input quantizer")
+            self.prologue = Prologue("quant", tuple(self.pending), spec, onnx_name=node.name)
+            self.dtype = BIPOLAR if spec.bipolar else DataType.smallest(spec.qmin, spec.qmax)
+            self.lo = np.full(self.hw_shape[-1], spec.qmin, np.int64)
+            self.hi = np.full(self.hw_shape[-1], spec.qmax, np.int64)
+        else:
+            ops = tuple(self.pending)
+            t, sign = place_thresholds(ops, spec, self.lo, self.hi)
+            if np.any(sign < 0):
+                if self.mm_index is None:
+                    raise self.fail(node, "the activation decreases with the integer input, and "
+                                    "there is no weight matrix to negate",
+                                    "use a positive scale before this quantizer")
+                mm = self.layers[self.mm_index]
+                w = mm.weights * sign[:, None]
+                wdt = mm.w_dtype if mm.w_dtype.allowed(w) else (
+                    INT(mm.w_dtype.bits + 1) if mm.w_dtype.kind == "INT"
+                    else DataType.smallest(int(w.min()), int(w.max())))
+                self.layers[self.mm_index] = replace(mm, weights=w, w_dtype=wdt)
+            if np.all(t == t[:1]):
+                t = t[:1]
+            self.add_layer(Threshold(self.lname("thr"), node.name, self.hw_shape, self.dtype, t,
+                                     out_bias=spec.qmin, out_step=spec.step))
+        self.pending = [] if spec.kind == "multithreshold" else [
+            FloatOp("scale", (spec.scale,), onnx_name=node.name)]
+
+    def elementwise(self, node: Any) -> None:
+        op = node.op_type
+        if op == "Relu":
+            self.pending.append(FloatOp("relu", onnx_name=node.name))
+            return
+        if op in ("Tanh", "Sigmoid"):
+            self.pending.append(FloatOp(op.lower(), onnx_name=node.name))
+            return
+        if op == "Clip":
+            lo = self.const(node.input[1], node) if len(node.input) > 1 and node.input[1] else \
+                np.float32(self.attrs(node).get("min", -np.inf))
+            hi = self.const(node.input[2], node) if len(node.input) > 2 and node.input[2] else \
+                np.float32(self.attrs(node).get("max", np.inf))
+            self.pending.append(FloatOp("clip", (lo, hi), onnx_name=node.name))
+            return
+        if op == "BatchNormalization":
+            eps = np.float32(self.attrs(node).get("epsilon", 1e-5))
+            parts = []
+            for t in node.input[1:5]:
+                c = self.const(t, node).astype(np.float32)
+                shape = [1] * len(self.onnx_shape)
+                shape[1] = -1
+                parts.append(self.channel_const(c.reshape(shape), node))
+            self.pending.append(FloatOp("bn", (*parts, eps), onnx_name=node.name))
+            return
+        # binary ops with one constant operand
+        if node.input[0] == self.tensor:
+            c = self.const(node.input[1], node)
+            kind = {"Mul": "mul", "Add": "add", "Sub": "sub", "Div": "div"}[op]
+        else:
+            c = self.const(node.input[0], node)
+            kind = {"Mul": "mul", "Add": "add", "Sub": "rsub", "Div": None}[op]
+            if kind is None:
+                raise self.fail(node, "constant divided by the activation cannot be absorbed",
+                                "divide the activation by a constant instead")
+        self.pending.append(FloatOp(kind, (self.channel_const(c, node),), onnx_name=node.name))
+
+    def matmul(self, node: Any, w: np.ndarray, s: np.ndarray, wdt: DataType,
+               bias: np.ndarray | None) -> None:
+        """``w`` (O, I) in ONNX input order, ``s`` (O,) weight scale."""
+        s_x = self.input_scale(node)
+        if len(self.hw_shape) != 1 and len(self.onnx_shape) != 4:
+            raise self.fail(node, f"matrix product on a tensor of shape {self.onnx_shape}",
+                            "flatten to (batch, features) first")
+        cols = w
+        if len(self.hw_shape) == 1:
+            cols = np.empty_like(w)
+            cols[:, self.gather] = w  # ONNX feature order -> hardware (HWC) order
+        xnor = wdt == BIPOLAR and self.dtype == BIPOLAR
+        self.add_layer(MatMul(self.lname("mm"), node.name, self.hw_shape, self.dtype, cols, wdt,
+                              xnor=xnor))
+        self.mm_index = len(self.layers) - 1
+        mm = self.layers[-1]
+        self.lo, self.hi = mm.row_min.copy(), mm.row_max.copy()
+        self.pending = [FloatOp("scale", (s_x * s,), onnx_name=node.name)]
+        if bias is not None:
+            self.pending.append(FloatOp("add", (bias.astype(np.float32),), onnx_name=node.name))
+
+    def gemm_or_matmul(self, node: Any) -> None:
+        if node.op_type == "MatMul":
+            w, s, wdt = self.weight(node.input[1], node)
+            alpha, beta, bias = 1.0, 1.0, None
+            if w.ndim != 2:
+                raise self.fail(node, f"weights must be 2-D, not {w.shape}", "")
+            w, s = w.T, s.T
+        else:
+            a = self.attrs(node)
+            if a.get("transA", 0):
+                raise self.fail(node, "transA=1 is not supported", "export a plain Linear layer")
+            w, s, wdt = self.weight(node.input[1], node)
+            if not a.get("transB", 0):
+                w, s = w.T, s.T
+            alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
+            bias = None
+            if len(node.input) > 2 and node.input[2]:
+                bias = self.const(node.input[2], node).astype(np.float32).reshape(-1)
+                if beta != 1.0:
+                    bias = bias * np.float32(beta)
+            if alpha != 1.0:
+                raise self.fail(node, f"alpha must be 1, not {alpha}", "")
+        if node.input[0] != self.tensor:
+            raise self.fail(node, "the activation must be the first operand", "")
+        scale = self.per_output_scale(s, 0, node)
+        if bias is not None and bias.size == 1:
+            bias = np.full(w.shape[0], bias.reshape(()), np.float32)
+        self.matmul(node, w, scale, wdt, bias)
+
+    def conv(self, node: Any) -> None:
+        a = self.attrs(node)
+        if len(self.onnx_shape) != 4:
+            raise self.fail(node, f"input must be NCHW, not {self.onnx_shape}", "")
+        if a.get("group", 1) != 1:
+            raise self.fail(node, f"group must be 1, not {a['group']}",
+                            "depthwise/grouped convolutions are not supported yet")
+        if any(d != 1 for d in a.get("dilations", [1, 1])):
+            raise self.fail(node, f"dilations must be 1, not {a['dilations']}", "")
+        if a.get("auto_pad", "NOTSET") not in ("NOTSET", ""):
+            raise self.fail(node, f"auto_pad must be NOTSET, not {a['auto_pad']}",
+                            "export with explicit padding")
+        w, s, wdt = self.weight(node.input[1], node)
+        o, c, kh, kw = w.shape
+        stride = tuple(a.get("strides", [1, 1]))
+        pads = tuple(a.get("pads", [0, 0, 0, 0]))
+        if (kh, kw, stride, pads) != (1, 1, (1, 1), (0, 0, 0, 0)):
+            if self.dtype == BIPOLAR and any(pads):
+                raise self.fail(node, "zero padding of a BIPOLAR (+1/-1) input has no code",
+                                "use padding=0 or a non-bipolar quantizer on the conv input")
+            self.add_layer(SlidingWindow(self.lname("swg"), node.name, self.hw_shape, self.dtype,
+                                         (kh, kw), stride, pads, 0))
+            self.mm_index = None
+        s_x = self.input_scale(node)  # check before building
+        del s_x
+        w2 = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)
+        bias = None
+        if len(node.input) > 2 and node.input[2]:
+            bias = self.const(node.input[2], node).astype(np.float32).reshape(-1)
+        self.matmul(node, w2, self.per_output_scale(s, 0, node), wdt, bias)
+
+    def maxpool(self, node: Any) -> None:
+        a = self.attrs(node)
+        if any(a.get("pads", [0, 0, 0, 0])) or a.get("ceil_mode", 0) or \
+                any(d != 1 for d in a.get("dilations", [1, 1])):
+            raise self.fail(node, "only MaxPool without padding, dilation or ceil_mode is "
+                            "supported", "use nn.MaxPool2d(k, stride) with padding=0")
+        p = self.pending
+        if self.dtype is None or not all(op.kind == "scale" and np.all(op.consts[0] > 0)
+                                         for op in p):
+            raise self.fail(node, "MaxPool must follow a quantizer directly",
+                            "put the MaxPool after the activation quantizer")
+        self.add_layer(MaxPool(self.lname("pool"), node.name, self.hw_shape, self.dtype,
+                               tuple(a["kernel_shape"]), tuple(a.get("strides",
+                                                                     a["kernel_shape"]))))
+
+    def reshape(self, node: Any, out: str) -> None:
+        new = self.shape(out)
+        if len(new) == 2 and len(self.hw_shape) == 3:
+            if any(op.per_channel for op in self.pending):
+                raise self.fail(node, "per-channel float ops cannot cross a Flatten",
+                                "quantize before flattening")
+            if self.layers:
+                self.add_layer(Flatten(self.lname("flat"), node.name, self.hw_shape, self.dtype))
+            else:  # still at the input: the prologue delivers the flat vector (HWC order)
+                self.hw_shape = (int(np.prod(self.hw_shape)),)
+                if self.dtype is not None:
+                    self.lo = np.full(self.hw_shape[0], self.dtype.min, np.int64)
+                    self.hi = np.full(self.hw_shape[0], self.dtype.max, np.int64)
+        elif int(np.prod(new[1:])) != int(np.prod(self.onnx_shape[1:])) or new[0] != \
+                self.onnx_shape[0] or (len(new) != len(self.onnx_shape)):
+            raise self.fail(node, f"reshape {self.onnx_shape} -> {new} is not supported",
+                            "only flattening (batch, C, H, W) -> (batch, C*H*W) is supported")
+
+    def topk(self, node: Any) -> None:
+        a = self.attrs(node)
+        axis = a.get("axis", 0 if node.op_type == "ArgMax" else -1)
+        rank = len(self.onnx_shape)
+        if rank != 2 or axis not in (1, -1):
+            raise self.fail(node, f"top-1 must run over the last axis of a (batch, classes) "
+                            f"tensor, not axis {axis} of {self.onnx_shape}", "")
+        if node.op_type == "ArgMax" and a.get("select_last_index", 0):
+            raise self.fail(node, "select_last_index=1 is not supported", "")
+        if node.op_type == "TopK":
+            k = self.const(node.input[1], node)
+            if int(k.reshape(-1)[0]) != 1 or not a.get("largest", 1):
+                raise self.fail(node, "only TopK with k=1, largest=1 is supported", "")
+            if self.consumers.get(node.output[0]) or node.output[0] in self.outputs:
+                raise self.fail(node, "the TopK values output must be unused",
+                                "use only the indices")
+        monotone = all(
+            op.kind in ("scale", "mul", "add", "sub", "div") and op.consts[0].size == 1
+            and (op.kind in ("add", "sub") or float(op.consts[0]) > 0)
+            for op in self.pending
+        )
+        identity = np.array_equal(self.gather, np.arange(self.gather.size))
+        if self.layers and monotone and identity:
+            self.add_layer(TopK(self.lname("topk"), node.name, self.hw_shape, self.dtype))
+            self.top1 = "hw"
+            self.pending = []
+        else:
+            self.top1 = "host"
+        self.top1_node = node.name
+
+    # -- the walk ----------------------------------------------------------------------------
+
+    def run(self) -> Graph:
+        g = self.m.graph
+        inputs = [i.name for i in g.input if i.name not in self.inits]
+        self.outputs = [o.name for o in g.output]
+        if len(inputs) != 1 or len(self.outputs) != 1:
+            raise UnsupportedError(
+                f"the model must have one input and one output, not {len(inputs)} and "
+                f"{len(self.outputs)}", hint="export a single-input single-output model")
+        self.tensor = inputs[0]
+        onnx_in = self.shape(self.tensor)
+        self.onnx_shape = onnx_in
+        if len(onnx_in) == 4:
+            self.hw_shape = (onnx_in[2], onnx_in[3], onnx_in[1])
+        elif len(onnx_in) == 2:
+            self.hw_shape = (onnx_in[1],)
+        else:
+            raise UnsupportedError(f"input must be (batch, C, H, W) or (batch, features), not "
+                                   f"{onnx_in}", hint="export with an NCHW or flat input")
+        self.gather = _canonical_gather(onnx_in)
+        self.dtype = _dtype_from_qonnx(self.m.get_tensor_datatype(self.tensor))
+        in_dtype_ann = self.dtype
+        self.prologue = Prologue("identity") if self.dtype is not None else None
+        if self.dtype is not None:
+            self.lo = np.full(self.hw_shape[-1], self.dtype.min, np.int64)
+            self.hi = np.full(self.hw_shape[-1], self.dtype.max, np.int64)
+        self.top1, self.top1_node = "none", ""
+        input_shape = None
+        seen = 0
+        while self.tensor not in self.outputs:
+            users = self.consumers.get(self.tensor, [])
+            if len(users) != 1:
+                raise UnsupportedError(
+                    f"tensor {self.tensor!r} feeds {len(users)} nodes; only chains are supported",
+                    hint="branches, residual connections and concatenation are not supported")
+            node = users[0]
+            seen += 1
+            op = node.op_type
+            out = node.output[1] if op == "TopK" else node.output[0]
+            if self.top1 != "none":
+                raise self.fail(node, "nothing may follow the final ArgMax/TopK", "")
+            if op in ("Quant", "BipolarQuant", "MultiThreshold"):
+                self.quantizer(node)
+            elif op in _ELEMENTWISE:
+                self.elementwise(node)
+            elif op in ("MatMul", "Gemm"):
+                self.gemm_or_matmul(node)
+            elif op == "Conv":
+                self.conv(node)
+            elif op == "MaxPool":
+                self.maxpool(node)
+            elif op in ("Reshape", "Flatten"):
+                self.reshape(node, out)
+            elif op in ("Identity", "Dropout"):
+                pass
+            elif op in ("ArgMax", "TopK"):
+                self.topk(node)
+            else:
+                raise self.fail(node, f"op {op} is not supported; supported ops: "
+                                f"{_SUPPORTED_TEXT}",
+                                "replace it in the model or open an issue with the model attached")
+            if self.dtype is not None and input_shape is None:
+                input_shape = self.hw_shape if not self.layers else self.layers[0].in_shape
+            if op not in ("ArgMax", "TopK"):
+                self.onnx_shape = self.shape(out)
+                if len(self.onnx_shape) == 4 and op != "Identity":
+                    self.gather = _canonical_gather(self.onnx_shape)
+                elif op in ("MatMul", "Gemm"):
+                    self.gather = _canonical_gather(self.onnx_shape)
+            self.tensor = out
+        if self.dtype is None:
+            raise UnsupportedError("the input is float and never quantized",
+                                   hint="add a QuantIdentity at the model input or annotate the "
+                                   "input with an integer datatype")
+        onnx_out = self.shape(self.tensor)
+        gather = None if np.array_equal(self.gather, np.arange(self.gather.size)) else self.gather
+        if self.top1 == "hw":
+            epi = Epilogue((), None, "hw", (self.top1_node,))
+        else:
+            names = tuple(dict.fromkeys(op.onnx_name for op in self.pending))
+            epi = Epilogue(tuple(self.pending), gather, self.top1, names)
+        first_shape = self.layers[0].in_shape if self.layers else self.hw_shape
+        graph = Graph(
+            name=getattr(self.m, "_hwgen_name", "model"),
+            layers=tuple(self.layers),
+            input_shape=tuple(first_shape),
+            input_dtype=self.layers[0].in_dtype if self.layers else self.dtype,
+            onnx_input_shape=tuple(onnx_in),
+            onnx_output_shape=tuple(onnx_out),
+            prologue=self.prologue,
+            epilogue=epi,
+            source_sha256=getattr(self.m, "_hwgen_sha256", ""),
+        )
+        del in_dtype_ann, input_shape, seen
+        return verify(graph)
+
+
+def lower(model: Any) -> Graph:
+    """Lower a cleaned-up qonnx ``ModelWrapper`` (see ``read``) to a verified IR graph."""
+    return _Lowering(model).run()

@@ -1,0 +1,123 @@
+"""The golden executor: the bit-exact numpy definition of every IR layer.
+
+``execute(graph, x)`` returns what ``qonnx.core.onnx_exec.execute_onnx`` returns for the same
+input (epilogue applied); ``upto="hw"`` returns the int64 values of the last hardware stream;
+``trace=True`` returns ``{layer name: int64 tensor}`` (plus ``"input"``, the first stream).
+Integer layers run in float64 BLAS, which is exact while |acc| < 2^53 (the verifier's bound).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hwgen.errors import HwgenError, ModelError
+from hwgen.ir.floatops import apply_ops
+from hwgen.ir.graph import Graph
+from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+
+__all__ = ["execute", "run_layer", "prologue", "epilogue"]
+
+
+def prologue(graph: Graph, x: np.ndarray) -> np.ndarray:
+    """ONNX-layout input (batch first) -> int64 first hardware stream (B, *input_shape)."""
+    x = np.asarray(x)
+    want = tuple(graph.onnx_input_shape[1:])
+    if x.ndim != len(graph.onnx_input_shape) or tuple(x.shape[1:]) != want:
+        raise ModelError(
+            f"input must be shaped (batch, {', '.join(map(str, want))}), not {x.shape}",
+            hint="pass a batch in the ONNX input layout",
+        )
+    pro = graph.prologue
+    if pro.kind == "quant":
+        v = pro.quant.values(apply_ops(pro.pre_ops, x.astype(np.float32)))
+    else:
+        v = np.asarray(x, np.float64)
+        if not np.all(v == np.round(v)) or not graph.input_dtype.allowed(v):
+            raise ModelError(
+                f"input must hold {graph.input_dtype} integers",
+                hint="the model's input is annotated with an integer datatype; pass raw values",
+            )
+        v = v.astype(np.int64)
+    if v.ndim == 4:
+        v = v.transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(v).reshape((v.shape[0],) + tuple(graph.input_shape))
+
+
+def _windows(x: np.ndarray, layer: SlidingWindow) -> np.ndarray:
+    (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
+    if any(layer.pad):
+        x = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=layer.pad_value)
+    oh, ow, _ = layer.out_shape
+    b, c = x.shape[0], x.shape[3]
+    s = x.strides
+    view = np.lib.stride_tricks.as_strided(
+        x, (b, oh, ow, kh, kw, c), (s[0], s[1] * sh, s[2] * sw, s[1], s[2], s[3]), writeable=False
+    )
+    return view.reshape(b, oh, ow, kh * kw * c)
+
+
+def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
+    """One layer on a batch of int64 values (B, *in_shape) -> int64 (B, *out_shape)."""
+    if isinstance(layer, MatMul):
+        acc = np.asarray(x, np.float64) @ layer.weights.T.astype(np.float64)
+        return acc.astype(np.int64)
+    if isinstance(layer, Threshold):
+        t = layer.thresholds
+        if t.shape[1] <= 16:
+            count = np.zeros(x.shape, np.int64)
+            for k in range(t.shape[1]):
+                count += x >= t[:, k]
+        elif t.shape[0] == 1:
+            count = np.searchsorted(t[0], x, side="right")
+        else:
+            count = np.empty(x.shape, np.int64)
+            for c in range(t.shape[0]):
+                count[..., c] = np.searchsorted(t[c], x[..., c], side="right")
+        return layer.out_bias + layer.out_step * count
+    if isinstance(layer, SlidingWindow):
+        return _windows(np.ascontiguousarray(x), layer)
+    if isinstance(layer, MaxPool):
+        (kh, kw), (sh, sw) = layer.kernel, layer.stride
+        oh, ow, _ = layer.out_shape
+        out = None
+        for i in range(kh):
+            for j in range(kw):
+                part = x[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :]
+                out = part if out is None else np.maximum(out, part)
+        return np.ascontiguousarray(out)
+    if isinstance(layer, Flatten):
+        return x.reshape(x.shape[0], -1)
+    if isinstance(layer, TopK):
+        return np.argmax(x, axis=-1)[..., None].astype(np.int64)
+    raise HwgenError(f"no golden definition for {layer.op}", node=layer.name, op=layer.op)
+
+
+def epilogue(graph: Graph, h: np.ndarray) -> np.ndarray:
+    """Last hardware stream (int64, B first) -> the ONNX output."""
+    epi = graph.epilogue
+    b = h.shape[0]
+    out_shape = (b,) + tuple(graph.onnx_output_shape[1:])
+    if epi.top1 == "hw":
+        return h.reshape(out_shape).astype(np.int64)
+    y = apply_ops(epi.ops, h) if epi.ops else h.astype(np.float32)
+    y = y.reshape(b, -1)
+    if epi.gather is not None:
+        y = y[:, epi.gather]
+    if epi.top1 == "host":
+        return np.argmax(y, axis=-1).astype(np.int64).reshape(out_shape)
+    return np.ascontiguousarray(y).reshape(out_shape)
+
+
+def execute(graph: Graph, x: np.ndarray, upto: str = "output", trace: bool = False):
+    """Run ``graph`` on a batch ``x`` in the ONNX input layout (see the module docstring)."""
+    if upto not in ("output", "hw"):
+        raise HwgenError(f"upto must be 'output' or 'hw', not {upto!r}")
+    v = prologue(graph, x)
+    record = {"input": v} if trace else None
+    for layer in graph.layers:
+        v = run_layer(layer, v)
+        if record is not None:
+            record[layer.name] = v
+    if record is not None:
+        return record
+    return v if upto == "hw" else epilogue(graph, v)

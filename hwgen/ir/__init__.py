@@ -1,0 +1,13 @@
+"""hwgen's own IR: integer datatypes, layers (frozen dataclasses), the graph and its verifier."""
+
+from hwgen.ir.datatypes import BINARY, BIPOLAR, INT, TERNARY, UINT, DataType
+from hwgen.ir.floatops import FloatOp, QuantSpec
+from hwgen.ir.graph import Epilogue, Graph, Prologue
+from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.verify import verify
+
+__all__ = [
+    "DataType", "INT", "UINT", "BIPOLAR", "BINARY", "TERNARY",
+    "FloatOp", "QuantSpec", "Graph", "Prologue", "Epilogue",
+    "Layer", "MatMul", "SlidingWindow", "Threshold", "MaxPool", "Flatten", "TopK", "verify",
+]

@@ -1,0 +1,190 @@
+"""The float32 operations at the host/hardware boundary and inside activation paths.
+
+A ``FloatOp`` is one elementwise ONNX op with constants along the channel (last) axis, evaluated
+in float32 exactly as onnxruntime evaluates it (same op order, same rounding). A ``QuantSpec``
+is one QONNX quantizer (Quant, BipolarQuant, MultiThreshold) that maps floats to level indices.
+The frontend evaluates ``FloatOp`` chains + ``QuantSpec`` to place thresholds; the golden
+executor uses the same definitions for the prologue and the epilogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["FloatOp", "QuantSpec", "apply_ops"]
+
+_OPS = ("scale", "mul", "add", "sub", "rsub", "div", "relu", "tanh", "sigmoid", "clip", "bn")
+
+
+def _frozen(a: object, dtype: type = np.float32) -> np.ndarray:
+    arr = np.array(a, dtype=dtype)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class FloatOp:
+    """One elementwise float op; ``consts`` are scalars or per-channel vectors (last axis).
+
+    kinds: ``scale`` (integer -> float32: ``float32(x * c)`` with the product in float64, the
+    accumulator of a MatMul/Conv of quantized operands), ``mul``/``add``/``sub``/``div``
+    (``x op c``), ``rsub`` (``c - x``), ``relu``, ``tanh``, ``sigmoid``, ``clip`` (consts lo, hi),
+    ``bn`` (consts scale, bias, mean, var, eps; onnxruntime's order: ``x * s' + b'`` with
+    ``s' = scale / sqrt(var + eps)``, ``b' = bias - mean * s'``).
+    """
+
+    kind: str
+    consts: tuple[np.ndarray, ...] = field(default=())
+    onnx_name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in _OPS:
+            raise ValueError(f"FloatOp kind must be one of {_OPS}, not {self.kind!r}")
+        dtype = np.float64 if self.kind == "scale" else np.float32
+        object.__setattr__(self, "consts", tuple(_frozen(c, dtype) for c in self.consts))
+
+    @property
+    def per_channel(self) -> bool:
+        return any(c.size > 1 for c in self.consts)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """Apply to ``x`` (channels on the last axis); returns float32."""
+        k, c = self.kind, self.consts
+        if k == "scale":
+            return (np.asarray(x, np.float64) * c[0]).astype(np.float32)
+        x = np.asarray(x, np.float32)
+        if k == "mul":
+            return x * c[0]
+        if k == "add":
+            return x + c[0]
+        if k == "sub":
+            return x - c[0]
+        if k == "rsub":
+            return c[0] - x
+        if k == "div":
+            return x / c[0]
+        if k == "relu":
+            return np.maximum(x, np.float32(0))
+        if k == "tanh":
+            return np.tanh(x)
+        if k == "sigmoid":
+            return (np.float32(1) / (np.float32(1) + np.exp(-x))).astype(np.float32)
+        if k == "clip":
+            return np.minimum(np.maximum(x, c[0]), c[1])
+        scale, bias, mean, var, eps = c
+        inv = np.float32(1) / np.sqrt(var + eps)
+        s = inv * scale
+        return x * s + (bias - mean * s)
+
+    def __repr__(self) -> str:
+        return f"FloatOp({self.kind}, {[c.shape for c in self.consts]})"
+
+
+def apply_ops(ops: tuple[FloatOp, ...], x: np.ndarray) -> np.ndarray:
+    for op in ops:
+        x = op.apply(x)
+    return x
+
+
+_ROUNDING = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
+
+
+def _round(mode: str, y: np.ndarray) -> np.ndarray:
+    if mode in ("ROUND", "HALF_EVEN"):
+        return np.round(y)
+    if mode == "CEIL":
+        return np.ceil(y)
+    if mode == "FLOOR":
+        return np.floor(y)
+    if mode == "UP":
+        return np.sign(y) * np.ceil(np.abs(y))
+    if mode == "DOWN":
+        return np.fix(y)
+    if mode == "HALF_UP":
+        return np.sign(y) * np.floor(np.abs(y) + np.float32(0.5))
+    return np.sign(y) * np.ceil(np.abs(y) - np.float32(0.5))
+
+
+@dataclass(frozen=True, eq=False)
+class QuantSpec:
+    """A quantizer: float32 -> level index in [0, levels - 1], value = bias + step * index.
+
+    kind ``int`` (QONNX Quant, zero point 0: ``clip(x / scale)`` then rounding, 1-bit signed is
+    the sign), ``bipolar`` (BipolarQuant: ``x >= 0`` -> +1 else -1), ``multithreshold``
+    (``#{k : x >= thresholds[c, k]}``). ``scale`` is the real value of one integer step.
+    """
+
+    kind: str
+    scale: np.ndarray  # float32, scalar or per channel (last axis)
+    bits: int = 1
+    signed: bool = True
+    narrow: bool = False
+    rounding: str = "ROUND"
+    thresholds: np.ndarray | None = None  # multithreshold only: (C or 1, K) float32
+    mt_bias: int = 0  # multithreshold only: value of index 0
+    mt_step: int = 1  # multithreshold only
+    onnx_name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("int", "bipolar", "multithreshold"):
+            raise ValueError(f"QuantSpec kind must be int/bipolar/multithreshold, not {self.kind!r}")
+        if self.rounding not in _ROUNDING:
+            raise ValueError(f"rounding must be one of {_ROUNDING}, not {self.rounding!r}")
+        object.__setattr__(self, "scale", _frozen(self.scale))
+        if self.thresholds is not None:
+            object.__setattr__(self, "thresholds", _frozen(self.thresholds))
+
+    @property
+    def bipolar(self) -> bool:
+        return self.kind == "bipolar" or (self.kind == "int" and self.bits == 1 and self.signed)
+
+    @property
+    def qmin(self) -> int:
+        if self.bipolar:
+            return -1
+        if self.kind == "multithreshold":
+            return self.mt_bias
+        if not self.signed:
+            return 0
+        return -(1 << (self.bits - 1)) + (1 if self.narrow else 0)
+
+    @property
+    def qmax(self) -> int:
+        if self.bipolar:
+            return 1
+        if self.kind == "multithreshold":
+            return self.mt_bias + self.mt_step * self.thresholds.shape[1]
+        if not self.signed:
+            return (1 << self.bits) - 1 - (1 if self.narrow else 0)
+        return (1 << (self.bits - 1)) - 1
+
+    @property
+    def step(self) -> int:
+        """Distance between adjacent integer output values (2 for bipolar)."""
+        if self.bipolar:
+            return 2
+        return self.mt_step if self.kind == "multithreshold" else 1
+
+    @property
+    def levels(self) -> int:
+        return (self.qmax - self.qmin) // self.step + 1
+
+    def index(self, x: np.ndarray) -> np.ndarray:
+        """Level index (int64) of float32 input ``x``, channels on the last axis."""
+        x = np.asarray(x, np.float32)
+        if self.kind == "bipolar":
+            return (x >= np.float32(0)).astype(np.int64)
+        if self.kind == "multithreshold":
+            t = self.thresholds
+            return (x[..., None] >= t).sum(axis=-1).astype(np.int64)
+        y = x / self.scale
+        if self.bipolar:
+            return (y >= np.float32(0)).astype(np.int64)
+        y = np.clip(y, np.float32(self.qmin), np.float32(self.qmax))
+        return _round(self.rounding, y).astype(np.int64) - self.qmin
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """Integer output values (int64) of float32 input ``x``."""
+        return self.qmin + self.step * self.index(x)

@@ -1,0 +1,204 @@
+"""IR layers: frozen dataclasses over int64 numpy tensors (read-only), value semantics.
+
+Shapes are per frame without the batch axis, NHWC ((H, W, C)) or (features,). Every layer has
+``name`` (unique, stable, positional), ``onnx_name`` (the ONNX node it came from),
+``in_shape``/``in_dtype`` (fields) and ``out_shape``/``out_dtype`` (derived properties).
+The executable definition of every layer is ``hwgen.golden``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from hwgen.ir.datatypes import BIPOLAR, DataType, UINT
+
+__all__ = ["Layer", "MatMul", "SlidingWindow", "Threshold", "MaxPool", "Flatten", "TopK"]
+
+
+def _ro(a: object) -> np.ndarray:
+    arr = np.array(a, dtype=np.int64)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    name: str
+    onnx_name: str
+    in_shape: tuple[int, ...]
+    in_dtype: DataType
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return self.in_shape
+
+    @property
+    def out_dtype(self) -> DataType:
+        return self.in_dtype
+
+    @property
+    def op(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True, eq=False)
+class MatMul(Layer):
+    """acc = W @ x on the last axis, on VALUES. ``weights`` (MH, MW) int64, rows = outputs.
+
+    ``xnor`` only when input and weights are both BIPOLAR (XNOR-popcount in hardware).
+    The accumulator range comes from the weights actually present (``acc_min``/``acc_max``,
+    per row in ``row_min``/``row_max``).
+    """
+
+    weights: np.ndarray
+    w_dtype: DataType
+    xnor: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", _ro(self.weights))
+
+    @property
+    def mh(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def mw(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return tuple(self.in_shape[:-1]) + (self.mh,)
+
+    @cached_property
+    def _row_range(self) -> tuple[np.ndarray, np.ndarray]:
+        w = self.weights
+        lo, hi = self.in_dtype.min, self.in_dtype.max
+        a, b = w * lo, w * hi
+        return _ro(np.minimum(a, b).sum(axis=1)), _ro(np.maximum(a, b).sum(axis=1))
+
+    @property
+    def row_min(self) -> np.ndarray:
+        return self._row_range[0]
+
+    @property
+    def row_max(self) -> np.ndarray:
+        return self._row_range[1]
+
+    @property
+    def acc_min(self) -> int:
+        return int(self.row_min.min())
+
+    @property
+    def acc_max(self) -> int:
+        return int(self.row_max.max())
+
+    @property
+    def acc_dtype(self) -> DataType:
+        return DataType.smallest(self.acc_min, self.acc_max)
+
+    @property
+    def out_dtype(self) -> DataType:
+        return self.acc_dtype
+
+    @property
+    def macs(self) -> int:
+        return int(np.prod(self.in_shape[:-1], dtype=np.int64)) * self.mh * self.mw
+
+
+@dataclass(frozen=True, eq=False)
+class SlidingWindow(Layer):
+    """im2col: (H, W, C) -> (OH, OW, kh*kw*C), order (kh, kw, c) with c innermost."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int, int, int]  # top, left, bottom, right
+    pad_value: int = 0
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        h, w, c = self.in_shape
+        (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.kernel, self.stride, self.pad
+        return ((h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1, kh * kw * c)
+
+
+@dataclass(frozen=True, eq=False)
+class Threshold(Layer):
+    """y = out_bias + out_step * #{k : x[..., c] >= thresholds[c, k]} (rows ascending).
+
+    ``thresholds`` is (C, N-1) or (1, N-1) (one row shared by all channels), int64.
+    """
+
+    thresholds: np.ndarray
+    out_bias: int
+    out_step: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "thresholds", _ro(self.thresholds))
+
+    @property
+    def channels(self) -> int:
+        return int(self.in_shape[-1])
+
+    @property
+    def n_thresholds(self) -> int:
+        return int(self.thresholds.shape[1])
+
+    @property
+    def levels(self) -> int:
+        return self.n_thresholds + 1
+
+    @property
+    def out_dtype(self) -> DataType:
+        lo, hi = self.out_bias, self.out_bias + self.out_step * self.n_thresholds
+        if (lo, hi, self.out_step) == (-1, 1, 2):
+            return BIPOLAR
+        return DataType.smallest(lo, hi)
+
+    @property
+    def t_dtype(self) -> DataType:
+        """Datatype wide enough for the thresholds and the input (the comparator width)."""
+        t = self.thresholds
+        lo = min(self.in_dtype.min, int(t.min()) if t.size else 0)
+        hi = max(self.in_dtype.max, int(t.max()) if t.size else 0)
+        return DataType.smallest(lo, hi)
+
+
+@dataclass(frozen=True, eq=False)
+class MaxPool(Layer):
+    """Max pool on NHWC values, no padding, floor mode."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        h, w, c = self.in_shape
+        (kh, kw), (sh, sw) = self.kernel, self.stride
+        return ((h - kh) // sh + 1, (w - kw) // sw + 1, c)
+
+
+@dataclass(frozen=True, eq=False)
+class Flatten(Layer):
+    """(H, W, C) -> (H*W*C,) in HWC order."""
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return (int(np.prod(self.in_shape)),)
+
+
+@dataclass(frozen=True, eq=False)
+class TopK(Layer):
+    """Top-1 index over the last axis; ties go to the lowest index."""
+
+    k: int = 1
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return tuple(self.in_shape[:-1]) + (1,)
+
+    @property
+    def out_dtype(self) -> DataType:
+        return UINT(max(1, (int(self.in_shape[-1]) - 1).bit_length()))

@@ -1,0 +1,292 @@
+"""The test model zoo: small seeded Brevitas models by id, and their QONNX export.
+
+Every later test suite (build, sim, reports, HLS) takes its models from here::
+
+    from tests.zoo import MODELS, build, export
+    model, example = build("tfc_w1a1")
+    path = export("tfc_w1a1", tmp_dir)               # dynamo=False flavour
+    path = export("tfc_w1a1", tmp_dir, dynamo=True)  # torch.export (dynamo) flavour
+
+Weights are random (seeded); BatchNorm statistics are set from a calibration batch so that the
+activations spread over their levels instead of collapsing onto one. Models whose input is
+``"uint8"`` take raw pixels (0..255, the /255 is inside the graph) and their exported input is
+annotated UINT8; ``"float"`` inputs are quantized by the first Quant node (on the host).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["ZooEntry", "MODELS", "build", "export", "mnist_images", "inputs_for"]
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One row of the zoo: how to build it and what it is made of."""
+
+    id: str
+    make: Callable[[], nn.Module]
+    input_shape: tuple[int, ...]  # one frame, with the batch axis (1, ...)
+    input_kind: str  # "uint8" (raw pixels, annotated UINT8) or "float"
+    quantizers: str  # human-readable: which quantizers the model uses
+    pow2: bool  # every scale is a power of two: golden == execute_onnx exactly
+
+
+def _q():  # imported lazily: brevitas import costs ~1 s
+    import brevitas.nn as qnn
+    import brevitas.quant as bq
+
+    return qnn, bq
+
+
+class _Pixels(nn.Module):
+    """Raw UINT8 pixels -> [0, 1] (the /255 the hardware absorbs into its first thresholds)."""
+
+    def __init__(self, bipolar: bool) -> None:
+        super().__init__()
+        self.bipolar = bipolar
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.reshape(x.shape[0], -1) * (1.0 / 255.0)
+        return 2.0 * x - 1.0 if self.bipolar else x
+
+
+def _tfc(wbits: int, abits: int, hidden: tuple[int, ...] = (64, 64, 64)) -> nn.Module:
+    """TFC-style MLP 784-...-10 on raw UINT8 pixels (Brevitas examples' TFC shape)."""
+    qnn, bq = _q()
+
+    def wq() -> dict:
+        if wbits == 1:
+            return {"weight_quant": bq.SignedBinaryWeightPerTensorConst}
+        if wbits == 2:
+            return {"weight_quant": bq.Int8WeightPerTensorFloat, "weight_bit_width": 2}
+        return {"weight_quant": bq.Int8WeightPerChannelFloat, "weight_bit_width": wbits}
+
+    def act(first: bool) -> nn.Module:
+        if abits == 1:
+            return qnn.QuantIdentity(act_quant=bq.SignedBinaryActPerTensorConst)
+        if first:
+            return qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFloat, bit_width=abits, max_val=1.0)
+        return qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFloat, bit_width=abits, max_val=2.0)
+
+    layers: list[nn.Module] = [_Pixels(bipolar=True), act(True)]
+    width = 784
+    for h in hidden:
+        layers += [qnn.QuantLinear(width, h, bias=False, **wq()), nn.BatchNorm1d(h), act(False)]
+        width = h
+    layers.append(qnn.QuantLinear(width, 10, bias=False, **wq()))
+    return nn.Sequential(*layers)
+
+
+def _mlp_a8() -> nn.Module:
+    """8-bit weights and activations (256 levels), per-channel weight scales, with biases."""
+    qnn, bq = _q()
+    return nn.Sequential(
+        _Pixels(bipolar=False),
+        qnn.QuantIdentity(act_quant=bq.Uint8ActPerTensorFloat, bit_width=8, max_val=1.0),
+        qnn.QuantLinear(784, 32, bias=True, weight_quant=bq.Int8WeightPerChannelFloat),
+        nn.BatchNorm1d(32),
+        qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFloat, bit_width=8, max_val=2.5),
+        qnn.QuantLinear(32, 10, bias=True, weight_quant=bq.Int8WeightPerTensorFloat),
+    )
+
+
+def _tanh6() -> nn.Module:
+    """QuantTanh-style: Tanh followed by a signed 6-bit quantizer (max 1)."""
+    qnn, bq = _q()
+    return nn.Sequential(
+        _Pixels(bipolar=True),
+        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFloat, bit_width=6, max_val=1.0),
+        qnn.QuantLinear(784, 32, bias=False, weight_quant=bq.Int8WeightPerTensorFloat,
+                        weight_bit_width=4),
+        nn.BatchNorm1d(32),
+        nn.Tanh(),
+        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFloat, bit_width=6, max_val=1.0),
+        qnn.QuantLinear(32, 10, bias=False, weight_quant=bq.Int8WeightPerTensorFloat,
+                        weight_bit_width=4),
+    )
+
+
+def _ternary_sign() -> nn.Module:
+    """Ternary weights {-1, 0, +1} with sign (bipolar) activations."""
+    qnn, bq = _q()
+    tern = {"weight_quant": bq.SignedTernaryWeightPerTensorConst}
+    sign = bq.SignedBinaryActPerTensorConst
+    return nn.Sequential(
+        _Pixels(bipolar=True),
+        qnn.QuantIdentity(act_quant=sign),
+        qnn.QuantLinear(784, 48, bias=False, **tern),
+        nn.BatchNorm1d(48),
+        qnn.QuantIdentity(act_quant=sign),
+        qnn.QuantLinear(48, 10, bias=False, **tern),
+    )
+
+
+def _mlp_pow2() -> nn.Module:
+    """Power-of-two scales everywhere (FixedPoint quantizers, no BatchNorm): exact vs QONNX."""
+    qnn, bq = _q()
+    return nn.Sequential(
+        _Pixels(bipolar=False),
+        qnn.QuantIdentity(act_quant=bq.Uint8ActPerTensorFixedPoint, bit_width=4, max_val=1.0),
+        qnn.QuantLinear(784, 32, bias=False, weight_quant=bq.Int8WeightPerTensorFixedPoint,
+                        weight_bit_width=4),
+        qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFixedPoint, bit_width=3, max_val=4.0),
+        qnn.QuantLinear(32, 24, bias=False, weight_quant=bq.Int8WeightPerTensorFixedPoint,
+                        weight_bit_width=3),
+        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=4, max_val=4.0),
+        qnn.QuantLinear(24, 10, bias=False, weight_quant=bq.Int8WeightPerTensorFixedPoint,
+                        weight_bit_width=4),
+    )
+
+
+class _SmallCnv(nn.Module):
+    """conv3x3(pad 1)-BN-ReLU2-maxpool2-conv3x3-BN-ReLU2-linear on 1x12x12 float input."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        qnn, bq = _q()
+        w = {"weight_quant": bq.Int8WeightPerChannelFloat, "weight_bit_width": 2}
+        relu = {"act_quant": bq.Uint8ActPerTensorFloat, "bit_width": 2, "max_val": 2.0}
+        self.inp = qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFloat, bit_width=8, max_val=1.0)
+        self.conv1 = qnn.QuantConv2d(1, 4, 3, padding=1, bias=False, **w)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.act1 = qnn.QuantReLU(**relu)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = qnn.QuantConv2d(4, 8, 3, bias=False, **w)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.act2 = qnn.QuantReLU(**relu)
+        self.fc = qnn.QuantLinear(8 * 4 * 4, 10, bias=True, weight_quant=bq.Int8WeightPerTensorFloat,
+                                  weight_bit_width=4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(self.act1(self.bn1(self.conv1(self.inp(x)))))
+        x = self.act2(self.bn2(self.conv2(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+def _entries() -> dict[str, ZooEntry]:
+    px = (1, 1, 28, 28)
+    rows = [
+        ZooEntry("tfc_w1a1", lambda: _tfc(1, 1), px, "uint8",
+                 "SignedBinaryWeightPerTensorConst / SignedBinaryActPerTensorConst, BatchNorm", False),
+        ZooEntry("tfc_w1a2", lambda: _tfc(1, 2), px, "uint8",
+                 "SignedBinaryWeightPerTensorConst / Int8ActPerTensorFloat(2) input, "
+                 "Uint8ActPerTensorFloat(2) QuantReLU, BatchNorm", False),
+        ZooEntry("tfc_w2a2", lambda: _tfc(2, 2), px, "uint8",
+                 "Int8WeightPerTensorFloat(2, narrow = ternary values) / Int8ActPerTensorFloat(2), "
+                 "Uint8ActPerTensorFloat(2), BatchNorm", False),
+        ZooEntry("tfc_w4a4", lambda: _tfc(4, 4), px, "uint8",
+                 "Int8WeightPerChannelFloat(4) / Int8ActPerTensorFloat(4), "
+                 "Uint8ActPerTensorFloat(4), BatchNorm", False),
+        ZooEntry("mlp_a8", _mlp_a8, px, "uint8",
+                 "Int8WeightPerChannelFloat(8) + bias / Uint8ActPerTensorFloat(8), BatchNorm", False),
+        ZooEntry("tanh6", _tanh6, px, "uint8",
+                 "Int8WeightPerTensorFloat(4) / BatchNorm, Tanh, Int8ActPerTensorFloat(6)", False),
+        ZooEntry("ternary_sign", _ternary_sign, px, "uint8",
+                 "SignedTernaryWeightPerTensorConst / SignedBinaryActPerTensorConst, BatchNorm", False),
+        ZooEntry("mlp_pow2", _mlp_pow2, px, "uint8",
+                 "Int8WeightPerTensorFixedPoint(4,3) / Uint8ActPerTensorFixedPoint(4,3), "
+                 "Int8ActPerTensorFixedPoint(4); no BatchNorm", True),
+        ZooEntry("cnv_small", _SmallCnv, (1, 1, 12, 12), "float",
+                 "Int8ActPerTensorFloat(8) input on host / Int8WeightPerChannelFloat(2) conv, "
+                 "BatchNorm, Uint8ActPerTensorFloat(2) QuantReLU, MaxPool, "
+                 "Int8WeightPerTensorFloat(4) linear + bias", False),
+    ]
+    return {r.id: r for r in rows}
+
+
+MODELS: dict[str, ZooEntry] = _entries()
+
+
+def mnist_dir() -> Path | None:
+    """The MNIST IDX folder (``HWGEN_MNIST_DIR`` or ``../shared/data/mnist`` next to the repo)."""
+    env = os.environ.get("HWGEN_MNIST_DIR")
+    folder = Path(env) if env else (Path(__file__).parents[1] / "../shared/data/mnist").resolve()
+    return folder if (folder / "t10k-images-idx3-ubyte.gz").exists() else None
+
+
+def mnist_images(count: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """MNIST test images (N, 1, 28, 28) uint8 and labels, or None when the files are absent."""
+    folder = mnist_dir()
+    if folder is None:
+        return None
+    with gzip.open(folder / "t10k-images-idx3-ubyte.gz") as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
+    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz") as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8)
+    return images[:count], labels[:count]
+
+
+def inputs_for(id: str, images: np.ndarray) -> np.ndarray:
+    """Turn uint8 MNIST images (N, 1, 28, 28) into the model's input (float32 array)."""
+    entry = MODELS[id]
+    x = images.astype(np.float32)
+    if entry.input_kind == "uint8":
+        return x
+    # 1x12x12 float: centre crop 24x24, 2x2 average, scaled to [-1, 1]
+    x = x[:, :, 2:26, 2:26].reshape(-1, 1, 12, 2, 12, 2).mean(axis=(3, 5))
+    return (x / 127.5 - 1.0).astype(np.float32)
+
+
+def _calibration(entry: ZooEntry, rng: np.random.Generator) -> np.ndarray:
+    data = mnist_images(256)
+    if data is not None:
+        return inputs_for(entry.id, data[0])
+    shape = (256,) + entry.input_shape[1:]
+    if entry.input_kind == "uint8":
+        return rng.integers(0, 256, size=shape).astype(np.float32)
+    return rng.uniform(-1, 1, size=shape).astype(np.float32)
+
+
+def build(id: str, seed: int = 0) -> tuple[nn.Module, torch.Tensor]:
+    """The seeded model ``id`` in eval mode (BatchNorm statistics from data) and an example input."""
+    if id not in MODELS:
+        raise KeyError(f"unknown zoo model {id!r}; known: {', '.join(MODELS)}")
+    entry = MODELS[id]
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = entry.make()
+    calib = torch.from_numpy(_calibration(entry, rng))
+    # BatchNorm statistics from the data: one pass in train mode with momentum 1 sets running
+    # mean/var to the batch statistics of each layer in turn (so no layer collapses).
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for bn in bns:
+        bn.momentum = 1.0
+        with torch.no_grad():
+            bn.weight.uniform_(0.6, 1.4)
+            bn.bias.uniform_(-0.2, 0.2)
+    model.train()
+    with torch.no_grad():
+        for _ in range(len(bns)):
+            model(calib)
+    model.eval()
+    example = calib[:1].clone()
+    return model, example
+
+
+def export(id: str, folder: str | Path, dynamo: bool = False, seed: int = 0) -> Path:
+    """Export zoo model ``id`` to ``folder/<id>[_dynamo].onnx`` with Brevitas' export_qonnx."""
+    from brevitas.export import export_qonnx
+
+    entry = MODELS[id]
+    model, example = build(id, seed)
+    path = Path(folder) / f"{id}{'_dynamo' if dynamo else ''}.onnx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        export_qonnx(model, example, export_path=str(path), dynamo=dynamo)
+    if entry.input_kind == "uint8":
+        from qonnx.core.datatype import DataType
+        from qonnx.core.modelwrapper import ModelWrapper
+
+        wrapped = ModelWrapper(str(path))
+        wrapped.set_tensor_datatype(wrapped.graph.input[0].name, DataType["UINT8"])
+        wrapped.save(str(path))
+    return path
