@@ -1,0 +1,350 @@
+"""``hwgen build``: QONNX model -> self-contained streaming design in a build folder.
+
+The pipeline, in order (each step a pure function of the previous result, timed and reported):
+load (frontend) -> verify IR -> lower -> verify -> fold -> FIFO depths -> write files.
+Files go to a temporary folder next to OUT and are moved into place only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hwgen.build.emit import emit_accel, emit_core, emit_pipeline, boundary
+from hwgen.build.fifos import fifo_depths
+from hwgen.build.fold import apply_folding, auto_fold, folding_dict, read_folding
+from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold
+from hwgen.build.lower import lower, verify_hw
+from hwgen.errors import FoldingError, HwgenError, ModelError
+from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_layer
+from hwgen.targets import Target, get_target
+from hwgen.tools import package_dir
+
+__all__ = ["build", "BuildResult", "resolve_model", "EXAMPLES"]
+
+EXAMPLES = ("tfc_w1a1",)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    hw: HwGraph
+    manifest: dict
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+
+def resolve_model(spec: str | Path) -> Path:
+    """A model path, or ``example:NAME`` for a model bundled with hwgen."""
+    text = str(spec)
+    if text.startswith("example:"):
+        name = text.split(":", 1)[1]
+        path = package_dir("data") / "examples" / f"{name}.onnx"
+        if not path.exists():
+            known = sorted(p.stem for p in (package_dir("data") / "examples").glob("*.onnx"))
+            raise ModelError(f"no bundled example {name!r}; bundled: {', '.join(known) or 'none'}")
+        return path
+    path = Path(text)
+    if not path.is_file():
+        raise ModelError(f"model file {text} does not exist",
+                         hint="give a QONNX .onnx file or example:tfc_w1a1")
+    return path
+
+
+def _layer_cost(layer) -> Cost:
+    return estimate_layer(layer)
+
+
+def _design_cost(hw: HwGraph, depths: dict[str, int], dma_bits: int) -> tuple[dict, Cost]:
+    per_layer = {}
+    total = Cost()
+    prev_w = None
+    for layer in hw.layers:
+        c = estimate_layer(layer)
+        lw = layer.in_beat_elems * layer.in_bits
+        extra = estimate_fifo(depths.get(layer.name, 0), lw) if depths.get(layer.name) else Cost()
+        if prev_w is not None and prev_w != lw:
+            extra = extra + estimate_dwc(prev_w, lw)
+        per_layer[layer.name] = (c, extra)
+        total = total + c + extra
+        prev_w = layer.out_beat_elems * layer.out_bits
+    core_in, core_out, _, _ = boundary(hw)
+    if core_in != dma_bits:
+        total = total + estimate_dwc(dma_bits, core_in)
+    if core_out != dma_bits:
+        total = total + estimate_dwc(core_out, dma_bits)
+    return per_layer, total
+
+
+def io_cycles(hw: HwGraph, dma_bits: int) -> tuple[int, int]:
+    """DMA words per frame in and out (the I/O bound on cycles per frame)."""
+    _, _, fin, fout = boundary(hw)
+    return math.ceil(fin / dma_bits), math.ceil(fout / dma_bits)
+
+
+def _fits(total: Cost, target: Target) -> bool:
+    cap = target.capacity()
+    return all(getattr(total, k) <= cap[k] for k in ("LUT", "BRAM18", "DSP"))
+
+
+def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | None,
+                   folding: dict | None) -> HwGraph:
+    if folding is not None:
+        return apply_folding(hw, folding)
+    io_in, io_out = io_cycles(hw, target.dma_bits)
+    if fps is None:
+        # Default: as fast as the DMA port can feed it, and no faster.
+        target_cycles = max(io_in, io_out, 1)
+    else:
+        if fps <= 0:
+            raise FoldingError(f"--fps must be positive, not {fps}")
+        target_cycles = int(clock_mhz * 1e6 // fps)
+        io_fps = clock_mhz * 1e6 / max(io_in, io_out)
+        if target_cycles < max(io_in, io_out):
+            raise FoldingError(
+                f"{fps:,.0f} frames/s is above the I/O bound of {io_fps:,.0f} frames/s "
+                f"({max(io_in, io_out)} DMA words per frame at {clock_mhz:g} MHz)",
+                hint="lower --fps or raise --clock-mhz",
+            )
+    try:
+        folded = auto_fold(hw, max(1, target_cycles), lambda l: estimate_layer(l).LUT)
+    except FoldingError as exc:
+        if fps is None:  # default: fall back to the fastest the layers allow
+            folded = auto_fold(hw, _fastest_cycles(hw), lambda l: estimate_layer(l).LUT)
+        else:
+            best = clock_mhz * 1e6 / _fastest_cycles(hw)
+            raise FoldingError(f"{fps:,.0f} frames/s is unreachable: {exc}; the best "
+                               f"achievable is {best:,.0f} frames/s") from exc
+    _, total = _design_cost(folded, fifo_depths(folded), target.dma_bits)
+    if not _fits(total, target):
+        if fps is None:
+            return folded
+        raise FoldingError(
+            f"{fps:,.0f} frames/s needs about {total.LUT:,} LUT and {total.BRAM18} BRAM18; "
+            f"{target.name} has {target.LUT:,} LUT and {target.BRAM18} BRAM18",
+            hint="lower --fps",
+        )
+    return folded
+
+
+def _fastest_cycles(hw: HwGraph) -> int:
+    from hwgen.build.fold import _fastest
+
+    return max(_fastest(layer).cycles for layer in hw.layers)
+
+
+def _write_mem(hw: HwGraph, mem_dir: Path) -> dict[str, dict[str, str]]:
+    from hwgen.backend.memfiles import write_thresholds, write_weights
+
+    files: dict[str, dict[str, str]] = {}
+    for layer in hw.layers:
+        entry: dict[str, str] = {}
+        if isinstance(layer, HwMVAU):
+            name = f"{layer.name}_weights.mem"
+            write_weights(mem_dir / name, layer.weights, layer.SIMD, layer.PE,
+                          layer.w_dtype.code_bits, _kind(layer.w_dtype))
+            entry["weights"] = name
+        if isinstance(layer, (HwMVAU, HwThreshold)) and layer.thresholds is not None:
+            name = f"{layer.name}_thresholds.mem"
+            t = layer.thresholds
+            pe = layer.PE
+            if isinstance(layer, HwThreshold) and t.shape[0] == 1:
+                t = t[0]
+            write_thresholds(mem_dir / name, t, pe, layer.thr_dtype.bits)
+            entry["thresholds"] = name
+        files[layer.name] = entry
+    return files
+
+
+def _kind(dtype) -> str:
+    return {"UINT": "uint", "BINARY": "uint", "INT": "int", "BIPOLAR": "bipolar",
+            "TERNARY": "ternary"}[dtype.kind]
+
+
+def _template_sources(hw: HwGraph) -> list[str]:
+    names = {"hwgen_frame_dwc", "hwgen_frame_tlast", "hwgen_fifo"}
+    tmpl = {"mvau": ["hwgen_mvau"], "thr": ["hwgen_thresholding"], "swg": ["hwgen_swg"],
+            "pool": ["hwgen_maxpool"], "label": ["hwgen_label_select"]}
+    for layer in hw.layers:
+        names.update(tmpl[layer.op])
+    # Templates instantiate helpers; ship every helper the library has (small files).
+    src = package_dir("rtl_templates")
+    helpers = {p.stem for p in src.glob("hwgen_*.v")} - set(names)
+    needed = []
+    for name in sorted(names | helpers):
+        if (src / f"{name}.v").exists():
+            needed.append(f"{name}.v")
+    return needed
+
+
+def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
+          clock_mhz: float | None = None, fps: float | None = None,
+          folding_file: str | Path | None = None, fifo_depths_file: str | Path | None = None,
+          verify: bool = False, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build ``model`` into ``out``; returns the result with the hardware graph and manifest."""
+    import hwgen
+    from hwgen.ir.verify import verify as verify_ir
+
+    say = progress or (lambda _msg: None)
+    steps: list[tuple[str, float]] = []
+    tgt = get_target(target)
+    clock = float(clock_mhz or tgt.clock_mhz)
+    path = resolve_model(model)
+    out = Path(out)
+
+    def step(name: str, fn, *args):
+        t0 = time.perf_counter()
+        say(f"[{len(steps) + 1}] {name} ...")
+        result = fn(*args)
+        steps.append((name, time.perf_counter() - t0))
+        return result
+
+    graph = step("load QONNX and lower to integer IR", hwgen.load, path)
+    if verify:
+        step("verify IR", verify_ir, graph)
+    hw = step("lower to hardware layers", lower, graph)
+    step("verify hardware graph", verify_hw, hw)
+    folding = read_folding(Path(folding_file)) if folding_file else None
+    hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding)
+    step("verify folded graph", verify_hw, hw)
+    depths = fifo_depths(hw)
+    if fifo_depths_file:
+        depths = _read_fifo_depths(Path(fifo_depths_file), hw, depths)
+    manifest = step("write design files", _write_design, path, out, hw, graph, tgt, clock, depths)
+    return BuildResult(out=out, hw=hw, manifest=manifest, steps=steps)
+
+
+def _read_fifo_depths(path: Path, hw: HwGraph, depths: dict[str, int]) -> dict[str, int]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise FoldingError(f"cannot read FIFO depths file {path}: {exc}") from exc
+    names = [layer.name for layer in hw.layers]
+    out = dict(depths)
+    for key, value in data.items():
+        if key not in names:
+            raise FoldingError(f"unknown layer {key!r} in {path}; layers are: {', '.join(names)}")
+        if not isinstance(value, int) or value < 0:
+            raise FoldingError(f"FIFO depth of {key} must be a non-negative integer, not {value!r}")
+        out[key] = value
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: float,
+                  depths: dict[str, int]) -> dict:
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise HwgenError(f"cannot write the output folder {out}: {exc.strerror}",
+                         hint="choose a writable -o folder") from exc
+    try:
+        manifest = _fill(tmp, src, hw, graph, tgt, clock, depths)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.replace(out, old / out.name)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
+          depths: dict[str, int]) -> dict:
+    rtl, mem = tmp / "rtl", tmp / "mem"
+    rtl.mkdir()
+    mem.mkdir()
+    shutil.copyfile(src, tmp / "model.onnx")
+    source = src.name
+    files = _write_mem(hw, mem)
+    tdir = package_dir("rtl_templates")
+    templates = _template_sources(hw)
+    for name in templates:
+        shutil.copyfile(tdir / name, rtl / name)
+    (rtl / "hwgen_accel_pipeline.v").write_text(emit_pipeline(hw, depths, files, source))
+    (rtl / "hwgen_accel_core.v").write_text(emit_core(hw, source))
+    (rtl / "hwgen_accel.v").write_text(emit_accel(hw, tgt.dma_bits, source))
+    generated = ["hwgen_accel_pipeline.v", "hwgen_accel_core.v", "hwgen_accel.v"]
+    (rtl / "filelist.f").write_text("".join(f"{n}\n" for n in templates + generated))
+    folding = folding_dict(hw)
+    (tmp / "folding.json").write_text(json.dumps(folding, indent=2) + "\n")
+    (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")
+    manifest = make_manifest(src, hw, graph, tgt, clock, depths, files)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
+                  depths: dict[str, int], files: dict) -> dict:
+    core_in, core_out, fin, fout = boundary(hw)
+    io_in, io_out = io_cycles(hw, tgt.dma_bits)
+    per_layer, total = _design_cost(hw, depths, tgt.dma_bits)
+    max_cycles = hw.max_cycles
+    core_fps = clock * 1e6 / max_cycles
+    io_fps = clock * 1e6 / max(io_in, io_out)
+    first, last = hw.layers[0], hw.layers[-1]
+
+    def stream(dtype, elems, beat_elems, shape, onnx_shape, dma_words):
+        return {
+            "onnx_shape": list(onnx_shape), "shape": list(shape), "layout": "NHWC" if len(shape) == 3 else "C",
+            "dtype": dtype.name, "kind": dtype.kind, "elem_bits": dtype.code_bits, "elems": elems,
+            "elems_per_beat": beat_elems, "beats_per_frame": elems // beat_elems,
+            "tdata_bits": beat_elems * dtype.code_bits,
+            "dma_bits": tgt.dma_bits, "dma_words_per_frame": dma_words,
+        }
+
+    layers = []
+    for layer in hw.layers:
+        c, extra = per_layer[layer.name]
+        entry = {"name": layer.name, "onnx_name": layer.onnx_name, "op": layer.op,
+                 "PE": layer.PE, "SIMD": layer.SIMD if layer.op in ("mvau", "swg") else None,
+                 "cycles": layer.cycles, "in_dtype": layer.in_dtype.name,
+                 "out_dtype": layer.out_dtype.name, "fifo_depth": depths.get(layer.name, 0),
+                 "files": files.get(layer.name, {}), "estimate": c.as_dict(),
+                 "estimate_streams": extra.as_dict()}
+        if isinstance(layer, HwMVAU):
+            entry.update({"MW": layer.mw, "MH": layer.mh, "pixels": layer.pixels,
+                          "xnor": layer.xnor, "thresholds": layer.n_thresholds,
+                          "acc_bits": layer.acc_dtype.bits, "w_dtype": layer.w_dtype.name})
+        layers.append(entry)
+    return {
+        "hwgen_version": __import__("hwgen").__version__,
+        "design": graph.name,
+        "source": src.name,
+        "source_sha256": _sha256(src),
+        "target": tgt.name,
+        "part": tgt.part,
+        "clock_mhz": clock,
+        "top": "hwgen_accel",
+        "core_top": "hwgen_accel_core",
+        "layers": layers,
+        "max_cycles": max_cycles,
+        "io_cycles": max(io_in, io_out),
+        "interval_cycles": max(max_cycles, io_in, io_out),
+        "fps": {"core": core_fps, "io": io_fps, "achieved": min(core_fps, io_fps),
+                "bound": "core" if core_fps <= io_fps else "io"},
+        "io": {
+            "input": stream(hw.in_dtype, hw.in_elems, first.in_beat_elems, graph.input_shape,
+                            graph.onnx_input_shape, io_in),
+            "output": stream(hw.out_dtype, hw.out_elems, last.out_beat_elems, graph.output_shape,
+                             graph.onnx_output_shape, io_out),
+        },
+        "estimate": {"total": total.as_dict()},
+        "rtl": {"filelist": "rtl/filelist.f", "mem_dir": "mem"},
+    }

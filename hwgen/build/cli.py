@@ -1,0 +1,54 @@
+"""``hwgen build`` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="compile a QONNX model into a streaming design",
+                       description="Compile a QONNX model into a self-contained streaming design.")
+    p.add_argument("model", help="QONNX .onnx file, or example:tfc_w1a1 for the bundled model")
+    p.add_argument("--target", default="pynq-z2", help="board target (see 'hwgen targets')")
+    p.add_argument("-o", "--out", required=True, help="output folder")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--fps", type=float, help="frames/s to reach at the clock (auto folding)")
+    g.add_argument("--folding", help="folding.json with PE/SIMD per layer")
+    p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the target's)")
+    p.add_argument("--fifo-depths", help="JSON {layer: depth} overriding computed FIFO depths")
+    p.add_argument("--verify", action="store_true", help="run the IR verifier after each pass")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hwgen.build import build
+
+    t0 = time.perf_counter()
+    result = build(args.model, args.out, target=args.target, clock_mhz=args.clock_mhz,
+                   fps=args.fps, folding_file=args.folding, fifo_depths_file=args.fifo_depths,
+                   verify=args.verify, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    m = result.manifest
+    rows = [("layer", "op", "PE", "SIMD", "cycles", "LUT est", "BRAM18 est")]
+    for layer in m["layers"]:
+        est = layer["estimate"]
+        rows.append((layer["name"], layer["op"], str(layer["PE"]), str(layer["SIMD"] or "-"),
+                     str(layer["cycles"]), f"{est['LUT']:,}", str(est["BRAM18"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    tot = m["estimate"]["total"]
+    fps = m["fps"]
+    clock = m["clock_mhz"]
+    interval = m["interval_cycles"]
+    print(f"total (with FIFOs, converters): ~{tot['LUT']:,} LUT, ~{tot['FF']:,} FF, "
+          f"{tot['BRAM18']} BRAM18, {tot['DSP']} DSP on {m['target']} ({m['part']})")
+    print(f"max cycles/frame {m['max_cycles']}, I/O {m['io_cycles']} words/frame -> "
+          f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({fps['bound']}-bound; "
+          f"core {fps['core']:,.0f}, I/O {fps['io']:,.0f}); interval {interval} cycles "
+          f"= {interval / clock:.2f} us")
+    print(f"wrote {result.out} in {time.perf_counter() - t0:.2f} s")
+    return 0

@@ -1,0 +1,286 @@
+"""Verilog emitter: the generated pipeline and its two wrappers, plus the layer memory files.
+
+Generated code is only netlists: instances of the hand-written templates in rtl_templates/,
+named after the hardware layer, each with a comment naming the ONNX node it came from.
+
+* ``hwgen_accel_pipeline``: the layers in stream order; width converters where beat widths
+  differ; a FIFO in front of every layer (depths from hwgen.build.fifos). No tlast.
+* ``hwgen_accel_core``: the pipeline at its native beat widths, with tlast carried across.
+* ``hwgen_accel``: the DMA-width top (target port width) with frame-aware converters.
+Wrappers use ``ap_clk``/``ap_rst_n`` (active-low at the boundary for Vivado; the templates'
+reset is synchronous active-high).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwgen.build.hwlayers import (
+    HwGraph,
+    HwLabelSelect,
+    HwLayer,
+    HwMaxPool,
+    HwMVAU,
+    HwSWG,
+    HwThreshold,
+)
+
+__all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params", "TYPE_CODES"]
+
+# IN_TYPE / W_TYPE codes of the templates.
+TYPE_CODES = {"UINT": 0, "BINARY": 0, "INT": 1, "BIPOLAR": 2, "TERNARY": 3}
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One element stream at the pipeline boundary: element bits and beat width."""
+
+    elem_bits: int
+    beat_bits: int
+    frame_bits: int
+
+
+def _v(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(int(value))
+
+
+def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
+    """Verilog parameters of the template instance for ``layer``."""
+    if isinstance(layer, HwMVAU):
+        p: dict[str, object] = {
+            "MW": layer.mw, "MH": layer.mh, "SIMD": layer.SIMD, "PE": layer.PE,
+            "IN_BITS": layer.in_dtype.code_bits, "IN_TYPE": TYPE_CODES[layer.in_dtype.kind],
+            "W_BITS": layer.w_dtype.code_bits, "W_TYPE": TYPE_CODES[layer.w_dtype.kind],
+            "ACC_BITS": layer.acc_dtype.bits if layer.thresholds is not None else layer.out_dtype.bits,
+            "N_THRES": layer.n_thresholds,
+            "THR_BITS": layer.thr_dtype.bits if layer.thr_dtype is not None else 2,
+            "OUT_BITS": layer.out_dtype.code_bits, "OUT_BIAS": layer.out_bias,
+            "WEIGHT_FILE": files["weights"],
+            "THRESH_FILE": files.get("thresholds", ""),
+            "RAM_STYLE": layer.ram_style,
+        }
+        return p
+    if isinstance(layer, HwThreshold):
+        shared = layer.thresholds.shape[0] == 1
+        return {
+            "CHANNELS": layer.channels, "PE": layer.PE, "N_THRES": layer.n_thresholds,
+            "IN_BITS": layer.in_dtype.code_bits, "IN_SIGNED": int(layer.in_dtype.signed),
+            "THR_BITS": layer.thr_dtype.bits, "OUT_BITS": layer.out_dtype.code_bits,
+            "OUT_BIAS": layer.out_bias, "SHARED": int(shared),
+            "THRESH_FILE": files["thresholds"],
+        }
+    if isinstance(layer, HwSWG):
+        h, w, c = layer.in_hwc
+        (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
+        return {
+            "IFM_H": h, "IFM_W": w, "CHANNELS": c, "K": kh, "STRIDE": sh,
+            "PAD": pt, "SIMD": layer.SIMD, "ELEM_BITS": layer.in_dtype.code_bits,
+            "PAD_VALUE": layer.pad_value,
+        }
+    if isinstance(layer, HwMaxPool):
+        h, w, c = layer.in_hwc
+        return {
+            "IFM_H": h, "IFM_W": w, "CHANNELS": c, "K": layer.kernel[0], "PE": layer.PE,
+            "ELEM_BITS": layer.in_dtype.code_bits, "SIGNED": int(layer.in_dtype.signed),
+        }
+    if isinstance(layer, HwLabelSelect):
+        return {
+            "CHANNELS": layer.channels, "PE": layer.PE, "IN_BITS": layer.in_dtype.code_bits,
+            "IN_SIGNED": int(layer.in_dtype.signed), "OUT_BITS": layer.out_dtype.code_bits,
+        }
+    raise TypeError(type(layer).__name__)
+
+
+TEMPLATE = {"mvau": "hwgen_mvau", "thr": "hwgen_thresholding", "swg": "hwgen_swg",
+            "pool": "hwgen_maxpool", "label": "hwgen_label_select"}
+
+
+def _instance(module: str, name: str, params: dict[str, object], ports: dict[str, str],
+              comment: str) -> list[str]:
+    lines = [f"    // {comment}"] if comment else []
+    if params:
+        lines.append(f"    {module} #(")
+        items = [f"        .{k}({_v(v)})" for k, v in params.items()]
+        lines.append(",\n".join(items))
+        lines.append(f"    ) {name} (")
+    else:
+        lines.append(f"    {module} {name} (")
+    lines.append(",\n".join(f"        .{k}({v})" for k, v in ports.items()))
+    lines.append("    );")
+    return lines
+
+
+def _axis_ports(s: str, m: str) -> dict[str, str]:
+    return {
+        "clk": "clk", "rst": "rst",
+        "s_axis_tdata": f"{s}_tdata", "s_axis_tvalid": f"{s}_tvalid", "s_axis_tready": f"{s}_tready",
+        "m_axis_tdata": f"{m}_tdata", "m_axis_tvalid": f"{m}_tvalid", "m_axis_tready": f"{m}_tready",
+    }
+
+
+def _wires(name: str, width: int) -> list[str]:
+    return [f"    wire [{width - 1}:0] {name}_tdata;", f"    wire {name}_tvalid;",
+            f"    wire {name}_tready;"]
+
+
+def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int], files: dict[str, dict[str, str]],
+                  source: str) -> str:
+    """The layer chain as ``hwgen_accel_pipeline`` (native beat widths at both ends)."""
+    first, last = hw.layers[0], hw.layers[-1]
+    in_w = first.in_beat_elems * first.in_bits
+    out_w = last.out_beat_elems * last.out_bits
+    body: list[str] = []
+    decl: list[str] = []
+    prev = "s_axis"
+    prev_w = in_w
+    for layer in hw.layers:
+        lw = layer.in_beat_elems * layer.in_bits
+        frame_bits = layer.in_elems * layer.in_bits
+        if lw != prev_w:
+            dwc = f"{layer.name}_dwc"
+            decl += _wires(dwc, lw)
+            body += _instance(
+                "hwgen_frame_dwc", f"u_{dwc}",
+                {"IN_W": prev_w, "OUT_W": lw, "FRAME_BITS": frame_bits},
+                _axis_ports(prev, dwc), f"{prev_w} -> {lw} bit beats into {layer.name}",
+            )
+            prev = dwc
+        depth = fifo_depths.get(layer.name, 0)
+        if depth > 0:
+            fifo = f"{layer.name}_fifo"
+            decl += _wires(fifo, lw)
+            body += _instance(
+                "hwgen_fifo", f"u_{fifo}", {"WIDTH": lw, "DEPTH": depth},
+                _axis_ports(prev, fifo), f"FIFO in front of {layer.name}",
+            )
+            prev = fifo
+        out_name = f"{layer.name}_out"
+        ow = layer.out_beat_elems * layer.out_bits
+        decl += _wires(out_name, ow)
+        body += _instance(
+            TEMPLATE[layer.op], f"u_{layer.name}", layer_params(layer, files.get(layer.name, {})),
+            _axis_ports(prev, out_name),
+            f"{layer.name}: ONNX node {layer.onnx_name!r}, {layer.cycles} cycles/frame",
+        )
+        prev, prev_w = out_name, ow
+    body += [
+        f"    assign m_axis_tdata = {prev}_tdata;",
+        f"    assign m_axis_tvalid = {prev}_tvalid;",
+        f"    assign {prev}_tready = m_axis_tready;",
+    ]
+    head = [
+        f"// Generated by hwgen from {source}: do not edit; rebuild instead.",
+        "// Streaming pipeline of the hardware layers (see OUT/manifest.json).",
+        "`default_nettype none",
+        "",
+        "module hwgen_accel_pipeline (",
+        "    input  wire clk,",
+        "    input  wire rst,",
+        f"    input  wire [{in_w - 1}:0] s_axis_tdata,",
+        "    input  wire s_axis_tvalid,",
+        "    output wire s_axis_tready,",
+        f"    output wire [{out_w - 1}:0] m_axis_tdata,",
+        "    output wire m_axis_tvalid,",
+        "    input  wire m_axis_tready",
+        ");",
+    ]
+    return "\n".join(head + decl + [""] + body + ["endmodule", "", "`default_nettype wire", ""])
+
+
+def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
+             frame_in_bits: int, frame_out_bits: int, source: str, what: str) -> str:
+    in_beats = -(-frame_in_bits // in_w)
+    out_beats = -(-frame_out_bits // out_w)
+    lines = [
+        f"// Generated by hwgen from {source}: do not edit; rebuild instead.",
+        f"// {what}",
+        "`default_nettype none",
+        "",
+        f"module {module} (",
+        "    input  wire ap_clk,",
+        "    input  wire ap_rst_n,",
+        f"    input  wire [{in_w - 1}:0] s_axis_tdata,",
+        "    input  wire s_axis_tvalid,",
+        "    output wire s_axis_tready,",
+        "    input  wire s_axis_tlast,",
+        f"    output wire [{out_w - 1}:0] m_axis_tdata,",
+        "    output wire m_axis_tvalid,",
+        "    input  wire m_axis_tready,",
+        "    output wire m_axis_tlast",
+        ");",
+        "    wire clk = ap_clk;",
+        "    reg rst;",
+        "    always @(posedge clk) rst <= !ap_rst_n;",
+        "    wire in_ready;",
+        "    assign s_axis_tready = in_ready;",
+        "    wire in_fire_valid = s_axis_tvalid && in_ready;",
+    ]
+    lines += _instance(
+        "hwgen_frame_tlast", "u_tlast",
+        {"IN_BEATS": in_beats, "OUT_BEATS": out_beats, "DEPTH": 32},
+        {"clk": "clk", "rst": "rst", "in_valid": "s_axis_tvalid", "in_last": "s_axis_tlast",
+         "core_ready": "core_in_tready", "in_ready": "in_ready",
+         "out_fire": "m_axis_tvalid && m_axis_tready", "out_last": "m_axis_tlast"},
+        "tlast of each output frame = tlast of its input frame",
+    )
+    lines += _wires("core_in", core_in) + _wires("core_out", core_out)
+    if core_in != in_w:
+        lines += _instance("hwgen_frame_dwc", "u_dwc_in",
+                           {"IN_W": in_w, "OUT_W": core_in, "FRAME_BITS": frame_in_bits},
+                           {"clk": "clk", "rst": "rst", "s_axis_tdata": "s_axis_tdata",
+                            "s_axis_tvalid": "in_fire_valid", "s_axis_tready": "core_in_tready",
+                            "m_axis_tdata": "dwc_in_tdata", "m_axis_tvalid": "dwc_in_tvalid",
+                            "m_axis_tready": "dwc_in_tready"}, "host words -> first layer beats")
+        lines = lines[:-0] if False else lines
+        lines.insert(lines.index("    wire in_fire_valid = s_axis_tvalid && in_ready;") + 1,
+                     f"    wire [{core_in - 1}:0] dwc_in_tdata;\n    wire dwc_in_tvalid;\n"
+                     "    wire dwc_in_tready;")
+        pipe_in = "dwc_in"
+    else:
+        lines += ["    assign core_in_tdata = s_axis_tdata;",
+                  "    assign core_in_tvalid = in_fire_valid;"]
+        pipe_in = None
+    pipe_ports = {"clk": "clk", "rst": "rst"}
+    if pipe_in:
+        pipe_ports.update({"s_axis_tdata": "dwc_in_tdata", "s_axis_tvalid": "dwc_in_tvalid",
+                           "s_axis_tready": "dwc_in_tready"})
+    else:
+        pipe_ports.update({"s_axis_tdata": "core_in_tdata", "s_axis_tvalid": "core_in_tvalid",
+                           "s_axis_tready": "core_in_tready"})
+    pipe_ports.update({"m_axis_tdata": "core_out_tdata", "m_axis_tvalid": "core_out_tvalid",
+                       "m_axis_tready": "core_out_tready"})
+    lines += _instance("hwgen_accel_pipeline", "u_pipeline", {}, pipe_ports, "the layers")
+    if core_out != out_w:
+        lines += _instance("hwgen_frame_dwc", "u_dwc_out",
+                           {"IN_W": core_out, "OUT_W": out_w, "FRAME_BITS": frame_out_bits},
+                           {"clk": "clk", "rst": "rst", "s_axis_tdata": "core_out_tdata",
+                            "s_axis_tvalid": "core_out_tvalid", "s_axis_tready": "core_out_tready",
+                            "m_axis_tdata": "m_axis_tdata", "m_axis_tvalid": "m_axis_tvalid",
+                            "m_axis_tready": "m_axis_tready"}, "last layer beats -> host words")
+    else:
+        lines += ["    assign m_axis_tdata = core_out_tdata;",
+                  "    assign m_axis_tvalid = core_out_tvalid;",
+                  "    assign core_out_tready = m_axis_tready;"]
+    lines += ["endmodule", "", "`default_nettype wire", ""]
+    return "\n".join(lines)
+
+
+def boundary(hw: HwGraph) -> tuple[int, int, int, int]:
+    first, last = hw.layers[0], hw.layers[-1]
+    return (first.in_beat_elems * first.in_bits, last.out_beat_elems * last.out_bits,
+            first.in_elems * first.in_bits, last.out_elems * last.out_bits)
+
+
+def emit_core(hw: HwGraph, source: str) -> str:
+    core_in, core_out, fin, fout = boundary(hw)
+    return _wrapper("hwgen_accel_core", core_in, core_out, core_in, core_out, fin, fout, source,
+                    "The pipeline at its native beat widths, with tlast (simulation and reuse).")
+
+
+def emit_accel(hw: HwGraph, dma_bits: int, source: str) -> str:
+    core_in, core_out, fin, fout = boundary(hw)
+    return _wrapper("hwgen_accel", dma_bits, dma_bits, core_in, core_out, fin, fout, source,
+                    f"DMA-facing top: {dma_bits}-bit AXI-Stream in and out, frames padded to "
+                    "whole words.")

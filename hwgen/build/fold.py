@@ -1,0 +1,141 @@
+"""Folding: PE/SIMD per hardware layer, from a folding.json, a frames/s target, or the default.
+
+folding.json (DESIGN.md 3a): an object keyed by hardware layer name in pipeline order, entries
+``{"PE": 16, "SIMD": 49, "ram_style": "auto|distributed|block", "res_type": "lut|dsp"}`` where
+they apply to the op; unknown layers or keys are errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from hwgen.build.hwlayers import HwGraph, HwLayer, HwMaxPool, HwMVAU, HwSWG, HwThreshold
+from hwgen.errors import FoldingError
+
+__all__ = ["apply_folding", "auto_fold", "read_folding", "folding_dict", "divisors"]
+
+_RAM_STYLES = ("auto", "distributed", "block")
+_RES_TYPES = ("lut", "dsp")
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _lanes(layer: HwLayer) -> dict[str, int]:
+    """The extent each folding key divides (PE | MH, SIMD | MW, ...)."""
+    if isinstance(layer, HwMVAU):
+        return {"PE": layer.mh, "SIMD": layer.mw}
+    if isinstance(layer, HwThreshold):
+        return {"PE": layer.channels}
+    if isinstance(layer, HwSWG):
+        return {"SIMD": layer.in_hwc[2]}
+    if isinstance(layer, HwMaxPool):
+        return {"PE": layer.in_hwc[2]}
+    return {"PE": getattr(layer, "channels", 1)}
+
+
+def read_folding(path: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise FoldingError(f"cannot read folding file {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise FoldingError(f"folding file {path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FoldingError(f"folding file {path} must hold an object keyed by layer name")
+    return data
+
+
+def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph:
+    """Set PE/SIMD/ram_style/res_type from ``folding``; every error names the layer."""
+    names = [layer.name for layer in hw.layers]
+    unknown = [k for k in folding if k not in names]
+    if unknown:
+        raise FoldingError(
+            f"unknown layer {unknown[0]!r} in folding; layers are: {', '.join(names)}",
+            hint="take the names from OUT/folding.json of a previous build",
+        )
+    out = []
+    for layer in hw.layers:
+        entry = dict(folding.get(layer.name, {}))
+        if not isinstance(entry, dict):
+            raise FoldingError("folding entry must be an object", node=layer.name, op=layer.op)
+        allowed = set(layer.folding_keys) | ({"ram_style", "res_type"} if isinstance(layer, HwMVAU) else set())
+        bad = [k for k in entry if k not in allowed]
+        if bad:
+            raise FoldingError(
+                f"unknown folding key {bad[0]!r}; {layer.op} takes {', '.join(sorted(allowed))}",
+                node=layer.name, op=layer.op,
+            )
+        lanes = _lanes(layer)
+        for key in ("PE", "SIMD"):
+            if key in entry:
+                value = entry[key]
+                if not isinstance(value, int) or value < 1 or lanes[key] % value:
+                    raise FoldingError(
+                        f"{key} must be a positive divisor of {lanes[key]}, not {value!r}",
+                        node=layer.name, op=layer.op,
+                        hint=f"legal values: {', '.join(map(str, divisors(lanes[key])))}",
+                    )
+        if entry.get("ram_style", "auto") not in _RAM_STYLES:
+            raise FoldingError(f"ram_style must be one of {_RAM_STYLES}, not {entry['ram_style']!r}",
+                               node=layer.name, op=layer.op)
+        if entry.get("res_type", "lut") not in _RES_TYPES:
+            raise FoldingError(f"res_type must be one of {_RES_TYPES}, not {entry['res_type']!r}",
+                               node=layer.name, op=layer.op)
+        out.append(layer.folded(**entry))
+    return _match_swg(hw.replace_layers(tuple(out)))
+
+
+def _match_swg(hw: HwGraph) -> HwGraph:
+    """A sliding window feeds its MVAU at the MVAU's SIMD (no width converter in between)."""
+    layers = list(hw.layers)
+    for i, layer in enumerate(layers[:-1]):
+        nxt = layers[i + 1]
+        if isinstance(layer, HwSWG) and isinstance(nxt, HwMVAU):
+            simd = math.gcd(nxt.SIMD, layer.in_hwc[2])
+            layers[i] = layer.folded(SIMD=simd)
+    return hw.replace_layers(tuple(layers))
+
+
+def folding_dict(hw: HwGraph) -> dict[str, dict[str, object]]:
+    return {layer.name: layer.folding() for layer in hw.layers}
+
+
+def _fastest(layer: HwLayer) -> HwLayer:
+    lanes = _lanes(layer)
+    return layer.folded(**{k: lanes[k] for k in layer.folding_keys if k in lanes})
+
+
+def auto_fold(hw: HwGraph, target_cycles: int, cost) -> HwGraph:
+    """Cheapest folding per layer with cycles <= ``target_cycles`` (``cost(layer) -> LUT``).
+
+    Layers that cannot reach the target even fully parallel raise FoldingError naming the best
+    achievable cycles.
+    """
+    out = []
+    for layer in hw.layers:
+        lanes = _lanes(layer)
+        keys = [k for k in layer.folding_keys if k in lanes]
+        best = None
+        options: list[dict[str, int]] = [{}]
+        for key in keys:
+            options = [dict(o, **{key: d}) for o in options for d in divisors(lanes[key])]
+        for opt in options:
+            cand = layer.folded(**opt)
+            if cand.cycles > target_cycles:
+                continue
+            score = (cost(cand), cand.cycles)
+            if best is None or score < best[0]:
+                best = (score, cand)
+        if best is None:
+            fastest = _fastest(layer)
+            raise FoldingError(
+                f"cannot reach {target_cycles} cycles per frame; fully parallel it needs "
+                f"{fastest.cycles}", node=layer.name, op=layer.op,
+            )
+        out.append(best[1])
+    return _match_swg(hw.replace_layers(tuple(out)))

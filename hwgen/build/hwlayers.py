@@ -1,0 +1,242 @@
+"""Hardware layers: what ``hwgen build`` instantiates, one per rtl_templates module.
+
+Frozen dataclasses over the same int64 tensors as the IR, plus folding (PE/SIMD, memory style).
+They carry VALUE semantics for weights; codes are made when memory files are written. Names are
+positional (``NN_op``, DESIGN.md 3a) and stable across export flavours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwgen.ir.datatypes import DataType
+
+__all__ = ["HwLayer", "HwMVAU", "HwThreshold", "HwSWG", "HwMaxPool", "HwLabelSelect", "HwGraph"]
+
+
+@dataclass(frozen=True, eq=False)
+class HwLayer:
+    """Common fields: names, per-frame element counts and stream datatypes."""
+
+    name: str
+    onnx_name: str
+    in_dtype: DataType
+    out_dtype: DataType
+    in_elems: int  # elements per frame on the input stream
+    out_elems: int  # elements per frame on the output stream
+    PE: int = 1
+    SIMD: int = 1
+    ram_style: str = "auto"
+    res_type: str = "lut"
+
+    # Class constants (not fields): the op tag and the folding keys folding.json accepts.
+    op = "layer"
+    folding_keys = ("PE",)
+
+    @property
+    def in_beat_elems(self) -> int:
+        return self.PE
+
+    @property
+    def out_beat_elems(self) -> int:
+        return self.PE
+
+    @property
+    def in_bits(self) -> int:
+        return self.in_dtype.code_bits
+
+    @property
+    def out_bits(self) -> int:
+        return self.out_dtype.code_bits
+
+    @property
+    def in_beats(self) -> int:
+        return self.in_elems // self.in_beat_elems
+
+    @property
+    def out_beats(self) -> int:
+        return self.out_elems // self.out_beat_elems
+
+    @property
+    def cycles(self) -> int:
+        """Analytic cycles per frame (no backpressure)."""
+        raise NotImplementedError
+
+    def folded(self, **kw: object) -> HwLayer:
+        return dataclasses.replace(self, **kw)
+
+    def folding(self) -> dict[str, object]:
+        entry: dict[str, object] = {k: getattr(self, k) for k in self.folding_keys}
+        if "ram_style" in self.folding_keys or isinstance(self, HwMVAU):
+            entry["ram_style"] = self.ram_style
+        return entry
+
+
+@dataclass(frozen=True, eq=False)
+class HwMVAU(HwLayer):
+    """Matrix-vector unit over ``pixels`` input vectors per frame, optional fused thresholds.
+
+    ``weights`` (MH, MW) values; ``thresholds`` (MH, N) or None (raw accumulator out) in the
+    accumulator domain the hardware compares (popcount for XNOR).
+    """
+
+    weights: np.ndarray = None  # type: ignore[assignment]
+    w_dtype: DataType = None  # type: ignore[assignment]
+    pixels: int = 1
+    xnor: bool = False
+    thresholds: np.ndarray | None = None
+    out_bias: int = 0
+    acc_dtype: DataType = None  # type: ignore[assignment]
+    thr_dtype: DataType | None = None
+
+    op = "mvau"
+    folding_keys = ("PE", "SIMD", "ram_style", "res_type")
+
+    @property
+    def mh(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def mw(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def in_beat_elems(self) -> int:
+        return self.SIMD
+
+    @property
+    def nf(self) -> int:
+        return self.mh // self.PE
+
+    @property
+    def sf(self) -> int:
+        return self.mw // self.SIMD
+
+    @property
+    def cycles(self) -> int:
+        return self.pixels * self.nf * self.sf
+
+    @property
+    def n_thresholds(self) -> int:
+        return 0 if self.thresholds is None else int(self.thresholds.shape[1])
+
+    @property
+    def macs(self) -> int:
+        return self.pixels * self.mh * self.mw
+
+
+@dataclass(frozen=True, eq=False)
+class HwThreshold(HwLayer):
+    """Standalone multi-threshold unit: ``channels`` channels, ``pixels`` pixels per frame."""
+
+    thresholds: np.ndarray = None  # type: ignore[assignment]
+    channels: int = 1
+    pixels: int = 1
+    out_bias: int = 0
+    thr_dtype: DataType = None  # type: ignore[assignment]
+
+    op = "thr"
+    folding_keys = ("PE",)
+
+    @property
+    def cycles(self) -> int:
+        return self.pixels * self.channels // self.PE
+
+    @property
+    def n_thresholds(self) -> int:
+        return int(self.thresholds.shape[1])
+
+
+@dataclass(frozen=True, eq=False)
+class HwSWG(HwLayer):
+    """Sliding-window generator (im2col as a stream), SIMD channels per beat."""
+
+    in_hwc: tuple[int, int, int] = (1, 1, 1)
+    kernel: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0)
+    pad_value: int = 0
+
+    op = "swg"
+    folding_keys = ("SIMD",)
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        h, w, _ = self.in_hwc
+        (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.kernel, self.stride, self.pad
+        return (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+
+    @property
+    def in_beat_elems(self) -> int:
+        return self.SIMD
+
+    @property
+    def out_beat_elems(self) -> int:
+        return self.SIMD
+
+    @property
+    def cycles(self) -> int:
+        # Output-bound: one output beat per clock (the input is read alongside).
+        return max(self.out_beats, self.in_beats)
+
+
+@dataclass(frozen=True, eq=False)
+class HwMaxPool(HwLayer):
+    """KxK max pool with stride K on NHWC, PE channels per beat."""
+
+    in_hwc: tuple[int, int, int] = (1, 1, 1)
+    kernel: tuple[int, int] = (2, 2)
+    stride: tuple[int, int] = (2, 2)
+
+    op = "pool"
+    folding_keys = ("PE",)
+
+    @property
+    def cycles(self) -> int:
+        return self.in_beats
+
+
+@dataclass(frozen=True, eq=False)
+class HwLabelSelect(HwLayer):
+    """Top-1 over ``channels`` values (ties to the lowest index); outputs the index."""
+
+    channels: int = 1
+
+    op = "label"
+    folding_keys = ("PE",)
+
+    @property
+    def out_beat_elems(self) -> int:
+        return 1
+
+    @property
+    def cycles(self) -> int:
+        return self.in_beats
+
+
+@dataclass(frozen=True, eq=False)
+class HwGraph:
+    """The hardware pipeline: layers in stream order plus the boundary datatypes."""
+
+    name: str
+    layers: tuple[HwLayer, ...]
+    in_dtype: DataType
+    out_dtype: DataType
+    in_elems: int
+    out_elems: int
+
+    @property
+    def max_cycles(self) -> int:
+        return max(layer.cycles for layer in self.layers) if self.layers else 0
+
+    def layer(self, name: str) -> HwLayer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def replace_layers(self, layers: tuple[HwLayer, ...]) -> HwGraph:
+        return dataclasses.replace(self, layers=tuple(layers))
