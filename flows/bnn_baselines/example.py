@@ -22,14 +22,35 @@ __all__ = ["EXAMPLE_ARGS", "main"]
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "hwgen" / "data" / "examples"
 NAME = "tfc_w1a1"
-EXAMPLE_ARGS = ["--model", "tfc", "--wbits", "1", "--abits", "1", "--epochs", "20",
-                "--seed", "0", "--device", "cpu", "--threads", "2", "--batch-size", "256",
-                "--lr", "0.01", "--check-samples", "500"]
+EXAMPLE_ARGS = [
+    "--model",
+    "tfc",
+    "--wbits",
+    "1",
+    "--abits",
+    "1",
+    "--epochs",
+    "20",
+    "--seed",
+    "0",
+    "--device",
+    "cpu",
+    "--threads",
+    "2",
+    "--batch-size",
+    "256",
+    "--lr",
+    "0.01",
+    "--check-samples",
+    "500",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m flows.bnn_baselines.example", description=__doc__)
-    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder with the MNIST IDX .gz files")
+    p.add_argument(
+        "--data-dir", default=DEFAULT_DATA_DIR, help="folder with the MNIST IDX .gz files"
+    )
     p.add_argument("--dest", default=str(EXAMPLES_DIR), help="where tfc_w1a1.onnx/.json go")
     ns = p.parse_args(argv)
     from qonnx.core.modelwrapper import ModelWrapper
@@ -58,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         "qonnx_check": results["qonnx_check"],
         "onnx_bytes": results["onnx_bytes"],
         "onnx_sha256": results["onnx_sha256"],
-        "input": {"name": iname, "shape": wrapper.get_tensor_shape(iname),
-                  "datatype": wrapper.get_tensor_datatype(iname).name},
+        "input": {
+            "name": iname,
+            "shape": wrapper.get_tensor_shape(iname),
+            "datatype": wrapper.get_tensor_datatype(iname).name,
+        },
         "nodes": [n.op_type for n in wrapper.graph.node],
         "versions": results["versions"],
         "hardware": results["hardware"],

@@ -21,7 +21,7 @@ import numpy as np
 
 from hwgen.errors import HwgenError
 
-__all__ = ["build_parser", "run", "hardware_steps", "main"]
+__all__ = ["build_parser", "hardware_steps", "main", "run"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 QUICK_EPOCHS = 15
@@ -35,23 +35,38 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m flows.bnn_baselines",
         description="Train a FINN-style quantized MLP on MNIST with Brevitas and export QONNX.",
     )
-    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder with the MNIST IDX .gz files")
+    p.add_argument(
+        "--data-dir", default=DEFAULT_DATA_DIR, help="folder with the MNIST IDX .gz files"
+    )
     p.add_argument("--out", required=True, help="output folder (model.onnx, results.json/.md)")
     p.add_argument("--model", default="tfc", choices=["tfc", "sfc", "lfc"])
     p.add_argument("--wbits", type=int, default=1, help="weight bits (1 = bipolar)")
     p.add_argument("--abits", type=int, default=1, help="activation bits (1 = bipolar)")
-    p.add_argument("--in-bits", type=int, default=None, help="input quantizer bits (default: abits)")
-    p.add_argument("--epochs", type=int, default=None,
-                   help=f"training epochs (default {FULL_EPOCHS}; {QUICK_EPOCHS} with --quick)")
+    p.add_argument(
+        "--in-bits", type=int, default=None, help="input quantizer bits (default: abits)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"training epochs (default {FULL_EPOCHS}; {QUICK_EPOCHS} with --quick)",
+    )
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (cosine decay)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    p.add_argument("--quick", action="store_true",
-                   help="train on sklearn digits (28x28, offline) for a fast smoke run")
-    p.add_argument("--check-samples", type=int, default=QONNX_CHECK_SAMPLES,
-                   help="test images run through QONNX execute_onnx to compare with torch")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="train on sklearn digits (28x28, offline) for a fast smoke run",
+    )
+    p.add_argument(
+        "--check-samples",
+        type=int,
+        default=QONNX_CHECK_SAMPLES,
+        help="test images run through QONNX execute_onnx to compare with torch",
+    )
     return p
 
 
@@ -69,19 +84,10 @@ def hardware_steps(onnx_path: Path, out_dir: Path, x_test: np.ndarray, y_test: n
 
 
 def _versions() -> dict[str, str]:
-    import brevitas
-    import onnx
-    import qonnx
-    import torch
+    from importlib.metadata import version
 
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "brevitas": brevitas.__version__,
-        "qonnx": getattr(qonnx, "__version__", "unknown"),
-        "onnx": onnx.__version__,
-        "numpy": np.__version__,
-    }
+    packages = ("torch", "brevitas", "qonnx", "onnx", "numpy")
+    return {"python": platform.python_version(), **{p: version(p) for p in packages}}
 
 
 def run(args: argparse.Namespace, log=print) -> dict[str, Any]:
@@ -97,28 +103,44 @@ def run(args: argparse.Namespace, log=print) -> dict[str, Any]:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise HwgenError(f"device must be available, not {args.device!r}", hint="use --device cpu")
     torch.set_num_threads(args.threads)
-    epochs = args.epochs if args.epochs is not None else (QUICK_EPOCHS if args.quick else FULL_EPOCHS)
+    epochs = (
+        args.epochs if args.epochs is not None else (QUICK_EPOCHS if args.quick else FULL_EPOCHS)
+    )
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     data = load_digits_28(seed=args.seed) if args.quick else load_mnist(args.data_dir)
     tag = f"{args.model}-w{args.wbits}a{args.abits}"
-    log(f"{tag}: {data.name}, {len(data.y_train)} train / {len(data.y_test)} test, "
-        f"{epochs} epochs, device {args.device}, {args.threads} threads, seed {args.seed}")
+    log(
+        f"{tag}: {data.name}, {len(data.y_train)} train / {len(data.y_test)} test, "
+        f"{epochs} epochs, device {args.device}, {args.threads} threads, seed {args.seed}"
+    )
 
     seed_everything(args.seed)
     model = build_fc(args.model, args.wbits, args.abits, args.in_bits)
-    result = train(model, data, epochs=epochs, batch_size=args.batch_size, lr=args.lr,
-                   seed=args.seed, device=args.device, log=log)
+    result = train(
+        model,
+        data,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+        log=log,
+    )
 
-    onnx_path = export_qonnx_model(model, out_dir / "model.onnx", (1, int(np.prod(data.image_shape))))
+    onnx_path = export_qonnx_model(
+        model, out_dir / "model.onnx", (1, int(np.prod(data.image_shape)))
+    )
     n_check = min(args.check_samples, len(data.y_test))
     x_chk, y_chk = data.x_test[:n_check], data.y_test[:n_check]
     t0 = time.perf_counter()
     qonnx_check = check_qonnx_agreement(onnx_path, x_chk, predict(model, x_chk), y_chk)
-    log(f"QONNX vs torch on {n_check} test images: {qonnx_check['top1_disagreements']} top-1 "
+    log(
+        f"QONNX vs torch on {n_check} test images: {qonnx_check['top1_disagreements']} top-1 "
         f"disagreements, max |diff| {qonnx_check['max_abs_diff']:.3g} "
-        f"({time.perf_counter() - t0:.1f} s)")
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
 
     results: dict[str, Any] = {
         "flow": "bnn_baselines",
@@ -127,8 +149,8 @@ def run(args: argparse.Namespace, log=print) -> dict[str, Any]:
         "abits": args.abits,
         "in_bits": args.in_bits or args.abits,
         "dataset": data.name,
-        "train_samples": int(len(data.y_train)),
-        "test_samples": int(len(data.y_test)),
+        "train_samples": len(data.y_train),
+        "test_samples": len(data.y_test),
         "seed": args.seed,
         "epochs": epochs,
         "batch_size": args.batch_size,
@@ -148,8 +170,10 @@ def run(args: argparse.Namespace, log=print) -> dict[str, Any]:
     # HOOK: hardware build / simulation / golden accuracy (see hardware_steps).
     results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test))
     write_results(out_dir, results, f"bnn_baselines: {tag} on {data.name}")
-    log(f"torch test accuracy {100 * result.test_accuracy:.2f} % after {epochs} epochs "
-        f"({result.train_seconds:.1f} s); wrote {out_dir}/results.json")
+    log(
+        f"torch test accuracy {100 * result.test_accuracy:.2f} % after {epochs} epochs "
+        f"({result.train_seconds:.1f} s); wrote {out_dir}/results.json"
+    )
     return results
 
 

@@ -8,15 +8,15 @@ from flows.common.train import TrainResult, evaluate, seed_everything, train
 
 __all__ = [
     "Dataset",
-    "load_mnist",
-    "load_digits_28",
+    "TrainResult",
     "build_fc",
+    "check_qonnx_agreement",
+    "evaluate",
+    "export_qonnx_model",
+    "load_digits_28",
+    "load_mnist",
+    "run_qonnx",
     "seed_everything",
     "train",
-    "evaluate",
-    "TrainResult",
-    "export_qonnx_model",
-    "run_qonnx",
-    "check_qonnx_agreement",
     "write_results",
 ]

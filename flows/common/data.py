@@ -15,7 +15,7 @@ import numpy as np
 
 from hwgen.errors import HwgenError
 
-__all__ = ["Dataset", "load_mnist", "load_digits_28", "MNIST_FILES"]
+__all__ = ["MNIST_FILES", "Dataset", "load_digits_28", "load_mnist"]
 
 MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
@@ -115,6 +115,6 @@ def load_digits_28(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     images = np.pad(images, ((0, 0), (2, 2), (2, 2)))
     labels = digits.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(labels))
-    n_test = int(round(len(labels) * test_fraction))
+    n_test = round(len(labels) * test_fraction)
     test, train = order[:n_test], order[n_test:]
     return Dataset("digits28", images[train], labels[train], images[test], labels[test])

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["export_qonnx_model", "run_qonnx", "check_qonnx_agreement"]
+__all__ = ["check_qonnx_agreement", "export_qonnx_model", "run_qonnx"]
 
 
 def export_qonnx_model(
@@ -66,7 +66,7 @@ def check_qonnx_agreement(
     """
     q_out = run_qonnx(path, x)
     return {
-        "samples": int(len(x)),
+        "samples": len(x),
         "top1_disagreements": int((q_out.argmax(1) != torch_out.argmax(1)).sum()),
         "max_abs_diff": float(np.abs(q_out - torch_out).max()),
         "qonnx_accuracy": float((q_out.argmax(1) == y).mean()),

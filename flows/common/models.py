@@ -33,7 +33,7 @@ from torch import nn
 
 from hwgen.errors import HwgenError
 
-__all__ = ["FC_HIDDEN", "build_fc", "FC", "PixelScale", "OutputScale"]
+__all__ = ["FC", "FC_HIDDEN", "OutputScale", "PixelScale", "build_fc"]
 
 # Hidden layer widths of the FINN/Brevitas BNN-PYNQ MLPs.
 FC_HIDDEN = {"tfc": (64, 64, 64), "sfc": (256, 256, 256), "lfc": (1024, 1024, 1024)}

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_results", "NOT_YET_RUN"]
+__all__ = ["NOT_YET_RUN", "write_results"]
 
 # Marker for steps a flow knows about but cannot run yet (e.g. hardware build/simulation).
 NOT_YET_RUN = "not yet run"

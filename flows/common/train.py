@@ -18,7 +18,7 @@ from torch import nn
 
 from flows.common.data import Dataset
 
-__all__ = ["TrainResult", "seed_everything", "pixels", "evaluate", "predict", "train"]
+__all__ = ["TrainResult", "evaluate", "pixels", "predict", "seed_everything", "train"]
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,13 @@ def pixels(x: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: np.ndarray, device: str = "cpu", batch_size: int = 1000) -> np.ndarray:
+def predict(
+    model: nn.Module, x: np.ndarray, device: str = "cpu", batch_size: int = 1000
+) -> np.ndarray:
     """Model outputs (N, classes) as float32 numpy, in eval mode."""
     model.eval()
     out = [
-        model(pixels(x[i : i + batch_size]).to(device)).cpu()
-        for i in range(0, len(x), batch_size)
+        model(pixels(x[i : i + batch_size]).to(device)).cpu() for i in range(0, len(x), batch_size)
     ]
     return torch.cat(out).numpy()
 

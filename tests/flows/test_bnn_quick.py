@@ -20,9 +20,22 @@ def test_bnn_baselines_quick(tmp_path: Path) -> None:
     out = tmp_path / "quick"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(
-        [sys.executable, "-m", "flows.bnn_baselines", "--quick", "--out", str(out),
-         "--check-samples", "100"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "flows.bnn_baselines",
+            "--quick",
+            "--out",
+            str(out),
+            "--check-samples",
+            "100",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((out / "results.json").read_text())
@@ -36,4 +49,5 @@ def test_bnn_baselines_quick(tmp_path: Path) -> None:
 
     model = ModelWrapper(str(out / "model.onnx"))
     assert model.get_tensor_datatype(model.graph.input[0].name).name == "UINT8"
-    assert model.graph.node[0].op_type == "Mul"
+    # The 1/255 scaling is in the graph: the input feeds a Mul.
+    assert [n.op_type for n in model.find_consumers(model.graph.input[0].name)] == ["Mul"]
