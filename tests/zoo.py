@@ -120,7 +120,7 @@ def _ternary_sign() -> nn.Module:
     qnn, bq = _q()
     tern = {"weight_quant": bq.SignedTernaryWeightPerTensorConst}
     sign = bq.SignedBinaryActPerTensorConst
-    return nn.Sequential(
+    model = nn.Sequential(
         _Pixels(bipolar=True),
         qnn.QuantIdentity(act_quant=sign),
         qnn.QuantLinear(784, 48, bias=False, **tern),
@@ -128,6 +128,12 @@ def _ternary_sign() -> nn.Module:
         qnn.QuantIdentity(act_quant=sign),
         qnn.QuantLinear(48, 10, bias=False, **tern),
     )
+    # the ternary quantizer's threshold is 0.5 (constant scale 1): spread the weights over it
+    for m in model.modules():
+        if isinstance(m, qnn.QuantLinear):
+            with torch.no_grad():
+                m.weight.uniform_(-1.2, 1.2)
+    return model
 
 
 def _mlp_pow2() -> nn.Module:
@@ -141,7 +147,7 @@ def _mlp_pow2() -> nn.Module:
         qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFixedPoint, bit_width=3, max_val=4.0),
         qnn.QuantLinear(32, 24, bias=False, weight_quant=bq.Int8WeightPerTensorFixedPoint,
                         weight_bit_width=3),
-        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=4, max_val=4.0),
+        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=2, max_val=1.0),
         qnn.QuantLinear(24, 10, bias=False, weight_quant=bq.Int8WeightPerTensorFixedPoint,
                         weight_bit_width=4),
     )
@@ -194,7 +200,7 @@ def _entries() -> dict[str, ZooEntry]:
                  "SignedTernaryWeightPerTensorConst / SignedBinaryActPerTensorConst, BatchNorm", False),
         ZooEntry("mlp_pow2", _mlp_pow2, px, "uint8",
                  "Int8WeightPerTensorFixedPoint(4,3) / Uint8ActPerTensorFixedPoint(4,3), "
-                 "Int8ActPerTensorFixedPoint(4); no BatchNorm", True),
+                 "Int8ActPerTensorFixedPoint(2); no BatchNorm", True),
         ZooEntry("cnv_small", _SmallCnv, (1, 1, 12, 12), "float",
                  "Int8ActPerTensorFloat(8) input on host / Int8WeightPerChannelFloat(2) conv, "
                  "BatchNorm, Uint8ActPerTensorFloat(2) QuantReLU, MaxPool, "

@@ -25,7 +25,8 @@ from hwgen.ir.graph import Epilogue, Graph, Prologue
 from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 from hwgen.ir.verify import verify
 
-__all__ = ["load", "read", "lower", "SUPPORTED_OPS"]
+__all__ = ["load", "read", "lower", "lower_with_paths", "eval_path", "place_thresholds",
+           "SUPPORTED_OPS"]
 
 _ELEMENTWISE = ("Mul", "Add", "Sub", "Div", "Relu", "Tanh", "Sigmoid", "Clip", "BatchNormalization")
 _LAYOUT = ("Reshape", "Flatten", "Identity", "Dropout")
@@ -171,6 +172,7 @@ class _Lowering:
         self.layers: list[Layer] = []
         self.pending: list[FloatOp] = []
         self.mm_index: int | None = None  # MatMul that produced the stream (for negation)
+        self.paths: dict[str, tuple[tuple[FloatOp, ...], QuantSpec]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -370,6 +372,7 @@ class _Lowering:
                 self.layers[self.mm_index] = replace(mm, weights=w, w_dtype=wdt)
             if np.all(t == t[:1]):
                 t = t[:1]
+            self.paths[self.lname("thr")] = (ops, spec)
             self.add_layer(Threshold(self.lname("thr"), node.name, self.hw_shape, self.dtype, t,
                                      out_bias=spec.qmin, out_step=spec.step))
         self.pending = [] if spec.kind == "multithreshold" else [
@@ -657,3 +660,10 @@ class _Lowering:
 def lower(model: Any) -> Graph:
     """Lower a cleaned-up qonnx ``ModelWrapper`` (see ``read``) to a verified IR graph."""
     return _Lowering(model).run()
+
+
+def lower_with_paths(model: Any) -> tuple[Graph, dict[str, tuple[tuple[FloatOp, ...], QuantSpec]]]:
+    """``lower`` plus, per Threshold layer, the float path and quantizer it was placed from
+    (for tests and debugging: ``eval_path(ops, acc)`` then ``quant.values``)."""
+    lowering = _Lowering(model)
+    return lowering.run(), lowering.paths

@@ -1,0 +1,94 @@
+"""Test helpers: QONNX's execute_onnx on a whole batch, and the layer-by-layer integer check."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from qonnx.core.onnx_exec import execute_onnx
+from qonnx.transformation.infer_shapes import InferShapes
+
+from hwgen.frontend.lower import eval_path
+from hwgen.golden import prologue, run_layer
+from hwgen.ir import Graph, MatMul, Threshold
+
+
+def batched(model, batch: int):
+    """A copy of a cleaned-up ModelWrapper whose batch axis is ``batch`` (for one execute_onnx)."""
+    m = copy.deepcopy(model)
+    g = m.graph
+    for n in g.node:
+        if n.op_type == "Reshape":
+            shape = m.get_initializer(n.input[1]).copy()
+            shape[0] = batch
+            m.set_initializer(n.input[1], shape)
+    del g.value_info[:]
+    for vi in list(g.input) + list(g.output):
+        if vi.name in [i.name for i in g.initializer]:
+            continue
+        vi.type.tensor_type.shape.dim[0].dim_value = batch
+    return m.transform(InferShapes())
+
+
+def run_onnx(model, x: np.ndarray, full: bool = False):
+    m = batched(model, x.shape[0])
+    ctx = execute_onnx(m, {m.graph.input[0].name: x}, return_full_exec_context=full)
+    return ctx if full else ctx[m.graph.output[0].name]
+
+
+def to_hw(t: np.ndarray) -> np.ndarray:
+    return t.transpose(0, 2, 3, 1) if t.ndim == 4 else t
+
+
+def compare_layers(graph: Graph, paths: dict, model, x: np.ndarray) -> dict[str, int]:
+    """Golden vs execute_onnx, one threshold segment at a time, fed ONNX's own integers.
+
+    Returns {threshold layer: number of differing elements}; every difference must be one level,
+    explained by onnxruntime's float32 accumulator alone: ONNX's matrix-product output is within
+    4 float32 ulp (at the magnitude of the accumulation, sum |x_j w_ij| * scale) of the exact
+    accumulator, and the layer's float path evaluated on ONNX's value gives ONNX's level.
+    """
+    ctx = run_onnx(model, x, full=True)
+    nodes = {n.name: n for n in model.graph.node}
+    stream = prologue(graph, x)
+    if graph.prologue.kind == "quant":
+        q = nodes[graph.prologue.onnx_name]
+        ref = to_hw(ctx[q.output[0]] / graph.prologue.quant.scale)
+        assert np.array_equal(stream.reshape(ref.shape), ref), "host prologue != QONNX Quant"
+    counts: dict[str, int] = {}
+    last_mm = None
+    for layer in graph.layers:
+        out = run_layer(layer, stream)
+        if isinstance(layer, MatMul):
+            last_mm, mm_acc = layer, out
+            mm_abs = np.abs(stream).astype(np.float64) @ np.abs(layer.weights.T).astype(np.float64)
+        if isinstance(layer, Threshold):
+            ops, spec = paths[layer.name]
+            q = nodes[layer.onnx_name]
+            ref_f = to_hw(ctx[q.output[0]])
+            ref = ref_f if spec.kind == "multithreshold" else ref_f / spec.scale
+            ref = np.round(ref).astype(np.int64).reshape(out.shape)
+            diff = out != ref
+            n = int(diff.sum())
+            if n:
+                assert last_mm is not None, f"{layer.name}: differs without a matrix product"
+                assert np.all(np.abs(out - ref)[diff] == spec.step), f"{layer.name}: > 1 level"
+                mm_node = nodes[last_mm.onnx_name]
+                v_onnx = to_hw(ctx[mm_node.output[0]]).reshape(out.shape)
+                inside = tuple(op for op in ops if op.onnx_name == last_mm.onnx_name)
+                rest = tuple(op for op in ops if op.onnx_name != last_mm.onnx_name)
+                exact = eval_path(inside, mm_acc).astype(np.float64)
+                # float32 accumulation error scales with the partial sums: ulp of sum |x_j w_ij|
+                mag = np.abs(eval_path(inside[:1], mm_abs)).astype(np.float64)
+                mag += sum(np.abs(op.consts[0]) for op in inside[1:] if op.kind == "add")
+                tol = 4 * np.spacing(mag.astype(np.float32)).astype(np.float64)
+                assert np.all(np.abs(v_onnx - exact)[diff] <= tol[diff]), \
+                    f"{layer.name}: ONNX accumulator more than 4 ulp off"
+                redo = spec.values(eval_path(rest, v_onnx))
+                assert np.array_equal(redo[diff], ref[diff]), \
+                    f"{layer.name}: difference not explained by the accumulator rounding"
+            counts[layer.name] = n
+            out = ref  # continue from ONNX's own integers (layer by layer)
+        stream = out
+    return counts
+

@@ -1,0 +1,105 @@
+"""Zoo models end to end: torch ~ execute_onnx, execute_onnx vs golden (layer by layer)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hwgen.frontend import read
+from hwgen.frontend.lower import lower_with_paths
+from hwgen.golden import execute
+from hwgen.ir import Threshold
+from tests.frontend.onnx_ref import compare_layers, run_onnx
+from tests.zoo import MODELS, build, inputs_for
+
+N_MNIST = 200
+N_RANDOM = 64
+CASES = [(id, False) for id in MODELS] + [(id, True) for id in ("tfc_w1a1", "tfc_w4a4",
+                                                                 "cnv_small", "mlp_a8")]
+
+
+def _random_inputs(id: str, n: int) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    shape = (n,) + MODELS[id].input_shape[1:]
+    if MODELS[id].input_kind == "uint8":
+        return rng.integers(0, 256, size=shape).astype(np.float32)
+    return rng.uniform(-1.2, 1.2, size=shape).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def lowered(zoo_export):
+    cache = {}
+
+    def get(id: str, dynamo: bool):
+        if (id, dynamo) not in cache:
+            model = read(zoo_export(id, dynamo))
+            graph, paths = lower_with_paths(model)
+            cache[(id, dynamo)] = (model, graph, paths)
+        return cache[(id, dynamo)]
+
+    return get
+
+
+@pytest.mark.parametrize("id,dynamo", CASES, ids=[f"{i}{'-dynamo' if d else ''}" for i, d in CASES])
+def test_zoo_model(id, dynamo, lowered, mnist):
+    model, graph, paths = lowered(id, dynamo)
+    x_mnist = inputs_for(id, mnist[0][:N_MNIST])
+    for x in (x_mnist, _random_inputs(id, N_RANDOM)):
+        onnx_out = run_onnx(model, x)
+        # torch vs execute_onnx: float tolerance
+        torch_model, _ = build(id)
+        with torch.no_grad():
+            t = torch_model(torch.from_numpy(x)).numpy()
+        scale = np.abs(onnx_out).max()
+        assert np.abs(t - onnx_out).max() <= 1e-4 * scale + 1e-5
+        # golden vs execute_onnx
+        gold = execute(graph, x)
+        assert gold.shape == onnx_out.shape and gold.dtype == np.float32
+        if MODELS[id].pow2:
+            assert np.array_equal(gold, onnx_out)
+        else:
+            assert np.abs(gold - onnx_out).max() <= 1e-4 * scale + 1e-5 or \
+                np.mean(gold.argmax(1) == onnx_out.argmax(1)) > 0.9
+        counts = compare_layers(graph, paths, model, x)
+        if MODELS[id].pow2:
+            assert not any(counts.values()), counts
+    # not degenerate on MNIST: each activation layer uses >= half its levels, >= 5 classes
+    trace = execute(graph, x_mnist, trace=True)
+    for layer in graph.layers:
+        if isinstance(layer, Threshold):
+            used = np.unique(trace[layer.name]).size
+            assert used >= layer.levels / 2, f"{layer.name} uses {used} of {layer.levels} levels"
+    classes = np.unique(execute(graph, x_mnist).argmax(1)).size
+    assert classes >= 5, f"only {classes} classes appear as top-1"
+
+
+def test_flavours_lower_to_the_same_layers(lowered):
+    for id in ("tfc_w1a1", "cnv_small"):
+        a, b = lowered(id, False)[1], lowered(id, True)[1]
+        assert [(x.name, x.op, x.in_shape, x.out_dtype) for x in a.layers] == \
+            [(x.name, x.op, x.in_shape, x.out_dtype) for x in b.layers]
+        for x, y in zip(a.layers, b.layers):
+            for f in ("weights", "thresholds"):
+                if hasattr(x, f):
+                    assert np.array_equal(getattr(x, f), getattr(y, f))
+
+
+def test_tfc_shape_and_prologue(lowered):
+    _, g, _ = lowered("tfc_w1a1", False)
+    assert g.prologue.kind == "identity" and str(g.input_dtype) == "UINT8"
+    assert g.input_shape == (784,) and g.onnx_input_shape == (1, 1, 28, 28)
+    assert [x.op for x in g.layers] == ["Threshold", "MatMul"] * 4
+    assert [x.xnor for x in g.layers[1::2]] == [True] * 4
+    assert g.layers[0].thresholds.shape == (1, 1)
+
+
+def test_cnv_flatten_permutation(lowered, mnist):
+    model, g, _ = lowered("cnv_small", False)
+    assert [x.op for x in g.layers] == ["SlidingWindow", "MatMul", "Threshold", "MaxPool",
+                                       "SlidingWindow", "MatMul", "Threshold", "Flatten", "MatMul"]
+    assert g.layers[6].out_shape == (4, 4, 8) and g.prologue.kind == "quant"
+    # the final MatMul's columns are in HWC order: permuting them back gives the ONNX weights
+    x = inputs_for("cnv_small", mnist[0][:8])
+    hw = execute(g, x, upto="hw")
+    assert hw.dtype == np.int64 and hw.shape == (8, 10)
