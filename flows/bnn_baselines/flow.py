@@ -14,6 +14,7 @@ import hashlib
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), **{p: version(p) for p in packages}}
 
 
-def run(args: argparse.Namespace, log=print) -> dict[str, Any]:
+def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the flow described by parsed ``args``; returns the results dict (also written)."""
     import torch
 
@@ -98,7 +99,9 @@ def run(args: argparse.Namespace, log=print) -> dict[str, Any]:
     from flows.common.export import check_qonnx_agreement, export_qonnx_model
     from flows.common.models import build_fc
     from flows.common.report import write_results
-    from flows.common.train import predict, seed_everything, train
+    from flows.common.train import log_line, predict, seed_everything, train
+
+    log = log or log_line
 
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise HwgenError(f"device must be available, not {args.device!r}", hint="use --device cpu")

@@ -18,7 +18,15 @@ from torch import nn
 
 from flows.common.data import Dataset
 
-__all__ = ["TrainResult", "evaluate", "pixels", "predict", "seed_everything", "train"]
+__all__ = [
+    "TrainResult",
+    "evaluate",
+    "log_line",
+    "pixels",
+    "predict",
+    "seed_everything",
+    "train",
+]
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,11 @@ class TrainResult:
     test_accuracy: float
     train_seconds: float
     history: list[dict] = field(default_factory=list)
+
+
+def log_line(line: str) -> None:
+    """Print one progress line and flush it (progress shows up when stdout is a file)."""
+    print(line, flush=True)
 
 
 def seed_everything(seed: int) -> None:
@@ -74,9 +87,13 @@ def train(
     lr: float = 1e-2,
     seed: int = 0,
     device: str = "cpu",
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
 ) -> TrainResult:
-    """Train ``model`` in place on ``data``; returns accuracies and timing."""
+    """Train ``model`` in place on ``data``; returns accuracies and timing.
+
+    ``log`` receives one progress line per epoch (default: print, flushed).
+    """
+    log = log or log_line
     model.to(device)
     generator = torch.Generator().manual_seed(seed)
     x_train = pixels(data.x_train)
