@@ -370,6 +370,7 @@ class _Lowering:
                     INT(mm.w_dtype.bits + 1) if mm.w_dtype.kind == "INT"
                     else DataType.smallest(int(w.min()), int(w.max())))
                 self.layers[self.mm_index] = replace(mm, weights=w, w_dtype=wdt)
+                self.dtype = self.layers[self.mm_index].out_dtype
             if np.all(t == t[:1]):
                 t = t[:1]
             self.paths[self.lname("thr")] = (ops, spec)
