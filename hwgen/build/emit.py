@@ -139,24 +139,24 @@ def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int], files: dict[str, dic
         lw = layer.in_beat_elems * layer.in_bits
         frame_bits = layer.in_elems * layer.in_bits
         if lw != prev_w:
-            dwc = f"{layer.name}_dwc"
+            dwc = f"w_{layer.name}_dwc"
             decl += _wires(dwc, lw)
             body += _instance(
-                "hwgen_frame_dwc", f"u_{dwc}",
+                "hwgen_frame_dwc", f"u_{layer.name}_dwc",
                 {"IN_W": prev_w, "OUT_W": lw, "FRAME_BITS": frame_bits},
                 _axis_ports(prev, dwc), f"{prev_w} -> {lw} bit beats into {layer.name}",
             )
             prev = dwc
         depth = fifo_depths.get(layer.name, 0)
         if depth > 0:
-            fifo = f"{layer.name}_fifo"
+            fifo = f"w_{layer.name}_fifo"
             decl += _wires(fifo, lw)
             body += _instance(
-                "hwgen_fifo", f"u_{fifo}", {"WIDTH": lw, "DEPTH": depth},
+                "hwgen_fifo", f"u_{layer.name}_fifo", {"WIDTH": lw, "DEPTH": depth},
                 _axis_ports(prev, fifo), f"FIFO in front of {layer.name}",
             )
             prev = fifo
-        out_name = f"{layer.name}_out"
+        out_name = f"w_{layer.name}_out"
         ow = layer.out_beat_elems * layer.out_bits
         decl += _wires(out_name, ow)
         body += _instance(

@@ -19,7 +19,7 @@ import numpy as np
 
 from hwgen.errors import SimulationError
 from hwgen.runtime.packing import hex_to_words
-from hwgen.tools import package_dir, use_verilator
+from hwgen.tools import package_dir, use_verilator, verilator_runner
 
 __all__ = ["SimBuild", "SimRun", "build_sim", "run_sim"]
 
@@ -71,8 +71,6 @@ def build_sim(
     waves: bool = False,
 ) -> SimBuild:
     """Verilate hwgen_tb + ``sources`` with ``dut`` as the device under test (cached)."""
-    from cocotb_tools.runner import get_runner
-
     use_verilator()
     sim_dir = package_dir("sim")
     all_sources = [Path(s) for s in sources] + [sim_dir / "hwgen_tb.v"]
@@ -88,7 +86,7 @@ def build_sim(
     if stamp.exists() and stamp.read_text() == key:
         return result
     build_dir.mkdir(parents=True, exist_ok=True)
-    runner = get_runner("verilator")
+    runner = verilator_runner()
     args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNUSED", "--x-assign", "fast", "--x-initial", "fast",
             "-O2"]
     if waves:
@@ -130,8 +128,6 @@ def run_sim(
     waves: bool = False,
 ) -> SimRun:
     """Run ``frames`` frames (``in_hex``: one hex word per line) and read back the outputs."""
-    from cocotb_tools.runner import get_runner
-
     use_verilator()
     if len(in_hex) != frames * build.in_words_per_frame:
         raise SimulationError(
@@ -147,7 +143,7 @@ def run_sim(
     if timeout_cycles is None:
         timeout_cycles = 100_000 + 200 * len(in_hex) * max(1, build.out_words_per_frame)
     os.environ["HWGEN_TIMEOUT_CYCLES"] = str(timeout_cycles)
-    runner = get_runner("verilator")
+    runner = verilator_runner()
     t0 = time.perf_counter()
     try:
         xml = runner.test(
