@@ -8,6 +8,8 @@ Integer layers run in float64 BLAS, which is exact while |acc| < 2^53 (the verif
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from hwgen.errors import HwgenError, ModelError
@@ -31,8 +33,9 @@ def prologue(graph: Graph, x: np.ndarray) -> np.ndarray:
     if pro.kind == "quant":
         v = pro.quant.values(apply_ops(pro.pre_ops, x.astype(np.float32)))
     else:
-        v = np.asarray(x, np.float64)
-        if not np.all(v == np.round(v)) or not graph.input_dtype.allowed(v):
+        v = x if x.dtype.kind in "iu" else np.asarray(x, np.float32)
+        if v.dtype.kind == "f" and not np.array_equal(v, np.round(v)) or \
+                not graph.input_dtype.allowed(v):
             raise ModelError(
                 f"input must hold {graph.input_dtype} integers",
                 hint="the model's input is annotated with an integer datatype; pass raw values",
@@ -56,15 +59,34 @@ def _windows(x: np.ndarray, layer: SlidingWindow) -> np.ndarray:
     return view.reshape(b, oh, ow, kh * kw * c)
 
 
-def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
-    """One layer on a batch of int64 values (B, *in_shape) -> int64 (B, *out_shape)."""
+_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _float_weights(layer: MatMul) -> np.ndarray:
+    """W.T as float32 when every partial sum stays below 2^24 (exact in float32), else float64."""
+    if layer not in _WEIGHTS:
+        bound = int(np.abs(layer.weights).sum(axis=1).max(initial=0)) * max(
+            abs(layer.in_dtype.min), abs(layer.in_dtype.max))
+        dtype = np.float32 if bound < (1 << 24) else np.float64
+        _WEIGHTS[layer] = np.ascontiguousarray(layer.weights.T.astype(dtype))
+    return _WEIGHTS[layer]
+
+
+def run_layer(layer: Layer, x: np.ndarray, out_dtype: type = np.int64) -> np.ndarray:
+    """One layer on a batch of int64 values (B, *in_shape) -> int64 (B, *out_shape).
+
+    ``out_dtype`` float32 lets a single-threshold layer hand exact float values straight to the
+    next MatMul (the fast path of ``execute``); every other layer ignores it.
+    """
     if isinstance(layer, MatMul):
-        acc = np.asarray(x, np.float64) @ layer.weights.T.astype(np.float64)
-        return acc.astype(np.int64)
+        w = _float_weights(layer)
+        return (np.asarray(x, w.dtype) @ w).astype(np.int64)
     if isinstance(layer, Threshold):
-        t = layer.thresholds
+        t, lo, step = layer.thresholds, layer.out_bias, layer.out_step
+        if t.shape[1] == 1:
+            return np.where(x >= t[:, 0], out_dtype(lo + step), out_dtype(lo))
         if t.shape[1] <= 16:
-            count = np.zeros(x.shape, np.int64)
+            count = np.zeros(x.shape, np.int16)
             for k in range(t.shape[1]):
                 count += x >= t[:, k]
         elif t.shape[0] == 1:
@@ -73,7 +95,7 @@ def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
             count = np.empty(x.shape, np.int64)
             for c in range(t.shape[0]):
                 count[..., c] = np.searchsorted(t[c], x[..., c], side="right")
-        return layer.out_bias + layer.out_step * count
+        return lo + step * count.astype(np.int64)
     if isinstance(layer, SlidingWindow):
         return _windows(np.ascontiguousarray(x), layer)
     if isinstance(layer, MaxPool):
@@ -114,8 +136,11 @@ def execute(graph: Graph, x: np.ndarray, upto: str = "output", trace: bool = Fal
         raise HwgenError(f"upto must be 'output' or 'hw', not {upto!r}")
     v = prologue(graph, x)
     record = {"input": v} if trace else None
-    for layer in graph.layers:
-        v = run_layer(layer, v)
+    layers = graph.layers
+    for i, layer in enumerate(layers):
+        fast = record is None and i + 1 < len(layers) and isinstance(layers[i + 1], MatMul) \
+            and _float_weights(layers[i + 1]).dtype == np.float32
+        v = run_layer(layer, v, np.float32 if fast else np.int64)
         if record is not None:
             record[layer.name] = v
     if record is not None:
