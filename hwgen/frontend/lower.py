@@ -546,9 +546,11 @@ class _Lowering:
             if self.consumers.get(node.output[0]) or node.output[0] in self.outputs:
                 raise self.fail(node, "the TopK values output must be unused",
                                 "use only the indices")
+        # one positive per-tensor scale plus per-tensor bias keeps the order of the classes
         monotone = all(
-            op.kind in ("scale", "mul", "add", "sub", "div") and op.consts[0].size == 1
-            and (op.kind in ("add", "sub") or float(op.consts[0]) > 0)
+            op.kind in ("scale", "mul", "add", "sub", "div")
+            and np.all(op.consts[0] == op.consts[0].flat[0])
+            and (op.kind in ("add", "sub") or float(op.consts[0].flat[0]) > 0)
             for op in self.pending
         )
         identity = np.array_equal(self.gather, np.arange(self.gather.size))

@@ -57,7 +57,9 @@ class Builder:
         g = helper.make_graph(
             self.nodes, "handmade",
             [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(self.shape))],
-            [helper.make_tensor_value_info(self.cur, TensorProto.FLOAT, None)], self.inits)
+            [helper.make_tensor_value_info(self.cur, TensorProto.INT64 if self.nodes[-1].op_type in
+                                           ("ArgMax", "TopK") else TensorProto.FLOAT, None)],
+            self.inits)
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13),
                                                 helper.make_opsetid(QDOMAIN, 1)])
         m.ir_version = 8

@@ -26,7 +26,8 @@ def batched(model, batch: int):
     for vi in list(g.input) + list(g.output):
         if vi.name in [i.name for i in g.initializer]:
             continue
-        vi.type.tensor_type.shape.dim[0].dim_value = batch
+        if vi.type.tensor_type.shape.dim:
+            vi.type.tensor_type.shape.dim[0].dim_value = batch
     return m.transform(InferShapes())
 
 
