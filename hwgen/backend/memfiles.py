@@ -1,0 +1,111 @@
+"""Memory init files (.mem, read with $readmemh) for the RTL templates. Pure numpy.
+
+Formats (also in rtl_templates/README.md):
+
+- One hexadecimal word per line, most significant digit first, ceil(width/4) digits, no
+  address markers; line number = address.
+- Weights of ``hwgen_mvau`` (W is MH x MW, SF = MW/SIMD, NF = MH/PE): word ``nf*SF + sf`` holds
+  W[nf*PE + p][sf*SIMD + s] at bits [(p*SIMD + s)*W_BITS, +W_BITS).
+- Thresholds (``hwgen_mvau``, ``hwgen_thresholding``; T is C x N ascending per row): word ``nf``
+  holds T[nf*PE + p][k] at bits [(p*N + k)*THR_BITS, +THR_BITS), NF = C/PE words. Shared
+  thresholds (one row of N, SHARED = 1): a single word with T[k] at bits [k*THR_BITS, ...).
+
+Value codes (DESIGN.md 3a): ``uint`` plain, ``int`` two's complement, ``bipolar`` +1 -> 1 and
+-1 -> 0, ``ternary`` as INT2 (+1 -> 01, 0 -> 00, -1 -> 11).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "encode",
+    "weight_words",
+    "threshold_words",
+    "write_mem",
+    "write_weights",
+    "write_thresholds",
+]
+
+_KINDS = ("uint", "int", "bipolar", "ternary")
+
+
+def encode(values: np.ndarray, bits: int, kind: str) -> np.ndarray:
+    """Codes (non-negative int64) of integer ``values`` in the given datatype; checks the range."""
+    v = np.asarray(values, dtype=np.int64)
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
+    if kind == "bipolar":
+        if bits != 1 or not np.isin(v, (-1, 1)).all():
+            raise ValueError("bipolar values must be -1 or +1 with bits = 1")
+        return (v > 0).astype(np.int64)
+    if kind == "ternary":
+        if bits != 2 or not np.isin(v, (-1, 0, 1)).all():
+            raise ValueError("ternary values must be -1, 0 or +1 with bits = 2")
+        return v & 3
+    lo, hi = (0, (1 << bits) - 1) if kind == "uint" else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+    if v.size and (v.min() < lo or v.max() > hi):
+        raise ValueError(f"{kind}{bits} values must lie in [{lo}, {hi}], not [{v.min()}, {v.max()}]")
+    return v & ((1 << bits) - 1)
+
+
+def _pack(codes: np.ndarray, bits: int) -> int:
+    """Codes along the last axis packed LSB first into one integer."""
+    word = 0
+    for i, c in enumerate(codes.reshape(-1).tolist()):
+        word |= int(c) << (i * bits)
+    return word
+
+
+def weight_words(w: np.ndarray, simd: int, pe: int, bits: int, kind: str) -> list[int]:
+    """The NF*SF weight words of an MH x MW matrix for ``hwgen_mvau``."""
+    w = np.asarray(w)
+    mh, mw = w.shape
+    if mw % simd or mh % pe:
+        raise ValueError(f"MW % SIMD and MH % PE must be 0, not {mw} % {simd}, {mh} % {pe}")
+    codes = encode(w, bits, kind)
+    nf, sf = mh // pe, mw // simd
+    # [nf, p, sf, s] -> [nf, sf, p, s]
+    tiles = codes.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3)
+    return [_pack(tiles[i, j], bits) for i in range(nf) for j in range(sf)]
+
+
+def threshold_words(t: np.ndarray, pe: int, bits: int) -> list[int]:
+    """Threshold words: ``t`` is C x N (per channel, NF = C/PE words) or N (shared, one word)."""
+    t = np.asarray(t, dtype=np.int64)
+    if t.ndim == 1:
+        t = t[None, :]
+        pe = 1
+    c, n = t.shape
+    if c % pe:
+        raise ValueError(f"channels must be a multiple of PE, not {c} % {pe}")
+    if n < 1 or (np.diff(t, axis=1) < 0).any():
+        raise ValueError("thresholds must be ascending per channel, at least one per channel")
+    codes = encode(t, bits, "int")
+    return [_pack(codes[i * pe:(i + 1) * pe], bits) for i in range(c // pe)]
+
+
+def write_mem(path: str | Path, words: list[int], width: int) -> Path:
+    """Write words as $readmemh hex lines, ceil(width/4) digits each."""
+    digits = max(1, (width + 3) // 4)
+    for word in words:
+        if word < 0 or word >> width:
+            raise ValueError(f"word {word:#x} does not fit in {width} bits")
+    path = Path(path)
+    path.write_text("".join(f"{word:0{digits}x}\n" for word in words))
+    return path
+
+
+def write_weights(path: str | Path, w: np.ndarray, simd: int, pe: int, bits: int, kind: str) -> Path:
+    """The weight .mem file of ``hwgen_mvau``."""
+    return write_mem(path, weight_words(w, simd, pe, bits, kind), pe * simd * bits)
+
+
+def write_thresholds(path: str | Path, t: np.ndarray, pe: int, bits: int) -> Path:
+    """The threshold .mem file of ``hwgen_mvau`` / ``hwgen_thresholding``."""
+    t = np.asarray(t)
+    lanes = 1 if t.ndim == 1 else pe
+    n = t.shape[-1]
+    return write_mem(path, threshold_words(t, pe, bits), lanes * n * bits)

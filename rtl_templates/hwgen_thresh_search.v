@@ -1,0 +1,146 @@
+// hwgen_thresh_search: pipelined binary threshold search (internal helper of hwgen_mvau and
+// hwgen_thresholding). For each of LANES signed values v it computes
+//     out = OUT_BIAS + #{k : v >= T[k]}   (T ascending per channel, duplicates allowed)
+// with S = clog2(N_THRES + 1) compare stages (one comparator per lane per stage).
+// Threshold memory: word a (a = in_addr) holds, for lane p and threshold k, T at bits
+// [(p*N_THRES + k)*THR_BITS +: THR_BITS] (SHARED = 1: one lane, used by all lanes).
+// Latency: S + 1 cycles from in_* to out_*; registers advance only while en = 1.
+`default_nettype none
+
+module hwgen_thresh_search #(
+    parameter integer LANES       = 1,        // values per beat
+    parameter integer DEPTH       = 1,        // threshold words (channel groups)
+    parameter integer N_THRES     = 1,        // thresholds per channel, 1..255
+    parameter integer THR_BITS    = 8,        // threshold width (signed)
+    parameter integer VAL_BITS    = 8,        // input value width (signed)
+    parameter integer OUT_BITS    = 1,        // output width per lane
+    parameter integer OUT_BIAS    = 0,        // added to the count
+    parameter integer SHARED      = 0,        // 1: one threshold set for all lanes
+    parameter         THRESH_FILE = "thresh.mem",  // $readmemh file, DEPTH words
+    parameter         RAM_STYLE   = "auto"    // ram_style of the threshold memory
+) (
+    input  wire                      clk,
+    input  wire                      en,
+    input  wire                      in_valid,
+    input  wire [AW-1:0]             in_addr,
+    input  wire [LANES*VAL_BITS-1:0] in_data,
+    output wire                      out_valid,
+    output wire [LANES*OUT_BITS-1:0] out_data
+);
+
+    localparam integer S = $clog2(N_THRES + 1);
+    localparam integer AW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
+    localparam integer TLANES = (SHARED != 0) ? 1 : LANES;
+    localparam integer WORD_W = TLANES * N_THRES * THR_BITS;
+    localparam integer CW = (VAL_BITS > THR_BITS) ? VAL_BITS : THR_BITS;
+
+    generate
+        if (N_THRES < 1 || N_THRES > 255) begin : g_check_n
+            $fatal(1, "hwgen_thresh_search: N_THRES must be in 1..255");
+        end
+        if ((1 << OUT_BITS) < N_THRES + 1) begin : g_check_out
+            $fatal(1, "hwgen_thresh_search: OUT_BITS too small for N_THRES + 1 levels");
+        end
+    endgenerate
+
+    // pipeline registers of stage s (s = 0..S): values, address, partial count, valid
+    reg [LANES*VAL_BITS-1:0] val_reg  [0:S];
+    reg [AW-1:0]             addr_reg [0:S];
+    reg [LANES*S-1:0]        idx_reg  [0:S];
+    reg [S:0]                valid_reg;
+
+    // threshold memory, one registered read port per stage; the read is issued one stage
+    // early so that thr_word[s] lines up with val_reg[s]
+    reg [WORD_W-1:0] thr_word [0:S-1];
+    wire [S*AW-1:0] rd_addr;
+    genvar s, p;
+    generate
+        for (s = 0; s < S; s = s + 1) begin : g_rd_addr
+            if (s == 0) begin : g_first
+                assign rd_addr[AW-1:0] = in_addr;
+            end else begin : g_next
+                assign rd_addr[s*AW +: AW] = addr_reg[s-1];
+            end
+        end
+        if (RAM_STYLE == "auto") begin : g_mem_auto
+            reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
+            initial $readmemh(THRESH_FILE, thr_mem);
+            for (s = 0; s < S; s = s + 1) begin : g_rd
+                always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
+            end
+        end else begin : g_mem_style
+            (* ram_style = RAM_STYLE *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
+            initial $readmemh(THRESH_FILE, thr_mem);
+            for (s = 0; s < S; s = s + 1) begin : g_rd
+                always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
+            end
+        end
+    endgenerate
+
+    always @(posedge clk) begin
+        if (en) begin
+            val_reg[0]   <= in_data;
+            addr_reg[0]  <= in_addr;
+            idx_reg[0]   <= {(LANES*S){1'b0}};
+            valid_reg[0] <= in_valid;
+        end
+    end
+
+    generate
+        for (s = 0; s < S; s = s + 1) begin : g_stage
+            localparam integer STEP = 1 << (S - 1 - s);  // probe bit of this stage
+            wire [LANES*S-1:0] idx_next;
+            for (p = 0; p < LANES; p = p + 1) begin : g_lane
+                localparam integer TL = (SHARED != 0) ? 0 : p;
+                wire [S-1:0] idx = idx_reg[s][p*S +: S];
+                wire signed [VAL_BITS-1:0] v = val_reg[s][p*VAL_BITS +: VAL_BITS];
+                reg signed [THR_BITS-1:0] t;
+                reg present;
+                integer c;
+                // candidate probe positions: idx | STEP (1-based), present if <= N_THRES
+                always @* begin
+                    t = {THR_BITS{1'b0}};
+                    present = 1'b0;
+                    for (c = STEP; c <= N_THRES; c = c + 2*STEP) begin
+                        if ({{(32-S){1'b0}}, idx} == c - STEP) begin
+                            t = thr_word[s][(TL*N_THRES + c - 1)*THR_BITS +: THR_BITS];
+                            present = 1'b1;
+                        end
+                    end
+                end
+                // compare at a common width
+                reg signed [CW-1:0] ve, te;
+                always @* begin
+                    ve = {CW{v[VAL_BITS-1]}};
+                    ve[VAL_BITS-1:0] = v;
+                    te = {CW{t[THR_BITS-1]}};
+                    te[THR_BITS-1:0] = t;
+                end
+                wire hit = present && (ve >= te);
+                assign idx_next[p*S +: S] = hit ? (idx | STEP[S-1:0]) : idx;
+            end
+            always @(posedge clk) begin
+                if (en) begin
+                    val_reg[s+1]   <= val_reg[s];
+                    addr_reg[s+1]  <= addr_reg[s];
+                    idx_reg[s+1]   <= idx_next;
+                    valid_reg[s+1] <= valid_reg[s];
+                end
+            end
+        end
+        for (p = 0; p < LANES; p = p + 1) begin : g_out
+            localparam [OUT_BITS-1:0] BIAS = OUT_BIAS[OUT_BITS-1:0];
+            reg [OUT_BITS-1:0] cnt;
+            always @* begin
+                cnt = {OUT_BITS{1'b0}};
+                cnt[S-1:0] = idx_reg[S][p*S +: S];
+            end
+            assign out_data[p*OUT_BITS +: OUT_BITS] = BIAS + cnt;
+        end
+    endgenerate
+
+    assign out_valid = valid_reg[S];
+
+endmodule
+
+`default_nettype wire
