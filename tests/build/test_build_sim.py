@@ -1,0 +1,53 @@
+"""Whole designs in Verilator (Verilog-side testbench): bit-exact vs the golden executor.
+
+Marked slow (each Verilator build of a whole design takes tens of seconds) but run in CI.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hwgen
+from hwgen.golden import prologue
+from hwgen.simulate.design import simulate
+from tests.build.conftest import TFC_REFERENCE_FOLDING
+from tests.zoo import inputs_for
+
+pytestmark = pytest.mark.slow
+
+
+def _check(out, model_id, images, level, idle=0, bp=0):
+    graph = hwgen.load(out / "model.onnx")
+    x = inputs_for(model_id, images)
+    expected = hwgen.execute(graph, x, upto="hw")
+    run = simulate(out, prologue(graph, x), level=level, idle_pct=idle, bp_pct=bp, seed=7)
+    got = run.outputs.reshape(expected.shape)
+    mismatches = np.argwhere(got != expected)
+    assert mismatches.size == 0, f"{len(mismatches)} mismatches, first at {mismatches[0]}"
+    assert run.out_last_ok, "tlast must mark exactly the last word of every frame"
+    return run
+
+
+def test_tfc_w1a1_reference_folding_core_interval_is_64(built, mnist) -> None:
+    out, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
+    images = mnist[0][:24]
+    run = _check(out, "tfc_w1a1", images, "core")
+    assert result.manifest["max_cycles"] == 64
+    assert run.interval_cycles == 64  # measured steady state == analytic, exactly
+    _check(out, "tfc_w1a1", images, "core", idle=25, bp=35)  # random idles and backpressure
+
+
+def test_tfc_w1a1_dma_top_is_io_bound(built, mnist) -> None:
+    out, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
+    images = mnist[0][:20]
+    run = _check(out, "tfc_w1a1", images, "accel")
+    assert run.interval_cycles == result.manifest["interval_cycles"] == 98
+    _check(out, "tfc_w1a1", images, "accel", idle=20, bp=30)
+
+
+@pytest.mark.parametrize("model_id", ["tfc_w2a2", "mlp_a8"])
+def test_default_folding_exact(built, mnist, model_id) -> None:
+    out, result = built(model_id)
+    run = _check(out, model_id, mnist[0][:20], "core")
+    assert run.interval_cycles == result.manifest["max_cycles"]

@@ -1,0 +1,125 @@
+"""Unit tests of hwgen build: lowering, folding rules, errors, files (no simulation)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hwgen.build import build
+from hwgen.errors import FoldingError, HwgenError
+from tests.build.conftest import TFC_REFERENCE_FOLDING
+
+
+def test_tfc_reference_folding_is_64_cycles(built) -> None:
+    out, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
+    m = result.manifest
+    assert [layer["name"] for layer in m["layers"]] == list(TFC_REFERENCE_FOLDING)
+    assert m["max_cycles"] == 64
+    # 784 UINT8 pixels = 98 words of 64 bits: the DMA port binds at 1.02 M frames/s.
+    assert m["io_cycles"] == 98 and m["fps"]["bound"] == "io"
+    assert round(m["fps"]["achieved"]) == round(100e6 / 98)
+    assert json.loads((out / "folding.json").read_text())["01_mvau"]["SIMD"] == 49
+    for layer in m["layers"]:
+        for name in layer["files"].values():
+            assert (out / "mem" / name).exists()
+    files = (out / "rtl" / "filelist.f").read_text().split()
+    assert all((out / "rtl" / f).exists() for f in files)
+    assert "hwgen_accel.v" in files
+
+
+def test_cycle_formula_per_layer(built) -> None:
+    _, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
+    for layer in result.hw.layers:
+        if layer.op == "mvau":
+            assert layer.cycles == (layer.mh // layer.PE) * (layer.mw // layer.SIMD)
+        if layer.op == "thr":
+            assert layer.cycles == 784 // 49
+
+
+def test_folding_file_round_trips(built, tmp_path: Path) -> None:
+    out, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
+    again = build(out / "model.onnx", tmp_path / "again", folding_file=out / "folding.json")
+    assert again.manifest["layers"] == result.manifest["layers"]
+
+
+def test_build_is_deterministic(zoo_export, tmp_path: Path) -> None:
+    src = zoo_export("tfc_w1a1")
+    build(src, tmp_path / "a")
+    build(src, tmp_path / "b")
+    for f in sorted((tmp_path / "a").rglob("*")):
+        if f.is_file():
+            assert f.read_bytes() == (tmp_path / "b" / f.relative_to(tmp_path / "a")).read_bytes(), f
+
+
+def test_fps_target_folds_slower_layers_cheaper(zoo_export, tmp_path: Path) -> None:
+    src = zoo_export("tfc_w1a1")
+    slow = build(src, tmp_path / "slow", fps=100_000).manifest
+    assert slow["max_cycles"] <= 1000  # 100 MHz / 100k FPS
+    fast = build(src, tmp_path / "fast", fps=1_000_000).manifest
+    assert fast["max_cycles"] <= 100
+    assert slow["estimate"]["total"]["LUT"] < fast["estimate"]["total"]["LUT"]
+
+
+def test_impossible_folding_names_layer_and_legal_values(zoo_export, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"02_mvau": {"PE": 7}}))
+    with pytest.raises(FoldingError, match=r"node '02_mvau' \(mvau\): PE must be a positive "
+                       r"divisor of 64, not 7 \(hint: legal values: 1, 2, 4, 8, 16, 32, 64\)"):
+        build(zoo_export("tfc_w1a1"), tmp_path / "out", folding_file=bad)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_layer_and_key_in_folding(zoo_export, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"09_mvau": {"PE": 1}}))
+    with pytest.raises(FoldingError, match=r"unknown layer '09_mvau' in folding; layers are: "
+                       r"00_thr, 01_mvau"):
+        build(zoo_export("tfc_w1a1"), tmp_path / "out", folding_file=bad)
+    bad.write_text(json.dumps({"00_thr": {"SIMD": 1}}))
+    with pytest.raises(FoldingError, match=r"unknown folding key 'SIMD'; thr takes PE"):
+        build(zoo_export("tfc_w1a1"), tmp_path / "out", folding_file=bad)
+
+
+def test_unreachable_fps_reports_best(zoo_export, tmp_path: Path) -> None:
+    with pytest.raises(FoldingError, match=r"above the I/O bound of 1,020,408 frames/s"):
+        build(zoo_export("tfc_w1a1"), tmp_path / "out", fps=5_000_000)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_unwritable_output_folder(zoo_export, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(HwgenError, match="cannot write the output folder"):
+            build(zoo_export("tfc_w1a1"), locked / "out")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_output_under_a_file_is_a_clear_error(zoo_export, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(HwgenError, match="cannot write the output folder"):
+        build(zoo_export("tfc_w1a1"), blocker / "out")
+
+
+def test_cli_build_prints_summary_and_errors_on_one_line(zoo_export, tmp_path: Path) -> None:
+    src = zoo_export("tfc_w1a1")
+    proc = subprocess.run([sys.executable, "-m", "hwgen", "build", str(src), "-o",
+                           str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "frames/s at 100 MHz" in proc.stdout and "01_mvau" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "hwgen", "build", str(src), "-o",
+                           str(tmp_path / "o2"), "--target", "zedboard"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert lines == ["hwgen: error: unknown target 'zedboard'; known targets: pynq-z2, "
+                     "ultra96-v2 (hint: run 'hwgen targets' to list them)"]
