@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["ZooEntry", "MODELS", "build", "export", "mnist_images", "inputs_for"]
+__all__ = ["MODELS", "ZooEntry", "build", "export", "inputs_for", "mnist_images"]
 
 
 @dataclass(frozen=True)

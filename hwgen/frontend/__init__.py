@@ -7,4 +7,4 @@ to integers, turn activation paths into integer thresholds, see DESIGN.md sectio
 
 from hwgen.frontend.lower import SUPPORTED_OPS, load, lower, read
 
-__all__ = ["load", "read", "lower", "SUPPORTED_OPS"]
+__all__ = ["SUPPORTED_OPS", "load", "lower", "read"]

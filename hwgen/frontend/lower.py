@@ -19,14 +19,21 @@ from typing import Any
 import numpy as np
 
 from hwgen.errors import ModelError, UnsupportedError
-from hwgen.ir.datatypes import BIPOLAR, TERNARY, DataType, INT, UINT
+from hwgen.ir.datatypes import BIPOLAR, INT, TERNARY, UINT, DataType
 from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.graph import Epilogue, Graph, Prologue
 from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 from hwgen.ir.verify import verify
 
-__all__ = ["load", "read", "lower", "lower_with_paths", "eval_path", "place_thresholds",
-           "SUPPORTED_OPS"]
+__all__ = [
+    "SUPPORTED_OPS",
+    "eval_path",
+    "load",
+    "lower",
+    "lower_with_paths",
+    "place_thresholds",
+    "read",
+]
 
 _ELEMENTWISE = ("Mul", "Add", "Sub", "Div", "Relu", "Tanh", "Sigmoid", "Clip", "BatchNormalization")
 _LAYOUT = ("Reshape", "Flatten", "Identity", "Dropout")
@@ -61,7 +68,7 @@ def read(path: Any) -> Any:
         model = model.transform(InferShapes())
         model = model.transform(FoldConstants())
         model = model.transform(InferShapes())
-    except Exception as exc:  # noqa: BLE001 - any parse failure of a user file is a ModelError
+    except Exception as exc:
         raise ModelError(f"cannot read {str(p)!r} as an ONNX/QONNX model: {exc}".splitlines()[0],
                          hint="pass a .onnx file written by brevitas export_qonnx") from exc
     model._hwgen_sha256 = hashlib.sha256(p.read_bytes()).hexdigest()
@@ -628,9 +635,7 @@ class _Lowering:
                 input_shape = self.hw_shape if not self.layers else self.layers[0].in_shape
             if op not in ("ArgMax", "TopK"):
                 self.onnx_shape = self.shape(out)
-                if len(self.onnx_shape) == 4 and op != "Identity":
-                    self.gather = _canonical_gather(self.onnx_shape)
-                elif op in ("MatMul", "Gemm"):
+                if len(self.onnx_shape) == 4 and op != "Identity" or op in ("MatMul", "Gemm"):
                     self.gather = _canonical_gather(self.onnx_shape)
             self.tensor = out
         if self.dtype is None:

@@ -17,7 +17,7 @@ from hwgen.ir.floatops import apply_ops
 from hwgen.ir.graph import Graph
 from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 
-__all__ = ["execute", "run_layer", "prologue", "epilogue"]
+__all__ = ["epilogue", "execute", "prologue", "run_layer"]
 
 
 def prologue(graph: Graph, x: np.ndarray) -> np.ndarray:

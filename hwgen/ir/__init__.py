@@ -7,7 +7,23 @@ from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Thre
 from hwgen.ir.verify import verify
 
 __all__ = [
-    "DataType", "INT", "UINT", "BIPOLAR", "BINARY", "TERNARY",
-    "FloatOp", "QuantSpec", "Graph", "Prologue", "Epilogue",
-    "Layer", "MatMul", "SlidingWindow", "Threshold", "MaxPool", "Flatten", "TopK", "verify",
+    "BINARY",
+    "BIPOLAR",
+    "INT",
+    "TERNARY",
+    "UINT",
+    "DataType",
+    "Epilogue",
+    "Flatten",
+    "FloatOp",
+    "Graph",
+    "Layer",
+    "MatMul",
+    "MaxPool",
+    "Prologue",
+    "QuantSpec",
+    "SlidingWindow",
+    "Threshold",
+    "TopK",
+    "verify",
 ]

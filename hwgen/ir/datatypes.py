@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DataType", "INT", "UINT", "BIPOLAR", "BINARY", "TERNARY"]
+__all__ = ["BINARY", "BIPOLAR", "INT", "TERNARY", "UINT", "DataType"]
 
 _KINDS = ("INT", "UINT", "BIPOLAR", "BINARY", "TERNARY")
 
@@ -88,11 +88,11 @@ class DataType:
         return INT(bits)
 
 
-def INT(bits: int) -> DataType:  # noqa: N802 - reads like the datatype name
+def INT(bits: int) -> DataType:
     return DataType("INT", bits)
 
 
-def UINT(bits: int) -> DataType:  # noqa: N802
+def UINT(bits: int) -> DataType:
     return DataType("UINT", bits)
 
 

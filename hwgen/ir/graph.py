@@ -19,7 +19,7 @@ from hwgen.ir.datatypes import DataType
 from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.layers import Layer
 
-__all__ = ["Graph", "Prologue", "Epilogue"]
+__all__ = ["Epilogue", "Graph", "Prologue"]
 
 
 @dataclass(frozen=True, eq=False)

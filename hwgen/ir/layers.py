@@ -13,9 +13,9 @@ from functools import cached_property
 
 import numpy as np
 
-from hwgen.ir.datatypes import BIPOLAR, DataType, UINT
+from hwgen.ir.datatypes import BIPOLAR, UINT, DataType
 
-__all__ = ["Layer", "MatMul", "SlidingWindow", "Threshold", "MaxPool", "Flatten", "TopK"]
+__all__ = ["Flatten", "Layer", "MatMul", "MaxPool", "SlidingWindow", "Threshold", "TopK"]
 
 
 def _ro(a: object) -> np.ndarray:
