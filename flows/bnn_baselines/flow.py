@@ -1,8 +1,10 @@
 """The BNN-baselines flow: train -> export QONNX -> check QONNX against torch -> report.
 
 Writes into ``--out``: ``model.onnx`` (QONNX, input annotated UINT8), ``results.json`` and
-``results.md``. The hardware steps (``hwgen build``, ``hwgen sim``, golden accuracy) are hook
-points (:func:`hardware_steps`) that report "not yet run" until those commands exist.
+``results.md``. The exported model is also run through hwgen's golden executor (accuracy and
+top-1 agreement with torch on the whole test set). The hardware steps (``hwgen build``,
+``hwgen sim``) are a hook point (:func:`hardware_steps`) that reports "not yet run" until they
+are wired in.
 
 ``--quick`` trains on scikit-learn's digits made 28x28 (offline, seconds) instead of MNIST.
 """
@@ -22,7 +24,7 @@ import numpy as np
 
 from hwgen.errors import HwgenError
 
-__all__ = ["build_parser", "hardware_steps", "main", "run"]
+__all__ = ["build_parser", "golden_step", "hardware_steps", "main", "run"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 QUICK_EPOCHS = 15
@@ -71,13 +73,34 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def golden_step(
+    onnx_path: Path, x_test: np.ndarray, y_test: np.ndarray, torch_out: np.ndarray
+) -> dict:
+    """Golden (bit-exact IR executor) accuracy on the whole test set, and its top-1 agreement
+    with torch. A model the frontend cannot lower is recorded with the error, not hidden."""
+    import hwgen
+
+    try:
+        model = hwgen.load(onnx_path)
+        out = np.asarray(hwgen.execute(model, x_test.reshape(len(x_test), -1).astype(np.float32)))
+    except HwgenError as err:
+        return {"golden": {"error": str(err)}}
+    out = out.reshape(len(x_test), -1)
+    return {
+        "golden": {
+            "samples": len(x_test),
+            "accuracy": float((out.argmax(1) == y_test).mean()),
+            "top1_disagreements_vs_torch": int((out.argmax(1) != torch_out.argmax(1)).sum()),
+        }
+    }
+
+
 def hardware_steps(onnx_path: Path, out_dir: Path, x_test: np.ndarray, y_test: np.ndarray) -> dict:
     """HOOK: the hardware half of the flow, to be wired in once the commands exist.
 
-    Planned: ``hwgen build onnx_path -o out_dir/build``; golden accuracy with
-    ``hwgen.execute(hwgen.load(onnx_path), x)`` on the whole test set; ``hwgen sim`` on a slice
-    of the test set comparing at ``upto="hw"``; report LUT/BRAM estimates, cycles and FPS.
-    Until then this returns only the status marker; nothing is faked.
+    Planned: ``hwgen build onnx_path -o out_dir/build``; ``hwgen sim`` on a slice of the test
+    set comparing with the golden executor at ``upto="hw"``; report LUT/BRAM estimates, cycles
+    and FPS. Until then this returns only the status marker; nothing is faked.
     """
     from flows.common.report import NOT_YET_RUN
 
@@ -170,7 +193,16 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         "versions": _versions(),
         "history": result.history,
     }
-    # HOOK: hardware build / simulation / golden accuracy (see hardware_steps).
+    results.update(golden_step(onnx_path, data.x_test, data.y_test, predict(model, data.x_test)))
+    golden = results["golden"]
+    if "error" in golden:
+        log(f"golden executor: {golden['error']}")
+    else:
+        log(
+            f"golden accuracy {100 * golden['accuracy']:.2f} % on {golden['samples']} test "
+            f"images, {golden['top1_disagreements_vs_torch']} top-1 disagreements with torch"
+        )
+    # HOOK: hardware build / simulation (see hardware_steps).
     results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test))
     write_results(out_dir, results, f"bnn_baselines: {tag} on {data.name}")
     log(

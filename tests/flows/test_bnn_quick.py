@@ -1,7 +1,7 @@
 """Smoke test of the BNN-baselines flow: ``--quick`` (sklearn digits, seconds) end to end.
 
-Checks that the flow trains above chance, exports a QONNX model annotated UINT8 that QONNX
-executes identically to torch, and writes its results. Hardware assertions (build, sim,
+Checks that the flow trains above chance, exports a QONNX model annotated UINT8 that QONNX and
+hwgen's golden executor run identically to torch, and writes its results. Hardware assertions (build, sim,
 golden accuracy) are added once the flow's hardware hook is wired in.
 """
 
@@ -43,6 +43,9 @@ def test_bnn_baselines_quick(tmp_path: Path) -> None:
     # 10 classes: chance is 10 %; the quick run reaches about 80 %.
     assert results["torch_test_accuracy"] > 0.6, results["torch_test_accuracy"]
     assert results["qonnx_check"]["top1_disagreements"] == 0, results["qonnx_check"]
+    # hwgen's golden executor agrees with torch on every test image.
+    assert results["golden"]["top1_disagreements_vs_torch"] == 0, results["golden"]
+    assert results["golden"]["accuracy"] == results["torch_test_accuracy"]
     assert results["hardware"] == "not yet run"
 
     from qonnx.core.modelwrapper import ModelWrapper
