@@ -319,7 +319,7 @@ module hwgen_mvau #(
                 .VAL_BITS(VAL_BITS), .OUT_BITS(OUT_BITS), .OUT_BIAS(OUT_BIAS), .SHARED(0),
                 .THRESH_FILE(THRESH_FILE), .RAM_STYLE("distributed")
             ) u_thr (
-                .clk(clk), .en(en), .in_valid(acc_valid_reg), .in_addr(acc_nf_reg),
+                .clk(clk), .rst(rst), .en(en), .in_valid(acc_valid_reg), .in_addr(acc_nf_reg),
                 .in_data(vals), .out_valid(act_valid), .out_data(act_data)
             );
         end

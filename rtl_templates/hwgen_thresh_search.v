@@ -20,6 +20,7 @@ module hwgen_thresh_search #(
     parameter         RAM_STYLE   = "auto"    // ram_style of the threshold memory
 ) (
     input  wire                      clk,
+    input  wire                      rst,
     input  wire                      en,
     input  wire                      in_valid,
     input  wire [AW-1:0]             in_addr,
@@ -82,6 +83,10 @@ module hwgen_thresh_search #(
             val_reg[0]   <= in_data;
             addr_reg[0]  <= in_addr;
             idx_reg[0]   <= {(LANES*S){1'b0}};
+        end
+        if (rst) begin
+            valid_reg[0] <= 1'b0;
+        end else if (en) begin
             valid_reg[0] <= in_valid;
         end
     end
@@ -124,6 +129,10 @@ module hwgen_thresh_search #(
                     val_reg[s+1]   <= val_reg[s];
                     addr_reg[s+1]  <= addr_reg[s];
                     idx_reg[s+1]   <= idx_next;
+                end
+                if (rst) begin
+                    valid_reg[s+1] <= 1'b0;
+                end else if (en) begin
                     valid_reg[s+1] <= valid_reg[s];
                 end
             end

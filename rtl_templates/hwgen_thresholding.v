@@ -4,8 +4,8 @@
 // Thresholds per channel (word nf holds channels nf*PE .. nf*PE+PE-1) or one shared set
 // (SHARED = 1); layout in hwgen_thresh_search and hwgen/backend/memfiles.py. Implemented as
 // the pipelined binary search of hwgen_thresh_search (clog2(N_THRES+1) compare stages), the
-// whole pipeline stalling while the output is back-pressured: one beat per clock otherwise,
-// CHANNELS/PE * pixels cycles per frame, latency clog2(N_THRES+1) + 1 clocks.
+// whole pipeline stalling while the output register is full: one beat per clock otherwise,
+// CHANNELS/PE * pixels cycles per frame, latency clog2(N_THRES+1) + 2 clocks.
 `default_nettype none
 
 module hwgen_thresholding #(
@@ -51,7 +51,8 @@ module hwgen_thresholding #(
         end
     endgenerate
 
-    wire en = !m_axis_tvalid || m_axis_tready;
+    // the whole pipeline advances while the output register has room (a registered ready)
+    wire en;
     assign s_axis_tready = en;
 
     reg [AW-1:0] addr_reg;
@@ -77,19 +78,21 @@ module hwgen_thresholding #(
     endgenerate
 
     wire out_valid;
+    wire [PE*OUT_BITS-1:0] out_data;
     hwgen_thresh_search #(
         .LANES(PE), .DEPTH(DEPTH), .N_THRES(N_THRES), .THR_BITS(THR_BITS),
         .VAL_BITS(VAL_BITS), .OUT_BITS(OUT_BITS), .OUT_BIAS(OUT_BIAS), .SHARED(SHARED),
         .THRESH_FILE(THRESH_FILE), .RAM_STYLE(RAM_STYLE)
     ) u_search (
-        .clk(clk), .en(en), .in_valid(s_axis_tvalid), .in_addr(addr_reg), .in_data(vals),
-        .out_valid(out_valid), .out_data(m_axis_tdata)
+        .clk(clk), .rst(rst), .en(en), .in_valid(s_axis_tvalid), .in_addr(addr_reg),
+        .in_data(vals), .out_valid(out_valid), .out_data(out_data)
     );
 
-    // out_valid is a pipeline register: clear it on reset through the enable path
-    reg started_reg;
-    always @(posedge clk) started_reg <= rst ? 1'b0 : 1'b1;
-    assign m_axis_tvalid = out_valid && started_reg;
+    hwgen_axis_register #(.WIDTH(PE*OUT_BITS)) u_out (
+        .clk(clk), .rst(rst),
+        .s_axis_tdata(out_data), .s_axis_tvalid(out_valid), .s_axis_tready(en),
+        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready)
+    );
 endmodule
 
 `default_nettype wire

@@ -1,0 +1,189 @@
+// hwgen_swg: sliding window generator (im2col as a stream) for a KxK convolution with
+// stride STRIDE and zero padding PAD on every side, over an H x W x C image (NHWC), SIMD
+// channels per beat. For each output pixel (oh, ow) in raster order it emits K*K*C/SIMD beats
+// in (kh, kw, c) order, c innermost: the input vector of an MVAU whose weights are
+// O x (kh, kw, c). Padding beats are all-zero codes.
+//
+// Storage: a circular buffer of NB = 2^clog2(K + STRIDE) rows of W*C/SIMD beats. A writer
+// stores input rows while a reader emits windows from complete rows; the writer may run up
+// to NB rows ahead of the lowest row still needed (so it fills the next output row's rows,
+// and the next frame's first rows, while the reader works). Reader: one beat per clock once
+// its rows are complete. Cycles per frame, back to back, no back-pressure:
+// max(OH*OW*K*K*CF, H*W*CF) plus at most a start-up wait (see README).
+`default_nettype none
+
+module hwgen_swg #(
+    parameter integer H      = 8,  // input height
+    parameter integer W      = 8,  // input width
+    parameter integer C      = 2,  // channels
+    parameter integer SIMD   = 1,  // channels per beat, C % SIMD == 0
+    parameter integer K      = 3,  // kernel size
+    parameter integer STRIDE = 1,  // stride
+    parameter integer PAD    = 0,  // zero padding on each side, PAD < K
+    parameter integer BITS   = 8   // element width
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+    input  wire [SIMD*BITS-1:0] s_axis_tdata,
+    input  wire                 s_axis_tvalid,
+    output wire                 s_axis_tready,
+    output wire [SIMD*BITS-1:0] m_axis_tdata,
+    output wire                 m_axis_tvalid,
+    input  wire                 m_axis_tready
+);
+
+    localparam integer CF = C / SIMD;
+    localparam integer ROWLEN = W * CF;
+    localparam integer OH = (H + 2 * PAD - K) / STRIDE + 1;
+    localparam integer OW = (W + 2 * PAD - K) / STRIDE + 1;
+    localparam integer LB = $clog2(K + STRIDE);          // log2 of buffered rows
+    localparam integer NB = 1 << LB;
+    localparam integer DEPTH = NB * ROWLEN;
+    localparam integer AW = $clog2(DEPTH);
+    localparam integer DW = SIMD * BITS;
+    // signed coordinate and global-row widths
+    localparam integer RB = $clog2(((H > W) ? H : W) + 2 * PAD + K + STRIDE + 2) + 2;
+    localparam integer GB = $clog2(2 * (H + NB + K + STRIDE) + 4) + 2;
+    localparam integer CW = (ROWLEN > 1) ? $clog2(ROWLEN) : 1;
+    localparam integer FW = (CF > 1) ? $clog2(CF) : 1;
+    localparam integer KB = $clog2(K + 1);
+    localparam integer OB = $clog2(((OH > OW) ? OH : OW) + 1);
+    localparam integer CF_LAST = CF - 1, K_LAST = K - 1, OW_LAST = OW - 1, OH_LAST = OH - 1;
+    localparam integer ROW_LAST = ROWLEN - 1;
+    localparam integer NPAD = -PAD, HM1 = H - 1;
+    localparam [RB-1:0] NEG_PAD = NPAD[RB-1:0];
+    localparam [RB-1:0] STRIDE_R = STRIDE[RB-1:0];
+    localparam [RB-1:0] H_R = H[RB-1:0];
+    localparam [RB-1:0] W_R = W[RB-1:0];
+    localparam [RB-1:0] KM1_R = K_LAST[RB-1:0];
+    localparam [RB-1:0] HM1_R = HM1[RB-1:0];
+    localparam [GB-1:0] H_G = H[GB-1:0];
+    localparam [GB-1:0] NB_G = NB[GB-1:0];
+    localparam [AW-1:0] ROWLEN_A = ROWLEN[AW-1:0];
+    localparam [AW-1:0] CF_A = CF[AW-1:0];
+
+    generate
+        if (C % SIMD != 0 || K < 1 || STRIDE < 1 || PAD < 0 || PAD >= K || H + 2 * PAD < K || W + 2 * PAD < K) begin : g_check
+            $fatal(1, "hwgen_swg: need C %% SIMD == 0, 0 <= PAD < K, K <= H + 2*PAD and W + 2*PAD");
+        end
+    endgenerate
+
+    (* ram_style = "auto" *) reg [DW-1:0] mem [0:DEPTH-1];
+
+    // ------------------------------------------------------------------ writer
+    reg [CW-1:0] wr_col_reg;
+    reg [GB-1:0] wr_g_reg;         // global index of the row being written
+    wire [GB-1:0] low_g;           // lowest global row the reader still needs
+    wire [GB-1:0] ahead = wr_g_reg - low_g;
+    assign s_axis_tready = $signed(ahead) < $signed(NB_G);
+    wire wr_fire = s_axis_tvalid && s_axis_tready;
+    wire [AW-1:0] wr_addr = {{(AW-LB){1'b0}}, wr_g_reg[LB-1:0]} * ROWLEN_A + {{(AW-CW){1'b0}}, wr_col_reg};
+
+    always @(posedge clk) begin
+        if (wr_fire) mem[wr_addr] <= s_axis_tdata;
+        if (rst) begin
+            wr_col_reg <= {CW{1'b0}};
+            wr_g_reg <= {GB{1'b0}};
+        end else if (wr_fire) begin
+            if (wr_col_reg == ROW_LAST[CW-1:0]) begin
+                wr_col_reg <= {CW{1'b0}};
+                wr_g_reg <= wr_g_reg + 1'b1;
+            end else begin
+                wr_col_reg <= wr_col_reg + 1'b1;
+            end
+        end
+    end
+
+    // ------------------------------------------------------------------ reader
+    wire en;                        // output register has room
+    reg [GB-1:0] fb_reg;            // global row of this frame's row 0
+    reg [RB-1:0] row0_reg, col0_reg;  // oh*STRIDE - PAD, ow*STRIDE - PAD
+    reg [OB-1:0] oh_reg, ow_reg;
+    reg [KB-1:0] kh_reg, kw_reg;
+    reg [FW-1:0] cf_reg;
+
+    wire [RB-1:0] r = row0_reg + {{(RB-KB){1'b0}}, kh_reg};
+    wire [RB-1:0] c = col0_reg + {{(RB-KB){1'b0}}, kw_reg};
+    wire [RB-1:0] hi_raw = row0_reg + KM1_R;
+    wire [RB-1:0] need_hi = ($signed(hi_raw) > $signed(HM1_R)) ? HM1_R : hi_raw;
+    wire [RB-1:0] low_r = $signed(row0_reg) > 0 ? row0_reg : {RB{1'b0}};
+    wire [GB-1:0] need_g = fb_reg + {{(GB-RB){need_hi[RB-1]}}, need_hi};
+    assign low_g = fb_reg + {{(GB-RB){1'b0}}, low_r};
+    wire [GB-1:0] avail = wr_g_reg - need_g;
+    wire rd_ok = $signed(avail) > 0;
+    wire rd_fire = en && rd_ok;
+    wire pad = $signed(r) < 0 || $signed(r) >= $signed(H_R) || $signed(c) < 0 || $signed(c) >= $signed(W_R);
+    wire [LB-1:0] slot = fb_reg[LB-1:0] + r[LB-1:0];   // (frame base + r) mod NB
+    wire [AW+RB-1:0] c_x = {{AW{1'b0}}, c};
+    wire unused_c = ^c_x[AW+RB-1:AW];                  // c < W whenever it is used
+    wire [AW-1:0] rd_addr = {{(AW-LB){1'b0}}, slot} * ROWLEN_A
+                          + c_x[AW-1:0] * CF_A + {{(AW-FW){1'b0}}, cf_reg};
+
+    reg [DW-1:0] rdata_reg;
+    reg pad1_reg, v1_reg;
+    always @(posedge clk) begin
+        if (en) begin
+            rdata_reg <= mem[rd_addr];
+            pad1_reg <= pad;
+        end
+        if (rst) begin
+            v1_reg <= 1'b0;
+        end else if (en) begin
+            v1_reg <= rd_ok;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            fb_reg <= {GB{1'b0}};
+            row0_reg <= NEG_PAD;
+            col0_reg <= NEG_PAD;
+            oh_reg <= {OB{1'b0}};
+            ow_reg <= {OB{1'b0}};
+            kh_reg <= {KB{1'b0}};
+            kw_reg <= {KB{1'b0}};
+            cf_reg <= {FW{1'b0}};
+        end else if (rd_fire) begin
+            if (cf_reg != CF_LAST[FW-1:0]) begin
+                cf_reg <= cf_reg + 1'b1;
+            end else begin
+                cf_reg <= {FW{1'b0}};
+                if (kw_reg != K_LAST[KB-1:0]) begin
+                    kw_reg <= kw_reg + 1'b1;
+                end else begin
+                    kw_reg <= {KB{1'b0}};
+                    if (kh_reg != K_LAST[KB-1:0]) begin
+                        kh_reg <= kh_reg + 1'b1;
+                    end else begin
+                        kh_reg <= {KB{1'b0}};
+                        if (ow_reg != OW_LAST[OB-1:0]) begin
+                            ow_reg <= ow_reg + 1'b1;
+                            col0_reg <= col0_reg + STRIDE_R;
+                        end else begin
+                            ow_reg <= {OB{1'b0}};
+                            col0_reg <= NEG_PAD;
+                            if (oh_reg != OH_LAST[OB-1:0]) begin
+                                oh_reg <= oh_reg + 1'b1;
+                                row0_reg <= row0_reg + STRIDE_R;
+                            end else begin
+                                oh_reg <= {OB{1'b0}};
+                                row0_reg <= NEG_PAD;
+                                fb_reg <= fb_reg + H_G;
+                            end
+                        end
+                    end
+                end
+            end
+        end
+    end
+
+    hwgen_axis_register #(.WIDTH(DW)) u_out (
+        .clk(clk), .rst(rst),
+        .s_axis_tdata(pad1_reg ? {DW{1'b0}} : rdata_reg), .s_axis_tvalid(v1_reg),
+        .s_axis_tready(en),
+        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready)
+    );
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,123 @@
+"""Static checks of every template: Verilator -Wall lint, Yosys proc/check, $fatal guards."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import MODULES, TEMPLATES
+from hwgen.errors import ToolError
+from hwgen.tools import run_yosys, verilator_env
+
+# (top, parameters, memory files {name: words}) -- a spread of modes per template
+CONFIGS = [
+    ("hwgen_axis_register", {}, {}),
+    ("hwgen_fifo", {"DEPTH": 5}, {}),
+    ("hwgen_adder_tree", {"N": 49}, {}),
+    ("hwgen_adder_tree", {"N": 1, "SIGNED": 1}, {}),
+    ("hwgen_thresh_search", {"LANES": 2, "DEPTH": 3, "N_THRES": 15, "OUT_BITS": 4},
+     {"thresh.mem": 3}),
+    ("hwgen_mvau", {}, {"weights.mem": 32}),
+    ("hwgen_mvau", {"MW": 784, "MH": 64, "SIMD": 49, "PE": 16, "N_THRES": 1},
+     {"weights.mem": 64, "thresh.mem": 4}),
+    ("hwgen_mvau", {"IN_TYPE": 0, "IN_BITS": 4, "W_TYPE": 1, "W_BITS": 4, "SIMD": 1, "PE": 1,
+                    "N_THRES": 15, "OUT_BITS": 4, "OUT_BIAS": -8}, {"weights.mem": 2048, "thresh.mem": 32}),
+    ("hwgen_mvau", {"IN_TYPE": 1, "IN_BITS": 3, "W_TYPE": 3, "W_BITS": 2}, {"weights.mem": 64}),
+    ("hwgen_mvau", {"IN_TYPE": 0, "IN_BITS": 2, "W_TYPE": 2, "W_BITS": 1, "RAM_STYLE": "distributed"},
+     {"weights.mem": 64}),
+    ("hwgen_thresholding", {"CHANNELS": 784, "PE": 49, "N_THRES": 1}, {"thresholds.mem": 16}),
+    ("hwgen_thresholding", {"N_THRES": 255, "OUT_BITS": 8, "SHARED": 1, "IN_SIGNED": 1},
+     {"thresholds.mem": 1}),
+    ("hwgen_label_select", {"PE": 5}, {}),
+    ("hwgen_maxpool", {"H": 5, "W": 7, "K": 3, "SIGNED": 1}, {}),
+    ("hwgen_swg", {}, {}),
+    ("hwgen_swg", {"K": 1, "STRIDE": 2, "PAD": 0, "C": 4, "SIMD": 2}, {}),
+    ("hwgen_dwc", {"IN_WIDTH": 24, "OUT_WIDTH": 16}, {}),
+]
+CONFIGS = [cfg for cfg in CONFIGS if (TEMPLATES / f"{cfg[0]}.v").exists()]
+
+
+def _gparam(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def test_every_module_has_a_config() -> None:
+    present = {p.stem for p in TEMPLATES.glob("hwgen_*.v")} & set(MODULES)
+    assert present <= {cfg[0] for cfg in CONFIGS}
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("top,params,mems", CONFIGS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CONFIGS)])
+def test_verilator_lint(top: str, params: dict, mems: dict) -> None:
+    args = [f"-G{k}={_gparam(v)}" for k, v in params.items()]
+    proc = subprocess.run(
+        ["verilator", "--lint-only", "-Wall", f"-I{TEMPLATES}", "--top-module", top,
+         str(TEMPLATES / f"{top}.v"), *args],
+        env=verilator_env(), capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def _yosys_workdir(tmp: Path, mems: dict) -> list[str]:
+    names = []
+    for m in MODULES:
+        src = TEMPLATES / f"{m}.v"
+        if src.exists():
+            shutil.copy(src, tmp / src.name)
+            names.append(src.name)
+    for name, words in mems.items():
+        (tmp / name).write_text("0\n" * words)
+    return names
+
+
+@pytest.mark.synth
+def test_yosys_check(tmp_path: Path) -> None:
+    """All configs in one Yosys run: hierarchy, proc, check -assert."""
+    mems: dict[str, int] = {}
+    for _, _, m in CONFIGS:
+        for name, words in m.items():
+            mems[name] = max(mems.get(name, 0), words)
+    names = _yosys_workdir(tmp_path, {})
+    lines = [f"read_verilog -sv {' '.join(names)}", "design -save lib"]
+    for i, (top, params, m) in enumerate(CONFIGS):
+        chp = " ".join(f"-chparam {k} {_gparam(v)}" for k, v in params.items())
+        for name, words in m.items():  # exact sizes for this config
+            (tmp_path / f"c{i}_{name}").write_text("0\n" * words)
+            key = {"weights.mem": "WEIGHT_FILE", "thresh.mem": "THRESH_FILE",
+                   "thresholds.mem": "THRESH_FILE"}[name]
+            chp += f' -chparam {key} "c{i}_{name}"'
+        lines += ["design -load lib", f"hierarchy -check -top {top} {chp}", "proc",
+                  "check -assert"]
+    run_yosys("\n".join(lines) + "\n", tmp_path)
+
+
+FATAL_CASES = [
+    ("hwgen_mvau", {"MW": 63}),                       # MW % SIMD != 0
+    ("hwgen_mvau", {"IN_TYPE": 2, "IN_BITS": 2}),     # bipolar needs 1 bit
+    ("hwgen_thresholding", {"N_THRES": 256, "OUT_BITS": 9}),
+    ("hwgen_swg", {"PAD": 3}),                        # PAD >= K
+]
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("top,params", FATAL_CASES)
+def test_illegal_parameters_stop_verilator(top: str, params: dict) -> None:
+    args = [f"-G{k}={v}" for k, v in params.items()]
+    proc = subprocess.run(
+        ["verilator", "--lint-only", f"-I{TEMPLATES}", "--top-module", top,
+         str(TEMPLATES / f"{top}.v"), *args],
+        env=verilator_env(), capture_output=True, text=True,
+    )
+    assert proc.returncode != 0 and "hwgen_" in proc.stderr, proc.stderr
+
+
+@pytest.mark.synth
+def test_illegal_parameters_stop_yosys(tmp_path: Path) -> None:
+    names = _yosys_workdir(tmp_path, {"weights.mem": 64})
+    with pytest.raises(ToolError):
+        run_yosys(f"read_verilog -sv {' '.join(names)}\n"
+                  "hierarchy -check -top hwgen_mvau -chparam MW 63\n", tmp_path)
