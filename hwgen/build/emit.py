@@ -73,21 +73,19 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
         }
     if isinstance(layer, HwSWG):
         h, w, c = layer.in_hwc
-        (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
         return {
-            "IFM_H": h, "IFM_W": w, "CHANNELS": c, "K": kh, "STRIDE": sh,
-            "PAD": pt, "SIMD": layer.SIMD, "ELEM_BITS": layer.in_dtype.code_bits,
-            "PAD_VALUE": layer.pad_value,
+            "H": h, "W": w, "C": c, "SIMD": layer.SIMD, "K": layer.kernel[0],
+            "STRIDE": layer.stride[0], "PAD": layer.pad[0], "BITS": layer.in_dtype.code_bits,
         }
     if isinstance(layer, HwMaxPool):
         h, w, c = layer.in_hwc
         return {
-            "IFM_H": h, "IFM_W": w, "CHANNELS": c, "K": layer.kernel[0], "PE": layer.PE,
-            "ELEM_BITS": layer.in_dtype.code_bits, "SIGNED": int(layer.in_dtype.signed),
+            "H": h, "W": w, "C": c, "PE": layer.PE, "K": layer.kernel[0],
+            "BITS": layer.in_dtype.code_bits, "SIGNED": int(layer.in_dtype.signed),
         }
     if isinstance(layer, HwLabelSelect):
         return {
-            "CHANNELS": layer.channels, "PE": layer.PE, "IN_BITS": layer.in_dtype.code_bits,
+            "C": layer.channels, "PE": layer.PE, "IN_BITS": layer.in_dtype.code_bits,
             "IN_SIGNED": int(layer.in_dtype.signed), "OUT_BITS": layer.out_dtype.code_bits,
         }
     raise TypeError(type(layer).__name__)

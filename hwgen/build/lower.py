@@ -161,6 +161,13 @@ def lower(graph: Graph) -> HwGraph:
                         node=layer.onnx_name, op="Conv", hint="use an odd number of levels",
                     )
                 pad_code = (pad_code - cmap.offset) // cmap.step
+            (kh, kw), (sh, sw) = layer.kernel, layer.stride
+            if kh != kw or sh != sw or len(set(layer.pad)) != 1 or pad_code != 0:
+                raise UnsupportedError(
+                    f"sliding window kernel {layer.kernel}, stride {layer.stride}, pad "
+                    f"{layer.pad} (code {pad_code})", node=layer.onnx_name, op="Conv",
+                    hint="hwgen supports square kernels, equal strides, symmetric zero padding",
+                )
             out_elems = int(np.prod(layer.out_shape, dtype=np.int64))
             out.append(HwSWG(
                 name=f"{idx:02d}_swg", onnx_name=layer.onnx_name, in_dtype=code_dtype,
