@@ -46,8 +46,13 @@ def test_tfc_w1a1_dma_top_is_io_bound(built, mnist) -> None:
     _check(out, "tfc_w1a1", images, "accel", idle=20, bp=30)
 
 
-@pytest.mark.parametrize("model_id", ["tfc_w2a2", "mlp_a8"])
+@pytest.mark.parametrize("model_id", ["tfc_w2a2", "mlp_a8", "cnv_small"])
 def test_default_folding_exact(built, mnist, model_id) -> None:
     out, result = built(model_id)
-    run = _check(out, model_id, mnist[0][:20], "core")
-    assert run.interval_cycles == result.manifest["max_cycles"]
+    frames = 6 if model_id.startswith("cnv") else 20
+    run = _check(out, model_id, mnist[0][:frames], "core")
+    analytic = result.manifest["max_cycles"]
+    if model_id.startswith("cnv"):
+        assert analytic <= run.interval_cycles <= 1.05 * analytic
+    else:
+        assert run.interval_cycles == analytic
