@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_seconds_note": "wall time of this run on a shared 2-core CPU; it varies with "
         "load, the .onnx bytes do not",
         "qonnx_check": results["qonnx_check"],
+        "golden": results["golden"],
         "onnx_bytes": results["onnx_bytes"],
         "onnx_sha256": results["onnx_sha256"],
         "input": {
