@@ -1,8 +1,9 @@
 // hwgen_dwc: AXI-Stream data width converter for any IN_WIDTH / OUT_WIDTH ratio (not
 // frame-aware). Bits flow LSB first: input beat bits are appended above the bits already
 // held, and each output beat takes the lowest OUT_WIDTH bits, so lane order is kept.
-// Holds up to IN_WIDTH + OUT_WIDTH bits; full throughput on the narrower side; handshake
-// outputs are functions of the bit count register only. Latency 1.
+// Holds up to IN_WIDTH + OUT_WIDTH + min(IN_WIDTH, OUT_WIDTH) bits, which gives full
+// throughput on the narrower side with handshake outputs that are functions of the bit
+// count register only (no combinational ready path). Latency 1.
 `default_nettype none
 
 module hwgen_dwc #(
@@ -19,10 +20,12 @@ module hwgen_dwc #(
     input  wire                 m_axis_tready
 );
 
-    localparam integer CAP = IN_WIDTH + OUT_WIDTH;
+    localparam integer CAP = IN_WIDTH + OUT_WIDTH + ((IN_WIDTH < OUT_WIDTH) ? IN_WIDTH : OUT_WIDTH);
+    localparam integer ROOM = CAP - IN_WIDTH;    // accept input while count <= ROOM
     localparam integer NW = $clog2(CAP + 1);
     localparam [NW-1:0] OUT_N = OUT_WIDTH[NW-1:0];
     localparam [NW-1:0] IN_N = IN_WIDTH[NW-1:0];
+    localparam [NW-1:0] ROOM_N = ROOM[NW-1:0];
 
     generate
         if (IN_WIDTH < 1 || OUT_WIDTH < 1) begin : g_check
@@ -33,7 +36,7 @@ module hwgen_dwc #(
     reg [CAP-1:0] data_reg;
     reg [NW-1:0] count_reg;      // valid bits in data_reg, from bit 0
 
-    assign s_axis_tready = (count_reg <= OUT_N);
+    assign s_axis_tready = (count_reg <= ROOM_N);
     assign m_axis_tvalid = (count_reg >= OUT_N);
     assign m_axis_tdata = data_reg[OUT_WIDTH-1:0];
 
@@ -42,7 +45,7 @@ module hwgen_dwc #(
     wire [NW-1:0] kept = out_fire ? count_reg - OUT_N : count_reg;
     wire [CAP-1:0] shifted = out_fire ? (data_reg >> OUT_WIDTH) : data_reg;
     wire [CAP-1:0] keep_mask = ~({CAP{1'b1}} << kept);
-    wire [CAP-1:0] in_ext = {{OUT_WIDTH{1'b0}}, s_axis_tdata};
+    wire [CAP-1:0] in_ext = {{ROOM{1'b0}}, s_axis_tdata};
 
     always @(posedge clk) begin
         if (in_fire) begin

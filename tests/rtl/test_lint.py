@@ -44,6 +44,13 @@ def _gparam(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
+def _yparam(value: object) -> str:
+    """A Yosys chparam value: negative integers as 32-bit signed hex constants."""
+    if isinstance(value, int) and value < 0:
+        return f"32'sh{value & 0xFFFFFFFF:08x}"
+    return _gparam(value)
+
+
 def test_every_module_has_a_config() -> None:
     present = {p.stem for p in TEMPLATES.glob("hwgen_*.v")} & set(MODULES)
     assert present <= {cfg[0] for cfg in CONFIGS}
@@ -81,17 +88,19 @@ def test_yosys_check(tmp_path: Path) -> None:
     for _, _, m in CONFIGS:
         for name, words in m.items():
             mems[name] = max(mems.get(name, 0), words)
-    names = _yosys_workdir(tmp_path, {})
+    # read_verilog elaborates the default parameters too: their files must exist
+    names = _yosys_workdir(tmp_path, {"weights.mem": 64, "thresh.mem": 1, "thresholds.mem": 8})
     lines = [f"read_verilog -sv {' '.join(names)}", "design -save lib"]
     for i, (top, params, m) in enumerate(CONFIGS):
-        chp = " ".join(f"-chparam {k} {_gparam(v)}" for k, v in params.items())
+        params = dict(params)
         for name, words in m.items():  # exact sizes for this config
             (tmp_path / f"c{i}_{name}").write_text("0\n" * words)
             key = {"weights.mem": "WEIGHT_FILE", "thresh.mem": "THRESH_FILE",
                    "thresholds.mem": "THRESH_FILE"}[name]
-            chp += f' -chparam {key} "c{i}_{name}"'
-        lines += ["design -load lib", f"hierarchy -check -top {top} {chp}", "proc",
-                  "check -assert"]
+            params[key] = f"c{i}_{name}"
+        chp = " ".join(f"-set {k} {_yparam(v)}" for k, v in params.items())
+        lines += ["design -load lib"] + ([f"chparam {chp} {top}"] if params else [])
+        lines += [f"hierarchy -check -top {top}", "proc", "check -assert"]
     run_yosys("\n".join(lines) + "\n", tmp_path)
 
 
@@ -117,7 +126,7 @@ def test_illegal_parameters_stop_verilator(top: str, params: dict) -> None:
 
 @pytest.mark.synth
 def test_illegal_parameters_stop_yosys(tmp_path: Path) -> None:
-    names = _yosys_workdir(tmp_path, {"weights.mem": 64})
+    names = _yosys_workdir(tmp_path, {"weights.mem": 64, "thresh.mem": 1, "thresholds.mem": 8})
     with pytest.raises(ToolError):
         run_yosys(f"read_verilog -sv {' '.join(names)}\n"
-                  "hierarchy -check -top hwgen_mvau -chparam MW 63\n", tmp_path)
+                  "chparam -set MW 63 hwgen_mvau\nhierarchy -check -top hwgen_mvau\n", tmp_path)

@@ -38,7 +38,7 @@ def test_thresholding(bench, name: str) -> None:
     x = rng.integers(lo, hi + 1, size=(FRAMES, pixels, c))
     x[1] = lo
     x[2] = hi
-    x[3, 0, :] = t[0, 0] if shared else t[:, 0]  # exactly on a threshold
+    x[3, 0, :] = np.clip(t[0, 0] if shared else t[:, 0], lo, hi)  # exactly on a threshold
     tt = t[0][None, None, None, :] if shared else t[None, None, :, :]
     y = out_bias + (x[..., None] >= tt).sum(axis=-1)
 
