@@ -79,6 +79,9 @@ def synth(work: Path, name: str, top: str, params: dict, files: dict) -> dict[st
     for mod in MODULES:
         shutil.copy(TEMPLATES / f"{mod}.v", folder / f"{mod}.v")
         srcs.append(f"{mod}.v")
+    # read_verilog also elaborates the default parameters: their files must exist
+    for fname, words in {"weights.mem": 64, "thresh.mem": 1, "thresholds.mem": 8}.items():
+        (folder / fname).write_text("0\n" * words)
     for fname, writer in files.items():
         writer(folder / fname)
     chp = " ".join(f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}"

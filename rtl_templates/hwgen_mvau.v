@@ -68,6 +68,11 @@ module hwgen_mvau #(
     localparam integer NFW = (NF > 1) ? $clog2(NF) : 1;
     localparam integer WAW = (NF * SF > 1) ? $clog2(NF * SF) : 1;
 
+    // RAM_STYLE widened so that string compares have one width
+    /* verilator lint_off WIDTHEXPAND */
+    localparam [8*16-1:0] STYLE = RAM_STYLE;
+    /* verilator lint_on WIDTHEXPAND */
+
     generate
         if (MW % SIMD != 0 || MH % PE != 0) begin : g_check_fold
             $fatal(1, "hwgen_mvau: MW %% SIMD and MH %% PE must be 0");
@@ -123,8 +128,18 @@ module hwgen_mvau #(
     wire [IN_W-1:0] x1;
 
     generate
-        if (RAM_STYLE == "auto") begin : g_wmem_auto
+        if (STYLE == "auto") begin : g_wmem_auto
             reg [WW-1:0] wmem [0:NF*SF-1];
+            initial $readmemh(WEIGHT_FILE, wmem);
+            always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
+        end else if (STYLE == "distributed") begin : g_wmem_lut
+            // a ROM: Yosys maps it to LUT logic only with logic_block (its LUTRAMs need a
+            // write port), Vivado reads rom_style
+`ifdef YOSYS
+            (* logic_block *) reg [WW-1:0] wmem [0:NF*SF-1];
+`else
+            (* rom_style = "distributed" *) reg [WW-1:0] wmem [0:NF*SF-1];
+`endif
             initial $readmemh(WEIGHT_FILE, wmem);
             always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
         end else begin : g_wmem_style

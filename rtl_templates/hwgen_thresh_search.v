@@ -35,6 +35,11 @@ module hwgen_thresh_search #(
     localparam integer WORD_W = TLANES * N_THRES * THR_BITS;
     localparam integer CW = (VAL_BITS > THR_BITS) ? VAL_BITS : THR_BITS;
 
+    // RAM_STYLE widened so that string compares have one width
+    /* verilator lint_off WIDTHEXPAND */
+    localparam [8*16-1:0] STYLE = RAM_STYLE;
+    /* verilator lint_on WIDTHEXPAND */
+
     generate
         if (N_THRES < 1 || N_THRES > 255) begin : g_check_n
             $fatal(1, "hwgen_thresh_search: N_THRES must be in 1..255");
@@ -63,14 +68,25 @@ module hwgen_thresh_search #(
                 assign rd_addr[s*AW +: AW] = addr_reg[s-1];
             end
         end
-        if (RAM_STYLE == "auto") begin : g_mem_auto
+        if (STYLE == "auto") begin : g_mem_auto
             reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
             initial $readmemh(THRESH_FILE, thr_mem);
             for (s = 0; s < S; s = s + 1) begin : g_rd
                 always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
             end
+        end else if (STYLE == "distributed") begin : g_mem_lut
+            // a ROM: Yosys maps it to LUT logic only with logic_block, Vivado reads rom_style
+`ifdef YOSYS
+            (* logic_block *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
+`else
+            (* rom_style = "distributed" *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
+`endif
+            initial $readmemh(THRESH_FILE, thr_mem);
+            for (s = 0; s < S; s = s + 1) begin : g_rd
+                always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
+            end
         end else begin : g_mem_style
-            (* ram_style = RAM_STYLE *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
+            (* ram_style = RAM_STYLE, rom_style = RAM_STYLE *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
             initial $readmemh(THRESH_FILE, thr_mem);
             for (s = 0; s < S; s = s + 1) begin : g_rd
                 always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
