@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -38,6 +38,20 @@ class Target:
     ps_data_width_config: str
     ps_master_clock_pin: str
     ps_slave_clock_pin: str
+    # Block-design wiring (hwgen.board): names as the Vivado IP catalog spells them.
+    ps_automation_rule: str = ""
+    ps_automation_config: str = ""
+    ps_clock_actual_config: str = ""  # read-only CONFIG holding the PLL-divided clock (MHz)
+    ps_pll_mhz: float = 1000.0  # PLL the fabric clock is divided from (two 6-bit dividers)
+    ps_addr_space: str = "Data"
+    ps_hp_segment: str = ""  # the DDR segment of the data port, as seen by the DMA
+    ps_config: dict = field(default_factory=dict)  # further PS CONFIG values
+    control_base: str = "0x40400000"  # DMA register base in the PS address map
+    dma_vlnv: str = "xilinx.com:ip:axi_dma:7.1"
+    dma_length_width: int = 26  # DMA length register width: a transfer is < 2**this bytes
+    dma_addr_width: int = 32
+    interconnect_vlnv: str = "xilinx.com:ip:axi_interconnect:2.1"
+    reset_vlnv: str = "xilinx.com:ip:proc_sys_reset:5.0"
 
     def capacity(self) -> dict[str, int]:
         return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}

@@ -287,7 +287,21 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")
     manifest = make_manifest(src, hw, graph, tgt, clock, depths, files)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    _write_board(tmp, manifest, graph, tgt)
     return manifest
+
+
+def _write_board(tmp: Path, manifest: dict, graph, tgt: Target) -> None:
+    """OUT/board, OUT/driver, OUT/deploy (hwgen.board); any failure is a clear HwgenError."""
+    from hwgen.board import write_board
+
+    try:
+        write_board(tmp, manifest, graph, tgt)
+    except HwgenError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise HwgenError(f"cannot write the board files for target {tgt.name}: {exc}",
+                         hint="report this as a hwgen bug") from exc
 
 
 def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,

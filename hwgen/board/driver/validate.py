@@ -1,0 +1,87 @@
+"""Measure a hwgen design on the board: MNIST accuracy and throughput.
+
+Run on the board, from the deploy folder (``sudo`` because PYNQ maps the DMA)::
+
+    sudo python3 validate.py --mnist /path/to/mnist [--bit hwgen_accel.bit] [--batch 1000]
+
+``--mnist`` is a folder holding t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].
+Images are reshaped to the model's ONNX input shape; a model with an integer input (UINT8
+pixels) gets the raw pixels, any other model gets pixels / 255 as float32.
+Python 3.8 syntax; numpy and (on the board) pynq only.
+"""
+
+import argparse
+import gzip
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_idx(path):
+    """The array stored in an IDX file (``.gz`` or plain)."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError("{} is not a uint8 IDX file".format(path))
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def find(folder, stem):
+    for name in (stem + ".gz", stem):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    raise SystemExit("no {}[.gz] in {}".format(stem, folder))
+
+
+def model_inputs(images, spec):
+    """MNIST images (N, 28, 28) uint8 -> the model's ONNX input batch."""
+    shape = tuple(spec["input"]["onnx_shape"][1:])
+    x = images.reshape((len(images),) + shape)
+    if spec["prologue"]["kind"] == "quant":
+        return x.astype(np.float32) / np.float32(255)
+    return x
+
+
+def predictions(y):
+    y = np.asarray(y)
+    return y.reshape(len(y)) if y.size == len(y) else np.argmax(y.reshape(len(y), -1), axis=-1)
+
+
+def main(argv=None):
+    sys.path.insert(0, HERE)
+    from hwgen_driver import Accelerator
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--mnist", required=True, help="folder with the MNIST test IDX files")
+    p.add_argument("--bit", default=os.path.join(HERE, "hwgen_accel.bit"))
+    p.add_argument("--batch", type=int, default=None, help="frames per DMA transfer")
+    p.add_argument("--count", type=int, default=None, help="use only the first N images")
+    args = p.parse_args(argv)
+
+    images = read_idx(find(args.mnist, "t10k-images-idx3-ubyte"))[:args.count]
+    labels = read_idx(find(args.mnist, "t10k-labels-idx1-ubyte"))[:args.count]
+    acc = Accelerator(args.bit)
+    x = model_inputs(images, acc.spec)
+    t0 = time.perf_counter()
+    y = acc.execute(x, batch=args.batch)
+    dt = time.perf_counter() - t0
+    correct = int((predictions(y) == labels).sum())
+    print("accuracy: {}/{} = {:.2f} %".format(correct, len(labels), 100.0 * correct / len(labels)))
+    print("end to end (prologue, packing, DMA, epilogue): {:,.0f} frames/s".format(len(x) / dt))
+    fps = acc.throughput(x, batch=args.batch)
+    print("hardware path (packing + DMA): {:,.0f} frames/s; design estimate {:,.0f} frames/s at "
+          "{} MHz".format(fps, acc.spec.get("fps_estimate", 0.0), acc.spec["clock_mhz"]))
+    acc.free()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
