@@ -1,0 +1,116 @@
+"""Run the generated PYNQ driver against a fake overlay, with only numpy importable.
+
+Started by tests/board/test_driver.py as ``python -I fake_board.py ARGS.json``. The fake AXI DMA
+behaves like the real one in simple mode: a transfer longer than its length register allows is
+refused, the MM2S channel sets tlast on the last word of each send, and the S2MM channel
+completes a receive at the first tlast (failing if the buffer fills first). The "hardware" runs
+in the parent test process: for each send this script writes the words to a file, prints
+``REQ <file>`` on stdout and waits for ``OK <file>`` on stdin naming the output words and their
+tlast flags.
+"""
+
+import importlib.abc
+import json
+import sys
+
+BLOCKED = ("pynq", "hwgen", "onnx", "onnxruntime", "qonnx", "torch", "brevitas", "tests")
+
+
+class Blocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError("blocked for the driver test: " + name)
+        return None
+
+
+sys.meta_path.insert(0, Blocker())
+
+import numpy as np  # noqa: E402
+
+
+class Channel(object):
+    def __init__(self, dma, limit):
+        self.dma = dma
+        self.limit = limit
+        self.buf = None
+
+    def transfer(self, buf):
+        if buf.nbytes > self.limit:
+            raise RuntimeError("fake DMA: transfer of {} bytes exceeds the length register "
+                               "({} bytes)".format(buf.nbytes, self.limit))
+        self.buf = buf
+
+
+class SendChannel(Channel):
+    def wait(self):
+        req = "{}/req_{}.npy".format(self.dma.folder, self.dma.transfers)
+        np.save(req, np.asarray(self.buf, dtype=np.uint8))
+        self.dma.transfers += 1
+        print("REQ " + req, flush=True)
+        reply = sys.stdin.readline().split()
+        if reply[:1] != ["OK"]:
+            raise RuntimeError("fake DMA: hardware model failed: " + " ".join(reply))
+        data = np.load(reply[1])
+        self.dma.pending.extend(zip(list(data["words"]), list(data["last"])))
+        self.buf = None
+
+
+class RecvChannel(Channel):
+    def wait(self):
+        wb = self.dma.word_bytes
+        nwords = self.buf.nbytes // wb
+        out = np.asarray(self.buf).reshape(nwords, wb)
+        for i in range(nwords):
+            if not self.dma.pending:
+                raise RuntimeError("fake DMA: S2MM hangs: stream ended without tlast")
+            word, last = self.dma.pending.pop(0)
+            out[i] = word
+            if last:
+                self.dma.received.append(i + 1)
+                return
+        raise RuntimeError("fake DMA: S2MM buffer ({} words) full before tlast".format(nwords))
+
+
+class FakeDMA(object):
+    def __init__(self, folder, length_width, word_bytes):
+        limit = (1 << length_width) - 1
+        self.folder = folder
+        self.word_bytes = word_bytes
+        self.transfers = 0
+        self.pending = []
+        self.received = []
+        self.sendchannel = SendChannel(self, limit)
+        self.recvchannel = RecvChannel(self, limit)
+
+
+class FakeOverlay(object):
+    def __init__(self, dma):
+        self.axi_dma_0 = dma
+
+
+def allocate(shape, dtype):
+    return np.zeros(shape, dtype=dtype)
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        args = json.load(f)
+    sys.path.insert(0, args["driver_dir"])
+    import hwgen_driver
+
+    spec = hwgen_driver.load_spec()
+    if args.get("spec_length_width"):
+        spec["dma"]["length_width"] = args["spec_length_width"]
+    dma = FakeDMA(args["folder"], args["length_width"], -(-spec["dma"]["bits"] // 8))
+    acc = hwgen_driver.Accelerator(overlay=FakeOverlay(dma), allocate=allocate, spec=spec)
+    x = np.load(args["input"])
+    y = acc.execute(x, batch=args.get("batch"))
+    h = acc.run_hw(acc.host.prologue(x), batch=args.get("batch"))
+    leaked = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
+    np.savez(args["output"], y=y, h=h, received=np.array(dma.received),
+             leftover=np.array(len(dma.pending)), transfers=np.array(dma.transfers))
+    print("DONE " + json.dumps(leaked), flush=True)
+
+
+if __name__ == "__main__":
+    main()
