@@ -11,7 +11,7 @@ import pytest
 import hwgen
 from hwgen.golden import prologue
 from hwgen.simulate.design import simulate
-from tests.build.conftest import TFC_REFERENCE_FOLDING
+from tests.conftest import TFC_REFERENCE_FOLDING
 from tests.zoo import inputs_for
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 
 from hwgen.build import build
 from hwgen.errors import FoldingError, HwgenError
-from tests.build.conftest import TFC_REFERENCE_FOLDING
+from tests.conftest import TFC_REFERENCE_FOLDING
 
 
 def test_tfc_reference_folding_is_64_cycles(built) -> None:

@@ -1,0 +1,86 @@
+"""``hwgen sim`` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hwgen.errors import HwgenError
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sim", help="co-simulate a built design in Verilator against the golden model",
+                       description="Stream inputs through the RTL of a build folder (Verilator), "
+                       "compare every output bit for bit with the golden executor and with QONNX.")
+    p.add_argument("out", help="build folder written by 'hwgen build'")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--inputs", help=".npy shaped like the model input, batch first")
+    src.add_argument("--mnist", metavar="DIR", help="folder with the MNIST IDX files (test set)")
+    p.add_argument("--count", type=int, default=1000, help="images with --mnist (default 1000)")
+    p.add_argument("--labels", help=".npy of labels for --inputs (accuracy)")
+    p.add_argument("--outputs", help="write the outputs (epilogue applied) to this .npy")
+    p.add_argument("--backpressure", action="store_true",
+                   help="random idle input cycles and output stalls (seeded)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the idle/stall pattern")
+    p.add_argument("--waves", action="store_true", help="dump an FST waveform in OUT/sim/")
+    p.add_argument("--level", choices=("core", "accel"), default="core",
+                   help="core: native-width pipeline; accel: the DMA-width top (I/O-bound)")
+    p.add_argument("--qonnx-check", type=int, default=1000, metavar="N",
+                   help="also run QONNX's execute_onnx on the first N frames (0: skip)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import hwgen
+    from hwgen.simulate.job import mnist_inputs, run_job
+
+    out = Path(args.out)
+    say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    labels = None
+    if args.mnist:
+        graph = hwgen.load(out / "model.onnx")
+        x, labels = mnist_inputs(graph, args.mnist, args.count)
+    else:
+        try:
+            x = np.load(args.inputs)
+        except (OSError, ValueError) as exc:
+            raise HwgenError(f"cannot read --inputs {args.inputs}: {exc}") from exc
+        if args.labels:
+            labels = np.load(args.labels).astype(np.int64).reshape(-1)
+    say(f"simulating {len(x)} frames through {out / 'rtl'} ({args.level} level) ...")
+    job = run_job(out, x, labels=labels, level=args.level, backpressure=args.backpressure,
+                  seed=args.seed, waves=args.waves, qonnx_check=args.qonnx_check, progress=say)
+    r = job.results
+    if args.outputs:
+        np.save(args.outputs, job.outputs)
+    print(f"frames            {r['frames']}")
+    print(f"mismatches        {r['mismatches']} (RTL vs golden executor, bit for bit)")
+    for d in r["mismatch_details"]:
+        print(f"  frame {d['frame']}: {d['output']} elements {d['elements']}: expected "
+              f"{d['expected']} got {d['got']}")
+    if "accuracy_rtl" in r:
+        print(f"accuracy          RTL {100 * r['accuracy_rtl']:.2f} %, golden "
+              f"{100 * r['accuracy_golden']:.2f} %")
+    if "qonnx_frames" in r:
+        print(f"QONNX check       {r['qonnx_frames']} frames: top-1 agreement "
+              f"{100 * r['qonnx_top1_agree']:.2f} %, max |diff| {r['qonnx_max_abs_diff']:.3g}")
+    clock = r["clock_mhz"]
+    print(f"latency           {r['latency_cycles']} cycles = {r['latency_us']:.2f} us at "
+          f"{clock:g} MHz")
+    if "measured_fps" in r:
+        print(f"interval          {r['interval_cycles']:g} cycles/frame measured, "
+              f"{r['analytic_interval_cycles']} analytic (ratio {r['interval_ratio']:.2f}) -> "
+              f"{r['measured_fps']:,.0f} frames/s at {clock:g} MHz")
+    if r.get("sim_cycles_per_s"):
+        print(f"simulation speed  {r['sim_cycles_per_s']:,.0f} cycles/s "
+              f"({r['simulated_cycles']:,} cycles in {r['sim_wall_s']:.1f} s incl. start-up)")
+    print(f"results           {out / 'sim' / 'results.json'}")
+    if r["mismatches"] or not r["tlast_ok"]:
+        print("hwgen: error: the RTL does not match the golden model", file=sys.stderr)
+        return 1
+    return 0
