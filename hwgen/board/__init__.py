@@ -24,7 +24,7 @@ from hwgen.board.host import host_spec
 from hwgen.board.tcl import BD_NAME, IP_VLNV, REPORTS, achieved_clock_mhz, write_tcl
 from hwgen.targets import Target
 
-__all__ = ["write_board", "DRIVER_FILES", "REPORTS"]
+__all__ = ["DRIVER_FILES", "REPORTS", "write_board"]
 
 _HERE = Path(__file__).resolve().parent
 # Driver package files: source in hwgen/board/driver/ (packing.py from hwgen/runtime/).

@@ -13,7 +13,7 @@ from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.graph import Graph
 from hwgen.targets import Target
 
-__all__ = ["host_spec", "FORMAT"]
+__all__ = ["FORMAT", "host_spec"]
 
 FORMAT = "hwgen-driver/1"
 

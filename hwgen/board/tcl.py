@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from hwgen.targets import Target
 
-__all__ = ["write_tcl", "achieved_clock_mhz", "BD_NAME", "IP_VLNV", "REPORTS"]
+__all__ = ["BD_NAME", "IP_VLNV", "REPORTS", "achieved_clock_mhz", "write_tcl"]
 
 BD_NAME = "hwgen_bd"
 IP_VLNV = "hwgen.org:hwgen:hwgen_accel:1.0"

@@ -20,15 +20,14 @@ class Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in BLOCKED:
             raise ImportError("blocked for the driver test: " + name)
-        return None
 
 
 sys.meta_path.insert(0, Blocker())
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
-class Channel(object):
+class Channel:
     def __init__(self, dma, limit):
         self.dma = dma
         self.limit = limit
@@ -36,14 +35,14 @@ class Channel(object):
 
     def transfer(self, buf):
         if buf.nbytes > self.limit:
-            raise RuntimeError("fake DMA: transfer of {} bytes exceeds the length register "
-                               "({} bytes)".format(buf.nbytes, self.limit))
+            raise RuntimeError(f"fake DMA: transfer of {buf.nbytes} bytes exceeds the length register "
+                               f"({self.limit} bytes)")
         self.buf = buf
 
 
 class SendChannel(Channel):
     def wait(self):
-        req = "{}/req_{}.npy".format(self.dma.folder, self.dma.transfers)
+        req = f"{self.dma.folder}/req_{self.dma.transfers}.npy"
         np.save(req, np.asarray(self.buf, dtype=np.uint8))
         self.dma.transfers += 1
         print("REQ " + req, flush=True)
@@ -68,10 +67,10 @@ class RecvChannel(Channel):
             if last:
                 self.dma.received.append(i + 1)
                 return
-        raise RuntimeError("fake DMA: S2MM buffer ({} words) full before tlast".format(nwords))
+        raise RuntimeError(f"fake DMA: S2MM buffer ({nwords} words) full before tlast")
 
 
-class FakeDMA(object):
+class FakeDMA:
     def __init__(self, folder, length_width, word_bytes):
         limit = (1 << length_width) - 1
         self.folder = folder
@@ -83,7 +82,7 @@ class FakeDMA(object):
         self.recvchannel = RecvChannel(self, limit)
 
 
-class FakeOverlay(object):
+class FakeOverlay:
     def __init__(self, dma):
         self.axi_dma_0 = dma
 

@@ -32,15 +32,15 @@ class DMAError(RuntimeError):
 
 def _check_bitfile(path):
     if not os.path.isfile(path):
-        raise FileNotFoundError("bitstream {} not found".format(path))
+        raise FileNotFoundError(f"bitstream {path} not found")
     with open(path, "rb") as f:
         if f.read(len(PLACEHOLDER)) == PLACEHOLDER:
             raise RuntimeError(
-                "{} is a placeholder: run OUT/board/build_bitstream.sh on a machine with Vivado, "
-                "then copy OUT/deploy/ to the board again".format(path))
+                f"{path} is a placeholder: run OUT/board/build_bitstream.sh on a machine with Vivado, "
+                "then copy OUT/deploy/ to the board again")
 
 
-class Accelerator(object):
+class Accelerator:
     """A hwgen design on the board.
 
     ``bitfile``: the .bit (its .hwh next to it, same basename). ``overlay``/``allocate``: pass a
@@ -71,8 +71,8 @@ class Accelerator(object):
         per_frame = max(self.in_words, self.out_words) * self.word_bytes
         self.max_batch = limit // per_frame
         if self.max_batch < 1:
-            raise DMAError("one frame ({} bytes) exceeds the DMA length register ({} bytes)"
-                           .format(per_frame, limit))
+            raise DMAError(f"one frame ({per_frame} bytes) exceeds the DMA length register ({limit} bytes)"
+                           )
         self._buffers = None
 
     # -- buffers ---------------------------------------------------------------------------

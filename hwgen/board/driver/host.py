@@ -56,7 +56,7 @@ def _apply_op(op, x):
         inv = np.float32(1) / np.sqrt(var + eps)
         s = inv * scale
         return x * s + (bias - mean * s)
-    raise ValueError("unknown float op {!r} in host.json".format(k))
+    raise ValueError(f"unknown float op {k!r} in host.json")
 
 
 def _round(mode, y):
@@ -74,7 +74,7 @@ def _round(mode, y):
         return np.sign(y) * np.floor(np.abs(y) + np.float32(0.5))
     if mode == "HALF_DOWN":
         return np.sign(y) * np.ceil(np.abs(y) - np.float32(0.5))
-    raise ValueError("unknown rounding mode {!r} in host.json".format(mode))
+    raise ValueError(f"unknown rounding mode {mode!r} in host.json")
 
 
 def _quant_values(q, x):
@@ -94,7 +94,7 @@ def _quant_values(q, x):
     return q["qmin"] + q["step"] * index
 
 
-class Host(object):
+class Host:
     """Prologue (ONNX input -> first hardware stream) and epilogue (last stream -> ONNX output)."""
 
     def __init__(self, spec):

@@ -27,7 +27,7 @@ def read_idx(path):
     with opener(path, "rb") as f:
         raw = f.read()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError("{} is not a uint8 IDX file".format(path))
+        raise ValueError(f"{path} is not a uint8 IDX file")
     ndim = raw[3]
     dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
@@ -38,7 +38,7 @@ def find(folder, stem):
         path = os.path.join(folder, name)
         if os.path.isfile(path):
             return path
-    raise SystemExit("no {}[.gz] in {}".format(stem, folder))
+    raise SystemExit(f"no {stem}[.gz] in {folder}")
 
 
 def model_inputs(images, spec):
@@ -74,8 +74,8 @@ def main(argv=None):
     y = acc.execute(x, batch=args.batch)
     dt = time.perf_counter() - t0
     correct = int((predictions(y) == labels).sum())
-    print("accuracy: {}/{} = {:.2f} %".format(correct, len(labels), 100.0 * correct / len(labels)))
-    print("end to end (prologue, packing, DMA, epilogue): {:,.0f} frames/s".format(len(x) / dt))
+    print(f"accuracy: {correct}/{len(labels)} = {100.0 * correct / len(labels):.2f} %")
+    print(f"end to end (prologue, packing, DMA, epilogue): {len(x) / dt:,.0f} frames/s")
     fps = acc.throughput(x, batch=args.batch)
     print("hardware path (packing + DMA): {:,.0f} frames/s; design estimate {:,.0f} frames/s at "
           "{} MHz".format(fps, acc.spec.get("fps_estimate", 0.0), acc.spec["clock_mhz"]))
