@@ -288,6 +288,9 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     manifest = make_manifest(src, hw, graph, tgt, clock, depths, files)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     _write_board(tmp, manifest, graph, tgt)
+    from hwgen.report import write_estimate_report  # OUT/report/: estimate-only report
+
+    write_estimate_report(tmp)
     return manifest
 
 

@@ -4,7 +4,7 @@ Each template instance has two delays, from rtl_templates/README.md:
 ``first`` = clock cycles from its first input beat of a frame to its first output beat, and
 ``tail`` = cycles from its last input beat to its last output beat. A frame enters stage i at
 ``start_i = sum(first_j, j < i)``; the stage that finishes last sets the latency:
-``latency = max_i(start_i + busy_i + sum(tail_j, j > i))`` with ``busy_i`` the stage's cycles per
+``latency = max_i(start_i + busy_i + sum(tail_j, j >= i))`` with ``busy_i`` the stage's cycles per
 frame (its input beats for pass-through stages). The DMA-side converters are included.
 """
 
@@ -64,7 +64,7 @@ def pipeline_latency(stages: list[tuple[str, dict[str, int | str]]]) -> int:
     best = 0
     start = 0
     for i, (first, _tail, busy) in enumerate(delays):
-        after = sum(t for _f, t, _b in delays[i + 1:])
-        best = max(best, start + max(busy, first) + after)
+        after = sum(t for _f, t, _b in delays[i:])
+        best = max(best, start + busy + after)
         start += first
     return best

@@ -37,9 +37,9 @@ def parse_timing(text: str) -> dict[str, float | None]:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if "WNS(ns)" in line and "TNS(ns)" in line:
-            heads = line.split()
+            heads = re.split(r"\s{2,}", line.strip())
             for values in lines[i + 1:i + 4]:
-                nums = values.split()
+                nums = re.split(r"\s{2,}", values.strip())
                 if nums and not set(values.strip()) <= {"-", " "}:
                     try:
                         row = dict(zip(heads, (float(n) for n in nums)))

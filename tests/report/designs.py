@@ -12,14 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-# DESIGN.md section 6 folding of TFC (tests/build/conftest.py has the same table).
-TFC_REFERENCE_FOLDING = {
-    "00_thr": {"PE": 49},
-    "01_mvau": {"PE": 16, "SIMD": 49},
-    "02_mvau": {"PE": 8, "SIMD": 8},
-    "03_mvau": {"PE": 8, "SIMD": 8},
-    "04_mvau": {"PE": 10, "SIMD": 8},
-}
+from tests.conftest import TFC_REFERENCE_FOLDING  # DESIGN.md section 6
 
 # (zoo model id, folding or None for the default): the constants were fitted to these.
 CALIBRATION_DESIGNS: dict[str, dict | None] = {
