@@ -179,6 +179,47 @@ class _SmallCnv(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class _Top1(nn.Module):
+    """A model followed by ArgMax (exported as an ONNX ArgMax: top-1 in hardware)."""
+
+    def __init__(self, body: nn.Module) -> None:
+        super().__init__()
+        self.body = body
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.argmax(self.body(x), dim=1, keepdim=True)
+
+
+class _CnvW1A1(nn.Module):
+    """The incumbent's CNV topology (CIFAR-10 shape 3x32x32) with 1-bit weights and activations:
+    conv 64-64-pool-128-128-pool-256-256, FC 512-512-10; 8-bit power-of-two input quantizer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        qnn, bq = _q()
+        w = {"weight_quant": bq.SignedBinaryWeightPerTensorConst, "bias": False}
+        sign = bq.SignedBinaryActPerTensorConst
+        self.inp = qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=8,
+                                     max_val=1.0)
+        layers: list[nn.Module] = []
+        chans = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256)]
+        for i, (cin, cout) in enumerate(chans):
+            layers += [qnn.QuantConv2d(cin, cout, 3, **w), nn.BatchNorm2d(cout),
+                       qnn.QuantIdentity(act_quant=sign)]
+            if i in (1, 3):
+                layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        fc: list[nn.Module] = []
+        for cin, cout in [(256, 512), (512, 512)]:
+            fc += [qnn.QuantLinear(cin, cout, **w), nn.BatchNorm1d(cout),
+                   qnn.QuantIdentity(act_quant=sign)]
+        fc.append(qnn.QuantLinear(512, 10, **w))
+        self.classifier = nn.Sequential(*fc)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.features(self.inp(x)), 1))
+
+
 def _entries() -> dict[str, ZooEntry]:
     px = (1, 1, 28, 28)
     rows = [
@@ -206,6 +247,11 @@ def _entries() -> dict[str, ZooEntry]:
                  "Int8ActPerTensorFloat(8) input on host / Int8WeightPerChannelFloat(2) conv, "
                  "BatchNorm, Uint8ActPerTensorFloat(2) QuantReLU, MaxPool, "
                  "Int8WeightPerTensorFloat(4) linear + bias", False),
+        ZooEntry("tfc_w1a1_top1", lambda: _Top1(_tfc(1, 1)), px, "uint8",
+                 "as tfc_w1a1, then ArgMax (top-1 in hardware: label select)", False),
+        ZooEntry("cnv_w1a1", _CnvW1A1, (1, 3, 32, 32), "float",
+                 "Int8ActPerTensorFixedPoint(8) input on host / SignedBinaryWeightPerTensorConst "
+                 "conv + linear, BatchNorm, SignedBinaryActPerTensorConst, MaxPool", False),
     ]
     return {r.id: r for r in rows}
 
@@ -238,6 +284,10 @@ def inputs_for(id: str, images: np.ndarray) -> np.ndarray:
     x = images.astype(np.float32)
     if entry.input_kind == "uint8":
         return x
+    if entry.input_shape == (1, 3, 32, 32):
+        # 3x32x32 float: MNIST padded to 32x32, the same image in 3 channels, in [-1, 1]
+        x = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))
+        return (np.repeat(x, 3, axis=1) / 127.5 - 1.0).astype(np.float32)
     # 1x12x12 float: centre crop 24x24, 2x2 average, scaled to [-1, 1]
     x = x[:, :, 2:26, 2:26].reshape(-1, 1, 12, 2, 12, 2).mean(axis=(3, 5))
     return (x / 127.5 - 1.0).astype(np.float32)
