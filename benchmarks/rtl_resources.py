@@ -28,7 +28,7 @@ from hwgen.backend.memfiles import write_thresholds, write_weights  # noqa: E402
 from hwgen.tools import run_yosys  # noqa: E402
 
 TEMPLATES = REPO / "rtl_templates"
-MODULES = ["hwgen_axis_register", "hwgen_adder_tree", "hwgen_thresh_search", "hwgen_mvau",
+MODULES = ["hwgen_axis_register", "hwgen_adder_tree", "hwgen_popcount", "hwgen_thresh_search", "hwgen_mvau",
            "hwgen_thresholding"]
 INCUMBENT = {"LUT": 8502, "BRAM18": 26}
 # LUTs used per cell for LUT-based cells

@@ -62,7 +62,13 @@ module hwgen_mvau #(
     localparam integer ACCW = (MODE == M_XNOR) ? PCW : ACC_BITS;
     localparam integer VAL_BITS = (MODE == M_XNOR) ? PCW + 1 : ACC_BITS;
     localparam integer PROD_REG = (MODE == M_MUL) ? 1 : 0;
-    localparam integer TREE_LAT = ($clog2(SIMD) == 0) ? 1 : ($clog2(SIMD) + REG_EVERY - 1) / REG_EVERY;
+    // XNOR mode sums with hwgen_popcount (3:2 and 9:4 LUT stages, then a tree over G2 terms)
+    localparam integer G2 = (((SIMD + 2) / 3) + 2) / 3;
+    localparam integer PCO = 4 + $clog2(G2);
+    localparam integer SW = (MODE == M_XNOR) ? PCO : TW;  // width of one PE's fold-step sum
+    localparam integer TREE_LAT = (MODE == M_XNOR) ?
+        1 + (($clog2(G2) == 0) ? 1 : ($clog2(G2) + REG_EVERY - 1) / REG_EVERY) :
+        (($clog2(SIMD) == 0) ? 1 : ($clog2(SIMD) + REG_EVERY - 1) / REG_EVERY);
     localparam integer PL = PROD_REG + TREE_LAT;         // stage-1 to tree output
     localparam integer SFW = (SF > 1) ? $clog2(SF) : 1;
     localparam integer NFW = (NF > 1) ? $clog2(NF) : 1;
@@ -177,7 +183,7 @@ module hwgen_mvau #(
     end
 
     // ---------------------------------------------------------------- products and trees
-    wire [PE*TW-1:0] tree_out;
+    wire [PE*SW-1:0] tree_out;
     genvar p, s;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
@@ -233,11 +239,17 @@ module hwgen_mvau #(
                     assign prod[s*PW +: PW] = pr;
                 end
             end
-            hwgen_adder_tree #(
-                .N(SIMD), .IN_BITS(PW), .SIGNED(T_SIGNED), .REG_EVERY(REG_EVERY)
-            ) u_tree (
-                .clk(clk), .en(en), .in_data(prod), .out_sum(tree_out[p*TW +: TW])
-            );
+            if (MODE == M_XNOR) begin : g_pop
+                hwgen_popcount #(.N(SIMD), .REG_EVERY(REG_EVERY)) u_pop (
+                    .clk(clk), .en(en), .in_bits(prod), .out_count(tree_out[p*SW +: SW])
+                );
+            end else begin : g_tree
+                hwgen_adder_tree #(
+                    .N(SIMD), .IN_BITS(PW), .SIGNED(T_SIGNED), .REG_EVERY(REG_EVERY)
+                ) u_tree (
+                    .clk(clk), .en(en), .in_data(prod), .out_sum(tree_out[p*SW +: SW])
+                );
+            end
         end
     endgenerate
 
@@ -275,17 +287,17 @@ module hwgen_mvau #(
     reg [NFW-1:0] acc_nf_reg;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_acc
-            wire [TW-1:0] t = tree_out[p*TW +: TW];
+            wire [SW-1:0] t = tree_out[p*SW +: SW];
             wire [ACCW-1:0] te;
-            if (TW >= ACCW) begin : g_trunc
+            if (SW >= ACCW) begin : g_trunc
                 assign te = t[ACCW-1:0];
-                if (TW > ACCW) begin : g_unused
-                    wire unused_hi = ^t[TW-1:ACCW];
+                if (SW > ACCW) begin : g_unused
+                    wire unused_hi = ^t[SW-1:ACCW];
                 end
             end else if (T_SIGNED != 0) begin : g_sext
-                assign te = {{(ACCW-TW){t[TW-1]}}, t};
+                assign te = {{(ACCW-SW){t[SW-1]}}, t};
             end else begin : g_zext
-                assign te = {{(ACCW-TW){1'b0}}, t};
+                assign te = {{(ACCW-SW){1'b0}}, t};
             end
             always @(posedge clk) begin
                 if (en && vt) begin

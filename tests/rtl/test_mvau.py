@@ -105,8 +105,9 @@ def test_mvau(bench, name: str) -> None:
     assert (intervals == nf * sf).all(), f"intervals {intervals}, expected {nf * sf}"
     # latency (README): last input handshake of fold 0 to the first output handshake
     mul = xk not in ("bipolar",) and wk not in ("bipolar", "ternary")
-    d = int(np.ceil(np.log2(simd)))
-    pl = int(mul) + (max(1, -(-d // reg_every)) if d else 1)
+    terms = (((simd + 2) // 3) + 2) // 3 if xnor else simd  # XNOR: popcount's 9:4 stage first
+    d = int(np.ceil(np.log2(terms)))
+    pl = int(mul) + int(xnor) + (max(1, -(-d // reg_every)) if d else 1)
     lat = pl + 3 + (int(np.ceil(np.log2(n_thr + 1))) + 1 if n_thr else 0)
     fast = res["fast"]
     assert fast["out_cycles"][0] - fast["in_cycles"][sf - 1] == lat
