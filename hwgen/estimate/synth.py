@@ -144,9 +144,15 @@ def _modules_used(rtl: Path, top: str) -> list[str]:
     return sorted(seen)
 
 
+def _value(v: int | str) -> str:
+    if isinstance(v, str):
+        return f'"{v}"'
+    # chparam cannot parse "-2": negative integers as 32-bit signed hex
+    return str(v) if v >= 0 else f"32'sh{v & 0xFFFFFFFF:08X}"
+
+
 def _script(inst: Instance, sources: list[str], dsp: bool) -> str:
-    sets = " ".join(f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}"
-                    for k, v in inst.params.items())
+    sets = " ".join(f"-set {k} {_value(v)}" for k, v in inst.params.items())
     lines = [
         f"read_verilog -defer -sv {' '.join(sources)}",
         f"chparam {sets} {inst.module}" if sets else "",

@@ -44,6 +44,38 @@ CALIBRATION_INSTANCES: list[tuple[str, dict]] = [
     ("hwgen_fifo", {"WIDTH": 36, "DEPTH": 1024}),
 ]
 
+# XNOR-popcount MVAUs (no calibration design above has one), random seeded +-1 weights and
+# thresholds: (MW, MH, SIMD, PE, N_THRES).
+CALIBRATION_XNOR: list[tuple[int, int, int, int, int]] = [
+    (256, 32, 32, 8, 1),
+    (128, 64, 16, 4, 0),
+    (576, 64, 64, 16, 1),
+    (100, 100, 10, 10, 1),
+]
+
+
+def xnor_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, n_thres: int,
+                  seed: int = 0) -> tuple[str, dict]:
+    """Write the memory files of one random XNOR MVAU into ``folder``; (module, params)."""
+    import numpy as np
+
+    from hwgen.backend.memfiles import write_thresholds, write_weights
+
+    rng = np.random.default_rng(seed + mw * 7 + mh)
+    tag = f"x{mw}_{mh}_{simd}_{pe}_{n_thres}"
+    acc = (mw + 1 - 1).bit_length() + 1
+    write_weights(folder / f"{tag}_w.mem", rng.choice([-1, 1], size=(mh, mw)), simd, pe, 1,
+                  "bipolar")
+    params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": 1, "IN_TYPE": 2,
+              "W_BITS": 1, "W_TYPE": 2, "ACC_BITS": acc, "N_THRES": n_thres, "THR_BITS": acc,
+              "OUT_BITS": 1 if n_thres else acc, "OUT_BIAS": 0,
+              "WEIGHT_FILE": f"{tag}_w.mem", "THRESH_FILE": f"{tag}_t.mem" if n_thres else "",
+              "RAM_STYLE": "auto"}
+    if n_thres:
+        t = np.sort(rng.integers(mw // 2 - 8, mw // 2 + 8, size=(mh, n_thres)), axis=1)
+        write_thresholds(folder / f"{tag}_t.mem", t, pe, acc)
+    return "hwgen_mvau", params
+
 # The acceptance designs of tests/report (never used for fitting).
 TEST_DESIGNS: dict[str, dict | None] = {
     "tfc_w1a1": TFC_REFERENCE_FOLDING,
