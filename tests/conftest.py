@@ -47,21 +47,31 @@ TFC_REFERENCE_FOLDING = {
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, zoo_export):
-    """``built(model_id, folding=None) -> (out_dir, BuildResult)``, built once per session."""
+    """``built(model_id, folding=None, fps=None) -> (out_dir, BuildResult)``, once per session.
+
+    ``folding`` is a folding.json dict, or "full" for PE = SIMD = 1 everywhere; ``fps`` asks
+    for automatic folding to that frame rate.
+    """
     from hwgen.build import build
 
     root = tmp_path_factory.mktemp("builds")
     cache: dict[str, tuple[Path, object]] = {}
 
-    def get(model_id: str, folding: dict | None = None):
-        key = model_id + json.dumps(folding, sort_keys=True)
+    def get(model_id: str, folding: dict | str | None = None, fps: float | None = None):
+        key = model_id + json.dumps(folding, sort_keys=True) + repr(fps)
         if key not in cache:
             out = root / f"{model_id}_{len(cache)}"
+            src = zoo_export(model_id)
+            if folding == "full":
+                probe = build(src, root / f"{model_id}_{len(cache)}_probe")
+                folding = {name: {k: 1 for k, v in entry.items() if isinstance(v, int)}
+                           for name, entry in json.loads(
+                               (probe.out / "folding.json").read_text()).items()}
             ffile = None
             if folding is not None:
                 ffile = root / f"{model_id}_{len(cache)}_folding.json"
                 ffile.write_text(json.dumps(folding))
-            cache[key] = (out, build(zoo_export(model_id), out, folding_file=ffile))
+            cache[key] = (out, build(src, out, folding_file=ffile, fps=fps))
         return cache[key]
 
     return get

@@ -210,57 +210,46 @@ def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
         ");",
         "    wire clk = ap_clk;",
         "    reg rst;",
-        "    always @(posedge clk) rst <= !ap_rst_n;",
-        "    wire in_ready;",
-        "    assign s_axis_tready = in_ready;",
-        "    wire in_fire_valid = s_axis_tvalid && in_ready;",
+        "    always @(posedge clk) rst <= !ap_rst_n;  // registered, synchronous active-high",
+        "    wire in_tready;  // the pipeline side (or its input converter) accepts a word",
+        "    wire in_tvalid = s_axis_tvalid && s_axis_tready;",
     ]
+    lines += _wires("pipe_in", core_in) + _wires("pipe_out", core_out)
     lines += _instance(
         "hwgen_frame_tlast", "u_tlast",
         {"IN_BEATS": in_beats, "OUT_BEATS": out_beats, "DEPTH": 32},
         {"clk": "clk", "rst": "rst", "in_valid": "s_axis_tvalid", "in_last": "s_axis_tlast",
-         "core_ready": "core_in_tready", "in_ready": "in_ready",
+         "core_ready": "in_tready", "in_ready": "s_axis_tready",
          "out_fire": "m_axis_tvalid && m_axis_tready", "out_last": "m_axis_tlast"},
         "tlast of each output frame = tlast of its input frame",
     )
-    lines += _wires("core_in", core_in) + _wires("core_out", core_out)
     if core_in != in_w:
         lines += _instance("hwgen_frame_dwc", "u_dwc_in",
                            {"IN_W": in_w, "OUT_W": core_in, "FRAME_BITS": frame_in_bits},
                            {"clk": "clk", "rst": "rst", "s_axis_tdata": "s_axis_tdata",
-                            "s_axis_tvalid": "in_fire_valid", "s_axis_tready": "core_in_tready",
-                            "m_axis_tdata": "dwc_in_tdata", "m_axis_tvalid": "dwc_in_tvalid",
-                            "m_axis_tready": "dwc_in_tready"}, "host words -> first layer beats")
-        lines = lines[:-0] if False else lines
-        lines.insert(lines.index("    wire in_fire_valid = s_axis_tvalid && in_ready;") + 1,
-                     f"    wire [{core_in - 1}:0] dwc_in_tdata;\n    wire dwc_in_tvalid;\n"
-                     "    wire dwc_in_tready;")
-        pipe_in = "dwc_in"
+                            "s_axis_tvalid": "in_tvalid", "s_axis_tready": "in_tready",
+                            "m_axis_tdata": "pipe_in_tdata", "m_axis_tvalid": "pipe_in_tvalid",
+                            "m_axis_tready": "pipe_in_tready"}, "host words -> first layer beats")
     else:
-        lines += ["    assign core_in_tdata = s_axis_tdata;",
-                  "    assign core_in_tvalid = in_fire_valid;"]
-        pipe_in = None
-    pipe_ports = {"clk": "clk", "rst": "rst"}
-    if pipe_in:
-        pipe_ports.update({"s_axis_tdata": "dwc_in_tdata", "s_axis_tvalid": "dwc_in_tvalid",
-                           "s_axis_tready": "dwc_in_tready"})
-    else:
-        pipe_ports.update({"s_axis_tdata": "core_in_tdata", "s_axis_tvalid": "core_in_tvalid",
-                           "s_axis_tready": "core_in_tready"})
-    pipe_ports.update({"m_axis_tdata": "core_out_tdata", "m_axis_tvalid": "core_out_tvalid",
-                       "m_axis_tready": "core_out_tready"})
-    lines += _instance("hwgen_accel_pipeline", "u_pipeline", {}, pipe_ports, "the layers")
+        lines += ["    assign pipe_in_tdata = s_axis_tdata;",
+                  "    assign pipe_in_tvalid = in_tvalid;",
+                  "    assign in_tready = pipe_in_tready;"]
+    lines += _instance("hwgen_accel_pipeline", "u_pipeline", {}, {
+        "clk": "clk", "rst": "rst",
+        "s_axis_tdata": "pipe_in_tdata", "s_axis_tvalid": "pipe_in_tvalid",
+        "s_axis_tready": "pipe_in_tready", "m_axis_tdata": "pipe_out_tdata",
+        "m_axis_tvalid": "pipe_out_tvalid", "m_axis_tready": "pipe_out_tready"}, "the layers")
     if core_out != out_w:
         lines += _instance("hwgen_frame_dwc", "u_dwc_out",
                            {"IN_W": core_out, "OUT_W": out_w, "FRAME_BITS": frame_out_bits},
-                           {"clk": "clk", "rst": "rst", "s_axis_tdata": "core_out_tdata",
-                            "s_axis_tvalid": "core_out_tvalid", "s_axis_tready": "core_out_tready",
+                           {"clk": "clk", "rst": "rst", "s_axis_tdata": "pipe_out_tdata",
+                            "s_axis_tvalid": "pipe_out_tvalid", "s_axis_tready": "pipe_out_tready",
                             "m_axis_tdata": "m_axis_tdata", "m_axis_tvalid": "m_axis_tvalid",
                             "m_axis_tready": "m_axis_tready"}, "last layer beats -> host words")
     else:
-        lines += ["    assign m_axis_tdata = core_out_tdata;",
-                  "    assign m_axis_tvalid = core_out_tvalid;",
-                  "    assign core_out_tready = m_axis_tready;"]
+        lines += ["    assign m_axis_tdata = pipe_out_tdata;",
+                  "    assign m_axis_tvalid = pipe_out_tvalid;",
+                  "    assign pipe_out_tready = m_axis_tready;"]
     lines += ["endmodule", "", "`default_nettype wire", ""]
     return "\n".join(lines)
 

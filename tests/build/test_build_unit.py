@@ -123,3 +123,24 @@ def test_cli_build_prints_summary_and_errors_on_one_line(zoo_export, tmp_path: P
     lines = proc.stderr.strip().splitlines()
     assert lines == ["hwgen: error: unknown target 'zedboard'; known targets: pynq-z2, "
                      "ultra96-v2 (hint: run 'hwgen targets' to list them)"]
+
+
+@pytest.mark.parametrize("model_id", ["tfc_w1a1", "cnv_small", "tfc_w1a1_top1"])
+def test_generated_tops_are_lint_clean(built, model_id: str) -> None:
+    from hwgen.tools import verilator_env
+
+    out, _ = built(model_id)
+    rtl = out / "rtl"
+    files = (rtl / "filelist.f").read_text().split()
+    for top in ("hwgen_accel", "hwgen_accel_core"):
+        proc = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", top, *files],
+                              cwd=rtl, env=verilator_env(), capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[:3000]
+
+
+def test_instances_named_after_layers_with_onnx_comment(built) -> None:
+    out, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
+    text = (out / "rtl" / "hwgen_accel_pipeline.v").read_text()
+    for layer in result.hw.layers:
+        assert f") u_{layer.name} (" in text
+        assert f"// {layer.name}: ONNX node {layer.onnx_name!r}" in text
