@@ -38,23 +38,22 @@ RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
 
 # Fitted constants (see the module docstring); names say what they scale.
 K = {
-    "rom_bram_bits": 65536,     # auto ROM -> BRAM from this many bits ...
-    "rom_bram_depth": 512,      # ... and this many words
-    "ram_bram_bits": 8192,      # RAM with write port -> BRAM above this (depth > 64)
-    "tree_lut_per_bit": 1.0,    # adder-tree LUTs per result bit of each adder
-    "pop_lut_per_bit": 1.0,     # XNOR-popcount tree LUTs per result bit
+    "rom_lut_deep": 5.3,        # LUTs per bit per 128 words of a ROM deeper than 64 words
+    "rom_logic_cost": 1 / 32,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
+    "tree_lut_per_bit": 1.37,    # adder-tree LUTs per result bit of each adder
+    "pop_lut_per_bit": 1.3,     # XNOR-popcount tree LUTs per result bit
     "mul_lut_per_pp": 1.0,      # LUTs per partial-product bit of a LUT multiplier
-    "neg_lut_per_bit": 1.0,     # conditional negation (sign / ternary modes) per bit
-    "acc_lut_per_bit": 1.0,     # accumulator adder + first-step mux
-    "cmp_lut_per_bit": 0.5,     # one >= comparator, per bit (carry chain)
-    "thr_mux_per_bit": 0.5,     # candidate-threshold select, per threshold bit
-    "mvau_ctrl_lut": 30,
+    "neg_lut_per_bit": 0.81,     # conditional negation (sign / ternary modes) per bit
+    "acc_lut_per_bit": 1.85,     # accumulator adder + first-step mux
+    "cmp_lut_per_bit": 0.44,     # one >= comparator, per bit (carry chain)
+    "thr_mux_per_bit": 2.27,     # candidate-threshold select, per threshold bit
+    "mvau_ctrl_lut": 21,
     "thr_ctrl_lut": 10,
-    "fifo_ctrl_lut": 12,
-    "dwc_lut_per_bit": 1.0,     # frame DWC: shift/select LUTs per buffer bit
-    "dwc_ctrl_lut": 25,
-    "swg_ctrl_lut": 110,
-    "pool_ctrl_lut": 30,
+    "const_thr_lut": 2.0,       # per lane and constant threshold (shared thresholds)
+    "fifo_ctrl_lut": 3,
+    "dwc_lut": 3.91,            # frame DWC: LUT = dwc_lut x bits^0.57 x input lanes^0.69
+    "swg_ctrl_lut": 90,
+    "pool_ctrl_lut": 22,
     "label_ctrl_lut": 15,
     "tlast_lut": 80,
 }
@@ -106,24 +105,26 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     if depth <= 1:
         return Cost()  # constants
     bits = depth * width
-    if style == "block" or (style == "auto" and bits >= K["rom_bram_bits"]
-                            and depth >= K["rom_bram_depth"]):
+    if style == "block" or (style == "auto" and depth > 64
+                            and bits * K["rom_logic_cost"] > 129 * _bram18(depth, width)):
         return _c(bram=_bram18(depth, width))
-    per_bit = math.ceil(depth / 64) + (math.ceil(depth / 256) if depth > 256 else 0)
+    # one LUT6 per bit up to 64 words; deeper random ROMs cost Yosys/ABC far more than the
+    # ideal LUT6 + MUXF7 tree (measured: about 4 LUTs per bit at 65..128 words)
+    per_bit = 1.0 if depth <= 64 else K["rom_lut_deep"] * math.ceil(depth / 128)
     return _c(lut=width * per_bit, ff=width)
 
 
 def memory_cost(depth: int, width: int, ram_style: str = "auto") -> Cost:
     """A RAM with one write and one read port (no output register)."""
-    if depth <= 2:
-        return _c(ff=width * depth, lut=width if depth == 2 else 0)
-    if ram_style == "block" or (ram_style == "auto" and depth > 64
-                                and depth * width > K["ram_bram_bits"]):
-        return _c(bram=_bram18(depth, width))
-    if depth <= 32:
+    if depth <= 32:  # RAM32M: 32 words x 6 bits per 4 LUTs
         return _c(lut=4 * math.ceil(width / 6))
-    slices = math.ceil(depth / 64) * 4 * math.ceil(width / 3)
-    return _c(lut=slices + (width * math.ceil(depth / 64) // 2 if depth > 64 else 0))
+    lutram = math.ceil(depth / 64) * 4 * math.ceil(width / 3)  # RAM64M: 64 x 3 per 4 LUTs
+    lutram += width * (math.ceil(depth / 64) - 1)  # read mux above 64 words
+    # Yosys prefers a BRAM18 (cost 129) once the LUT-RAM would take 64 LUTs per BRAM18 used
+    if ram_style == "block" or (ram_style == "auto" and depth > 64
+                                and lutram >= 64 * _bram18(depth, width)):
+        return _c(bram=_bram18(depth, width))
+    return _c(lut=lutram)
 
 
 def _tree_bits(n: int, w: int) -> int:
@@ -208,17 +209,22 @@ def _thresholding(p: dict) -> Cost:
     vb = p["IN_BITS"] + (0 if p["IN_SIGNED"] else 1)
     cw = max(tb, vb)
     cost = rom_cost(depth, lanes_t * n * tb, str(p.get("RAM_STYLE", "auto")))
-    cmp = K["cmp_lut_per_bit"] * cw if depth > 1 else 0.5 * K["cmp_lut_per_bit"] * cw
+    if depth == 1:  # constant thresholds: compares against constants, folded by Yosys
+        lut = pe * (K["const_thr_lut"] * (1 + 2.5 * (n - 1))) + K["thr_ctrl_lut"]
+        ff = pe * (4 if n == 1 else 0.8 * ((s + 1) * vb + s)) + 8
+        return cost + _axis_register(pe * p["OUT_BITS"]) + _c(lut=lut, ff=ff)
+    cmp = K["cmp_lut_per_bit"] * cw
     lut = pe * (s * cmp + K["thr_mux_per_bit"] * max(0, n - s) * tb) + K["thr_ctrl_lut"]
-    ff = pe * ((s + 1) * vb + s) + lanes_t * n * tb * (depth > 1) + 2 * _clog2(depth + 1) + 8
+    ff = pe * ((s + 1) * vb + s) + lanes_t * n * tb + 2 * _clog2(depth + 1) + 8
     return cost + _axis_register(pe * p["OUT_BITS"]) + _c(lut=lut, ff=ff)
 
 
 def _fifo(p: dict) -> Cost:
     w, d = p["WIDTH"], max(2, p["DEPTH"])
-    ctrl = K["fifo_ctrl_lut"] + 2 * _clog2(d)
-    return memory_cost(d, w, str(p.get("RAM_STYLE", "auto"))) + \
-        _c(lut=ctrl, ff=w + 3 * _clog2(d) + 4)
+    mem = memory_cost(d, w, str(p.get("RAM_STYLE", "auto")))
+    ctrl = K["fifo_ctrl_lut"] + 4 * _clog2(d) + (4 if d & (d - 1) else 0)
+    out_reg = 0 if mem.BRAM18 else w  # a BRAM FIFO uses the BRAM's output register
+    return mem + _c(lut=ctrl, ff=out_reg + 3 * _clog2(d) + 2)
 
 
 def _frame_dwc(p: dict) -> Cost:
@@ -227,10 +233,10 @@ def _frame_dwc(p: dict) -> Cost:
     last_in, last_out = frame - (in_beats - 1) * in_w, frame - (out_beats - 1) * out_w
     g = math.gcd(math.gcd(in_w, out_w), math.gcd(last_in, last_out))
     buf = in_w + out_w
-    positions = (in_w + out_w) // g  # write offsets the buffer can hold (lanes)
-    sel = max(1.0, math.log2(max(2, positions)) / 2)
-    lut = K["dwc_lut_per_bit"] * buf * sel + K["dwc_ctrl_lut"]
-    return _c(lut=lut, ff=buf + out_w * 0 + 2 * _clog2(positions + 1) + 20)
+    # empirical (log-log least squares over the calibration converters): the write mux grows
+    # with the buffer and the input beat's lanes; per instance about +-60 %
+    lut = K["dwc_lut"] * buf ** 0.57 * (in_w // g) ** 0.69
+    return _c(lut=lut, ff=buf + 2 * _clog2(buf // g + 1) + 8)
 
 
 def _swg(p: dict) -> Cost:
