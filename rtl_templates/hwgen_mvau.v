@@ -129,7 +129,7 @@ module hwgen_mvau #(
     reg [WW-1:0] w_reg;
     reg [IN_W-1:0] x_in_reg;
     reg v1_reg;
-    reg first1_reg, last1_reg, src1_reg;
+    reg first1_reg, last1_reg;
     reg [NFW-1:0] nf1_reg;
     wire [IN_W-1:0] x1;
 
@@ -154,25 +154,23 @@ module hwgen_mvau #(
             always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
         end
         if (NF > 1) begin : g_ibuf
+            // LUTRAM with an asynchronous read: the operand register sits after the select,
+            // so each XNOR/product sees plain register outputs
             (* ram_style = "distributed" *) reg [IN_W-1:0] ibuf [0:SF-1];
-            reg [IN_W-1:0] x_buf_reg;
             always @(posedge clk) begin
                 if (fire && first_fold) ibuf[sf_reg] <= s_axis_tdata;
-                if (en) x_buf_reg <= ibuf[sf_reg];
+                if (en) x_in_reg <= first_fold ? s_axis_tdata : ibuf[sf_reg];
             end
-            assign x1 = src1_reg ? x_in_reg : x_buf_reg;
         end else begin : g_nobuf
-            assign x1 = x_in_reg;
-            wire unused_src = src1_reg;
+            always @(posedge clk) if (en) x_in_reg <= s_axis_tdata;
         end
+        assign x1 = x_in_reg;
     endgenerate
 
     always @(posedge clk) begin
         if (en) begin
-            x_in_reg   <= s_axis_tdata;
             first1_reg <= (sf_reg == {SFW{1'b0}});
             last1_reg  <= (sf_reg == SF_LAST[SFW-1:0]);
-            src1_reg   <= first_fold;
             nf1_reg    <= nf_reg;
         end
         if (rst) begin
