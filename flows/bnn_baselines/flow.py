@@ -2,9 +2,9 @@
 
 Writes into ``--out``: ``model.onnx`` (QONNX, input annotated UINT8), ``results.json`` and
 ``results.md``. The exported model is also run through hwgen's golden executor (accuracy and
-top-1 agreement with torch on the whole test set). The hardware steps (``hwgen build``,
-``hwgen sim``) are a hook point (:func:`hardware_steps`) that reports "not yet run" until they
-are wired in.
+top-1 agreement with torch on the whole test set), then built (``OUT/build``) and simulated in
+RTL on the first ``--sim-images`` test images (:func:`hardware_step`): resource estimate, FPS at
+100 MHz, RTL accuracy and RTL-vs-golden mismatches go under ``"hardware"``.
 
 ``--quick`` trains on scikit-learn's digits made 28x28 (offline, seconds) instead of MNIST.
 """
@@ -24,13 +24,16 @@ import numpy as np
 
 from hwgen.errors import HwgenError
 
-__all__ = ["build_parser", "golden_step", "hardware_steps", "main", "run"]
+__all__ = ["build_parser", "golden_step", "hardware_step", "main", "run"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
-QUICK_EPOCHS = 15
+QUICK_EPOCHS = 10
 FULL_EPOCHS = 20
 # How many test images the exported QONNX model is executed on (execute_onnx is slow per image).
 QONNX_CHECK_SAMPLES = 500
+# Test images streamed through the RTL simulation.
+FULL_SIM_IMAGES = 1000
+QUICK_SIM_IMAGES = 100
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=QONNX_CHECK_SAMPLES,
         help="test images run through QONNX execute_onnx to compare with torch",
     )
+    p.add_argument(
+        "--sim-images",
+        type=int,
+        default=None,
+        help=f"test images simulated in RTL (default {FULL_SIM_IMAGES}; {QUICK_SIM_IMAGES} with "
+        "--quick)",
+    )
+    p.add_argument(
+        "--fold-fps",
+        type=float,
+        default=None,
+        help="folding target in frames/s for hwgen build (default: as fast as the I/O port "
+        "allows; 20,000 with --quick, which keeps the Verilator build small)",
+    )
+    p.add_argument("--no-hardware", action="store_true", help="skip hwgen build and sim")
     return p
 
 
@@ -95,16 +113,18 @@ def golden_step(
     }
 
 
-def hardware_steps(onnx_path: Path, out_dir: Path, x_test: np.ndarray, y_test: np.ndarray) -> dict:
-    """HOOK: the hardware half of the flow, to be wired in once the commands exist.
-
-    Planned: ``hwgen build onnx_path -o out_dir/build``; ``hwgen sim`` on a slice of the test
-    set comparing with the golden executor at ``upto="hw"``; report LUT/BRAM estimates, cycles
-    and FPS. Until then this returns only the status marker; nothing is faked.
-    """
+def hardware_step(args: argparse.Namespace, onnx_path: Path, out_dir: Path, x_test: np.ndarray,
+                  y_test: np.ndarray, log: Callable[[str], None]) -> dict:
+    """``hwgen build`` + ``hwgen sim`` on the first ``--sim-images`` test images
+    (:func:`flows.common.hardware.hardware_steps`); ``--no-hardware`` skips it."""
+    from flows.common.hardware import QUICK_FPS, hardware_steps
     from flows.common.report import NOT_YET_RUN
 
-    return {"hardware": NOT_YET_RUN}
+    if args.no_hardware:
+        return {"hardware": NOT_YET_RUN}
+    fps = args.fold_fps if args.fold_fps is not None else (QUICK_FPS if args.quick else None)
+    return hardware_steps(onnx_path, out_dir, x_test, y_test, sim_images=args.sim_images,
+                          fps=fps, log=log)
 
 
 def _versions() -> dict[str, str]:
@@ -132,6 +152,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     epochs = (
         args.epochs if args.epochs is not None else (QUICK_EPOCHS if args.quick else FULL_EPOCHS)
     )
+    if args.sim_images is None:
+        args.sim_images = QUICK_SIM_IMAGES if args.quick else FULL_SIM_IMAGES
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -202,8 +224,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
             f"golden accuracy {100 * golden['accuracy']:.2f} % on {golden['samples']} test "
             f"images, {golden['top1_disagreements_vs_torch']} top-1 disagreements with torch"
         )
-    # HOOK: hardware build / simulation (see hardware_steps).
-    results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test))
+    results.update(hardware_step(args, onnx_path, out_dir, data.x_test, data.y_test, log))
     write_results(out_dir, results, f"bnn_baselines: {tag} on {data.name}")
     log(
         f"torch test accuracy {100 * result.test_accuracy:.2f} % after {epochs} epochs "

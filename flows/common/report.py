@@ -20,6 +20,41 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _hardware_lines(hw: Any) -> list[str]:
+    """A readable summary of ``flows.common.hardware`` fields (empty if not run)."""
+    if not isinstance(hw, dict) or "estimate" not in hw:
+        return []
+    est, fps = hw["estimate"], hw["fps"]
+    lines = [
+        "",
+        "## Hardware (hwgen build + sim)",
+        "",
+        "| target | clock | LUT | FF | BRAM18 | DSP | max cycles/frame | FPS (achieved, bound) |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {hw['target']} | {hw['clock_mhz']:g} MHz | {est['LUT']:,} | {est['FF']:,} | "
+        f"{est['BRAM18']} | {est['DSP']} | {hw['max_cycles']} | "
+        f"{fps['achieved']:,.0f} ({fps['bound']}) |",
+    ]
+    sim = hw.get("sim") or {}
+    if "frames" in sim:
+        acc = (
+            f"{100 * sim['accuracy_rtl']:.2f} % / {100 * sim['accuracy_golden']:.2f} %"
+            if "accuracy_rtl" in sim
+            else "n/a"
+        )
+        lines += [
+            "",
+            "| simulated frames | RTL != golden | RTL / golden accuracy | interval (measured / "
+            "analytic) |",
+            "|---|---|---|---|",
+            f"| {sim['frames']} | {sim['mismatches']} | {acc} | {sim['interval_cycles']:g} / "
+            f"{sim['analytic_interval_cycles']} |",
+        ]
+    elif "error" in sim:
+        lines += ["", f"Simulation failed: {sim['error']}"]
+    return lines
+
+
 def write_results(out_dir: str | Path, results: dict[str, Any], title: str) -> tuple[Path, Path]:
     """Write ``results.json`` and ``results.md`` into ``out_dir``; returns both paths.
 
@@ -31,8 +66,9 @@ def write_results(out_dir: str | Path, results: dict[str, Any], title: str) -> t
     json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     lines = [f"# {title}", "", "| key | value |", "|---|---|"]
     for key in sorted(results):
-        if key != "history":
+        if key not in ("history", "hardware"):
             lines.append(f"| {key} | {_fmt(results[key])} |")
+    lines += _hardware_lines(results.get("hardware"))
     history = results.get("history") or []
     if history:
         cols = list(history[0])
