@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the target's)")
     p.add_argument("--fifo-depths", help="JSON {layer: depth} overriding computed FIFO depths")
     p.add_argument("--verify", action="store_true", help="run the IR verifier after each pass")
+    p.add_argument("--backend", choices=("rtl", "hls", "both"), default="rtl",
+                   help="rtl: Verilog (default); hls: Vitis HLS C++ in OUT/hls; both")
     p.set_defaults(func=run)
 
 
@@ -30,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result = build(args.model, args.out, target=args.target, clock_mhz=args.clock_mhz,
                    fps=args.fps, folding_file=args.folding, fifo_depths_file=args.fifo_depths,
-                   verify=args.verify, progress=lambda m: print(m, file=sys.stderr, flush=True))
+                   verify=args.verify, backend=args.backend, progress=lambda m: print(m, file=sys.stderr, flush=True))
     m = result.manifest
     rows = [("layer", "op", "PE", "SIMD", "cycles", "LUT est", "BRAM18 est")]
     for layer in m["layers"]:

@@ -1,0 +1,278 @@
+// hwgen_layers.h: the streaming layers of hwgen's HLS back end, one function template each.
+//
+// Same semantics as the RTL templates (rtl_templates/README.md) and the golden executor:
+// value codes INTn two's complement, UINTn plain, BIPOLAR 1 = +1 / 0 = -1, TERNARY as INT2;
+// lane i of a beat at bits [i*w, (i+1)*w); NHWC with channels innermost. Every function moves
+// exactly one frame per call, so a dataflow top calls each once per frame.
+// Type codes: 0 UINT, 1 INT, 2 BIPOLAR, 3 TERNARY.
+#ifndef HWGEN_LAYERS_H
+#define HWGEN_LAYERS_H
+
+#include "hwgen_hls.h"
+
+namespace hwgen {
+
+// The value of one lane code as a signed integer one bit wider than the code.
+template <int B, int KIND>
+ap_int<B + 1> lane_value(const ap_uint<B>& code) {
+#pragma HLS INLINE
+    if (KIND == 2) return code[0] ? ap_int<B + 1>(1) : ap_int<B + 1>(-1);
+    if (KIND == 0) return ap_int<B + 1>(code);
+    const ap_int<B> s = code;
+    return ap_int<B + 1>(s);
+}
+
+// Matrix-vector unit (MH x MW weights) over PIXELS vectors per frame, folded SIMD x PE, with
+// N_THRES thresholds per output (0: the raw accumulator). Both operands BIPOLAR: XNOR-popcount
+// (with thresholds, the accumulator and the thresholds count matching bits). weights[p*SIMD + s][nf*SF + sf]
+// holds the code of W[nf*PE + p][sf*SIMD + s]; thresholds[p][nf][k] is T[nf*PE + p][k].
+template <int MW, int MH, int SIMD, int PE, int PIXELS, int IN_BITS, int IN_TYPE, int W_BITS,
+          int W_TYPE, int ACC_BITS, int N_THRES, int THR_BITS, int OUT_BITS, int OUT_BIAS>
+void mvau(hls::stream<ap_uint<SIMD * IN_BITS> >& in,
+          hls::stream<ap_uint<PE * (N_THRES > 0 ? OUT_BITS : ACC_BITS)> >& out,
+          const ap_uint<W_BITS> weights[PE * SIMD][(MH / PE) * (MW / SIMD)],
+          const ap_int<THR_BITS> thresholds[PE][MH / PE][N_THRES > 0 ? N_THRES : 1]) {
+#pragma HLS INLINE
+    static_assert(MW % SIMD == 0, "mvau: MW must be a multiple of SIMD");
+    static_assert(MH % PE == 0, "mvau: MH must be a multiple of PE");
+    static_assert(N_THRES >= 0 && N_THRES <= 255, "mvau: 0..255 thresholds");
+    static_assert(N_THRES == 0 || (1 << OUT_BITS) >= N_THRES + 1 || OUT_BIAS != 0,
+                  "mvau: OUT_BITS too narrow for the threshold count");
+    constexpr int SF = MW / SIMD, NF = MH / PE;
+    constexpr int OW = N_THRES > 0 ? OUT_BITS : ACC_BITS;
+    constexpr bool XNOR = IN_TYPE == 2 && W_TYPE == 2;
+    static ap_uint<SIMD * IN_BITS> vec[SF];
+    ap_int<ACC_BITS> acc[PE];
+#pragma HLS ARRAY_PARTITION variable=acc complete dim=1
+    for (int px = 0; px < PIXELS; px++) {
+        for (int i = 0; i < NF * SF; i++) {
+#pragma HLS PIPELINE II=1
+            const int nf = i / SF, sf = i % SF;
+            if (nf == 0) vec[sf] = in.read();
+            const ap_uint<SIMD * IN_BITS> x = vec[sf];
+            for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                if (sf == 0) acc[p] = 0;
+                for (int s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+                    const ap_uint<IN_BITS> xc = x.range(s * IN_BITS + IN_BITS - 1, s * IN_BITS);
+                    const ap_uint<W_BITS> wc = weights[p * SIMD + s][i];
+                    if (XNOR && N_THRES > 0) {  // popcount; raw output stays 2*popcount - MW
+                        acc[p] += ap_uint<1>(xc[0] == wc[0] ? 1 : 0);
+                    } else {
+                        acc[p] += lane_value<IN_BITS, IN_TYPE>(xc) * lane_value<W_BITS, W_TYPE>(wc);
+                    }
+                }
+            }
+            if (sf == SF - 1) {
+                ap_uint<PE * OW> o = 0;
+                for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                    if (N_THRES > 0) {
+                        ap_int<32> count = OUT_BIAS;
+                        for (int k = 0; k < N_THRES; k++) {
+#pragma HLS UNROLL
+                            if (acc[p] >= thresholds[p][nf][k]) count += 1;
+                        }
+                        o.range(p * OW + OW - 1, p * OW) = count;
+                    } else {
+                        o.range(p * OW + OW - 1, p * OW) = acc[p];
+                    }
+                }
+                out.write(o);
+            }
+        }
+    }
+}
+
+// Multi-threshold unit: lane = OUT_BIAS + #{k : x >= T[c][k]} (mod 2^OUT_BITS). CHANNELS per
+// pixel, PE per beat. SHARED: one threshold set for every channel (thresholds[0][0][k]).
+template <int CHANNELS, int PE, int PIXELS, int N_THRES, int IN_BITS, int IN_SIGNED,
+          int THR_BITS, int OUT_BITS, int OUT_BIAS, int SHARED>
+void thresholding(hls::stream<ap_uint<PE * IN_BITS> >& in, hls::stream<ap_uint<PE * OUT_BITS> >& out,
+                  const ap_int<THR_BITS> thresholds[SHARED ? 1 : PE][SHARED ? 1 : CHANNELS / PE]
+                                                   [N_THRES]) {
+#pragma HLS INLINE
+    static_assert(CHANNELS % PE == 0, "thresholding: CHANNELS must be a multiple of PE");
+    static_assert(N_THRES >= 1 && N_THRES <= 255, "thresholding: 1..255 thresholds");
+    constexpr int CF = CHANNELS / PE;
+    for (int i = 0; i < PIXELS * CF; i++) {
+#pragma HLS PIPELINE II=1
+        const int cf = i % CF;
+        const ap_uint<PE * IN_BITS> x = in.read();
+        ap_uint<PE * OUT_BITS> o = 0;
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            const ap_uint<IN_BITS> code = x.range(p * IN_BITS + IN_BITS - 1, p * IN_BITS);
+            const ap_int<IN_BITS + 1> v = lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(code);
+            ap_int<32> count = OUT_BIAS;
+            for (int k = 0; k < N_THRES; k++) {
+#pragma HLS UNROLL
+                if (v >= thresholds[SHARED ? 0 : p][SHARED ? 0 : cf][k]) count += 1;
+            }
+            o.range(p * OUT_BITS + OUT_BITS - 1, p * OUT_BITS) = count;
+        }
+        out.write(o);
+    }
+}
+
+// Sliding window generator (im2col as a stream): K x K windows, STRIDE, zero padding PAD; output
+// pixels in raster order, each K*K*CF beats in (kh, kw, cf) order. Buffers one frame.
+template <int H, int W, int C, int SIMD, int K, int STRIDE, int PAD, int BITS>
+void swg(hls::stream<ap_uint<SIMD * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(C % SIMD == 0, "swg: C must be a multiple of SIMD");
+    static_assert(PAD >= 0 && PAD < K, "swg: 0 <= PAD < K");
+    constexpr int CF = C / SIMD;
+    constexpr int OH = (H + 2 * PAD - K) / STRIDE + 1, OW = (W + 2 * PAD - K) / STRIDE + 1;
+    static ap_uint<SIMD * BITS> frame[H * W * CF];
+    for (int i = 0; i < H * W * CF; i++) {
+#pragma HLS PIPELINE II=1
+        frame[i] = in.read();
+    }
+    for (int i = 0; i < OH * OW * K * K * CF; i++) {
+#pragma HLS PIPELINE II=1
+        const int cf = i % CF, kw = (i / CF) % K, kh = (i / (CF * K)) % K;
+        const int pix = i / (CF * K * K), ow = pix % OW, oh = pix / OW;
+        const int ih = oh * STRIDE - PAD + kh, iw = ow * STRIDE - PAD + kw;
+        const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+        out.write(inside ? frame[(ih * W + iw) * CF + cf] : ap_uint<SIMD * BITS>(0));
+    }
+}
+
+// K x K max pool, stride K, NHWC, PE channels per beat; trailing rows/columns dropped.
+template <int H, int W, int C, int PE, int K, int BITS, int SIGNED>
+void maxpool(hls::stream<ap_uint<PE * BITS> >& in, hls::stream<ap_uint<PE * BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(C % PE == 0, "maxpool: C must be a multiple of PE");
+    constexpr int CF = C / PE, OH = H / K, OW = W / K;
+    static ap_uint<PE * BITS> row[OW * CF];
+    for (int i = 0; i < H * W * CF; i++) {
+#pragma HLS PIPELINE II=1
+        const int cf = i % CF, w = (i / CF) % W, h = i / (CF * W);
+        const ap_uint<PE * BITS> x = in.read();
+        if (h < OH * K && w < OW * K) {
+            const int slot = (w / K) * CF + cf;
+            const bool first = h % K == 0 && w % K == 0;
+            const ap_uint<PE * BITS> cur = row[slot];
+            ap_uint<PE * BITS> r = x;
+            for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                const ap_int<BITS + 1> a =
+                    lane_value<BITS, SIGNED ? 1 : 0>(x.range(p * BITS + BITS - 1, p * BITS));
+                const ap_int<BITS + 1> b =
+                    lane_value<BITS, SIGNED ? 1 : 0>(cur.range(p * BITS + BITS - 1, p * BITS));
+                if (!first && b > a) r.range(p * BITS + BITS - 1, p * BITS) = cur.range(p * BITS + BITS - 1, p * BITS);
+            }
+            if (h % K == K - 1 && w % K == K - 1)
+                out.write(r);
+            else
+                row[slot] = r;
+        }
+    }
+}
+
+// Top-1 over C values (PE per beat); ties go to the lowest index. One output beat per frame.
+template <int C, int PE, int IN_BITS, int IN_SIGNED, int OUT_BITS>
+void label_select(hls::stream<ap_uint<PE * IN_BITS> >& in, hls::stream<ap_uint<OUT_BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(C % PE == 0, "label_select: C must be a multiple of PE");
+    static_assert((1 << OUT_BITS) >= C, "label_select: OUT_BITS too narrow for C labels");
+    ap_int<IN_BITS + 1> best = 0;
+    ap_uint<OUT_BITS> index = 0;
+    for (int b = 0; b < C / PE; b++) {
+#pragma HLS PIPELINE II=1
+        const ap_uint<PE * IN_BITS> x = in.read();
+        for (int p = 0; p < PE; p++) {
+            const ap_int<IN_BITS + 1> v =
+                lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(x.range(p * IN_BITS + IN_BITS - 1, p * IN_BITS));
+            if ((b == 0 && p == 0) || v > best) {
+                best = v;
+                index = b * PE + p;
+            }
+        }
+    }
+    out.write(index);
+}
+
+// Frame-aware width converter: a frame of FRAME_BITS arrives as ceil(FRAME_BITS / IN_W) beats
+// and leaves as ceil(FRAME_BITS / OUT_W) beats, bits LSB first, the last beat zero-padded.
+template <int IN_W, int OUT_W, int FRAME_BITS>
+void dwc(hls::stream<ap_uint<IN_W> >& in, hls::stream<ap_uint<OUT_W> >& out) {
+#pragma HLS INLINE
+    constexpr int IN_BEATS = (FRAME_BITS + IN_W - 1) / IN_W;
+    constexpr int OUT_BEATS = (FRAME_BITS + OUT_W - 1) / OUT_W;
+    ap_uint<IN_W + OUT_W> buf = 0;
+    int have = 0, left = IN_BEATS;
+    for (int o = 0; o < OUT_BEATS; o++) {
+        while (have < OUT_W && left > 0) {
+#pragma HLS PIPELINE II=1
+            const ap_uint<IN_W> x = in.read();
+            buf |= ap_uint<IN_W + OUT_W>(x) << have;
+            have += IN_W;
+            left--;
+        }
+        out.write(ap_uint<OUT_W>(buf.range(OUT_W - 1, 0)));
+        buf >>= OUT_W;
+        have = have > OUT_W ? have - OUT_W : 0;
+    }
+}
+
+// DMA-side AXI-Stream words <-> native beats (as dwc); the input frame's tlast travels on
+// `last` to the output frame's last word.
+template <int DMA_W, int OUT_W, int FRAME_BITS>
+void axis_in(hls::stream<ap_axiu<DMA_W, 0, 0, 0> >& in, hls::stream<ap_uint<OUT_W> >& out,
+             hls::stream<ap_uint<1> >& last) {
+#pragma HLS INLINE
+    constexpr int IN_BEATS = (FRAME_BITS + DMA_W - 1) / DMA_W;
+    constexpr int OUT_BEATS = (FRAME_BITS + OUT_W - 1) / OUT_W;
+    ap_uint<DMA_W + OUT_W> buf = 0;
+    ap_uint<1> l = 0;
+    int have = 0, left = IN_BEATS;
+    for (int o = 0; o < OUT_BEATS; o++) {
+        while (have < OUT_W && left > 0) {
+#pragma HLS PIPELINE II=1
+            const ap_axiu<DMA_W, 0, 0, 0> x = in.read();
+            buf |= ap_uint<DMA_W + OUT_W>(x.data) << have;
+            l = x.last;
+            have += DMA_W;
+            left--;
+        }
+        out.write(ap_uint<OUT_W>(buf.range(OUT_W - 1, 0)));
+        buf >>= OUT_W;
+        have = have > OUT_W ? have - OUT_W : 0;
+    }
+    last.write(l);
+}
+
+template <int IN_W, int DMA_W, int FRAME_BITS>
+void axis_out(hls::stream<ap_uint<IN_W> >& in, hls::stream<ap_axiu<DMA_W, 0, 0, 0> >& out,
+              hls::stream<ap_uint<1> >& last) {
+#pragma HLS INLINE
+    constexpr int IN_BEATS = (FRAME_BITS + IN_W - 1) / IN_W;
+    constexpr int OUT_BEATS = (FRAME_BITS + DMA_W - 1) / DMA_W;
+    ap_uint<IN_W + DMA_W> buf = 0;
+    int have = 0, left = IN_BEATS;
+    const ap_uint<1> l = last.read();
+    for (int o = 0; o < OUT_BEATS; o++) {
+        while (have < DMA_W && left > 0) {
+#pragma HLS PIPELINE II=1
+            const ap_uint<IN_W> x = in.read();
+            buf |= ap_uint<IN_W + DMA_W>(x) << have;
+            have += IN_W;
+            left--;
+        }
+        ap_axiu<DMA_W, 0, 0, 0> w;
+        w.data = buf.range(DMA_W - 1, 0);
+        w.keep = -1;
+        w.strb = -1;
+        w.last = o == OUT_BEATS - 1 ? l : ap_uint<1>(0);
+        out.write(w);
+        buf >>= DMA_W;
+        have = have > DMA_W ? have - DMA_W : 0;
+    }
+}
+
+}  // namespace hwgen
+
+#endif  // HWGEN_LAYERS_H
