@@ -31,6 +31,7 @@ from hwgen.tools import package_dir
 __all__ = ["build", "BuildResult", "resolve_model", "EXAMPLES"]
 
 EXAMPLES = ("tfc_w1a1",)
+BACKENDS = ("rtl", "hls", "both")
 
 
 @dataclass(frozen=True)
@@ -187,11 +188,20 @@ def _template_sources(hw: HwGraph) -> list[str]:
 def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
           clock_mhz: float | None = None, fps: float | None = None,
           folding_file: str | Path | None = None, fifo_depths_file: str | Path | None = None,
-          verify: bool = False, progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Build ``model`` into ``out``; returns the result with the hardware graph and manifest."""
+          verify: bool = False, progress: Callable[[str], None] | None = None,
+          backend: str = "rtl") -> BuildResult:
+    """Build ``model`` into ``out``; returns the result with the hardware graph and manifest.
+
+    ``backend``: "rtl" (default), "hls" or "both". OUT/rtl, OUT/mem and the estimate report
+    are always written (the report is computed from the RTL netlist); "hls" and "both" add the
+    HLS C++ in OUT/hls; the board files (a Vivado project around the Verilog top) are written
+    for "rtl" and "both".
+    """
     import hwgen
     from hwgen.ir.verify import verify as verify_ir
 
+    if backend not in BACKENDS:
+        raise HwgenError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     say = progress or (lambda _msg: None)
     steps: list[tuple[str, float]] = []
     tgt = get_target(target)
@@ -217,7 +227,8 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     depths = fifo_depths(hw)
     if fifo_depths_file:
         depths = _read_fifo_depths(Path(fifo_depths_file), hw, depths)
-    manifest = step("write design files", _write_design, path, out, hw, graph, tgt, clock, depths)
+    manifest = step("write design files", _write_design, path, out, hw, graph, tgt, clock, depths,
+                    backend)
     return BuildResult(out=out, hw=hw, manifest=manifest, steps=steps)
 
 
@@ -242,7 +253,7 @@ def _sha256(path: Path) -> str:
 
 
 def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: float,
-                  depths: dict[str, int]) -> dict:
+                  depths: dict[str, int], backend: str = "rtl") -> dict:
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -251,7 +262,7 @@ def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: 
         raise HwgenError(f"cannot write the output folder {out}: {exc.strerror}",
                          hint="choose a writable -o folder") from exc
     try:
-        manifest = _fill(tmp, src, hw, graph, tgt, clock, depths)
+        manifest = _fill(tmp, src, hw, graph, tgt, clock, depths, backend)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
             os.replace(out, old / out.name)
@@ -266,7 +277,7 @@ def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: 
 
 
 def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
-          depths: dict[str, int]) -> dict:
+          depths: dict[str, int], backend: str = "rtl") -> dict:
     rtl, mem = tmp / "rtl", tmp / "mem"
     rtl.mkdir()
     mem.mkdir()
@@ -287,10 +298,16 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")
     manifest = make_manifest(src, hw, graph, tgt, clock, depths, files)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    _write_board(tmp, manifest, graph, tgt)
+    if backend != "hls":  # the Vivado project packages the Verilog top
+        _write_board(tmp, manifest, graph, tgt)
     from hwgen.report import write_estimate_report  # OUT/report/: estimate-only report
 
     write_estimate_report(tmp)
+    if backend in ("hls", "both"):  # OUT/hls: HLS C++ (hwgen.hls)
+        from hwgen.hls import write_hls
+
+        write_hls(tmp / "hls", hw, depths, dma_bits=tgt.dma_bits, part=tgt.part,
+                  clock_mhz=clock, source=source)
     return manifest
 
 
