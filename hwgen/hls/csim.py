@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -129,3 +130,20 @@ def run_csim(out: str | Path, x: np.ndarray, *, cache: str | Path | None = None,
     (sim_dir / "hls_results.json").write_text(json.dumps(results, indent=2) + "\n")
     results["outputs"] = got
     return results
+
+
+def cli_run(out: str | Path, x: np.ndarray, say=lambda _msg: None) -> int:
+    """``hwgen sim OUT --hls``: run, print a summary, exit status 1 on any mismatch."""
+    out = Path(out)
+    say(f"C simulation of {len(x)} frames through {out / 'hls'} (g++) ...")
+    r = run_csim(out, x, progress=say)
+    print(f"frames            {r['frames']}")
+    print(f"mismatches        {r['mismatches']} (HLS C simulation vs golden executor, bit for bit)")
+    for d in r["mismatch_details"]:
+        print(f"  frame {d['frame']}: elements {d['elements']}: expected {d['expected']} "
+              f"got {d['got']}")
+    print(f"results           {out / 'sim' / 'hls_results.json'}")
+    if r["mismatches"]:
+        print("hwgen: error: the HLS C simulation does not match the golden model", file=sys.stderr)
+        return 1
+    return 0

@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="core: native-width pipeline; accel: the DMA-width top (I/O-bound)")
     p.add_argument("--qonnx-check", type=int, default=1000, metavar="N",
                    help="also run QONNX's execute_onnx on the first N frames (0: skip)")
+    p.add_argument("--hls", action="store_true",
+                   help="run the g++ C simulation of OUT/hls instead (build with --backend hls)")
     p.set_defaults(func=run)
 
 
@@ -52,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
             raise HwgenError(f"cannot read --inputs {args.inputs}: {exc}") from exc
         if args.labels:
             labels = np.load(args.labels).astype(np.int64).reshape(-1)
+    if args.hls:
+        from hwgen.hls.csim import cli_run
+
+        return cli_run(out, x, say)
     say(f"simulating {len(x)} frames through {out / 'rtl'} ({args.level} level) ...")
     job = run_job(out, x, labels=labels, level=args.level, backpressure=args.backpressure,
                   seed=args.seed, waves=args.waves, qonnx_check=args.qonnx_check, progress=say)
