@@ -1,0 +1,159 @@
+"""HLS back end end to end: build with backend="hls", run the g++ C simulation on MNIST images,
+compare bit for bit with the golden executor; check the pragmas the folding implies."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hwgen
+from hwgen.build import build
+from hwgen.hls import run_csim
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
+
+MODELS = ("tfc_w1a1", "tfc_w2a2", "mlp_a8", "cnv_small")
+FRAMES = 100
+
+
+@pytest.fixture(scope="session")
+def hls_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Compiled testbenches, one per source hash, for this test session."""
+    return tmp_path_factory.mktemp("hls_bin")
+
+
+@pytest.fixture(scope="session")
+def hls_built(tmp_path_factory: pytest.TempPathFactory, zoo_export):
+    """``hls_built(model_id, folding=None) -> BuildResult`` built with backend="hls", once."""
+    root = tmp_path_factory.mktemp("hls_builds")
+    cache: dict[str, object] = {}
+
+    def get(model_id: str, folding: dict | None = None):
+        key = model_id + json.dumps(folding, sort_keys=True)
+        if key not in cache:
+            ffile = None
+            if folding is not None:
+                ffile = root / f"{model_id}_{len(cache)}_folding.json"
+                ffile.write_text(json.dumps(folding))
+            cache[key] = build(zoo_export(model_id), root / f"{model_id}_{len(cache)}",
+                               folding_file=ffile, backend="hls")
+        return cache[key]
+
+    return get
+
+
+def _inputs(model_id: str, mnist) -> np.ndarray:
+    from tests.zoo import inputs_for
+
+    images, _ = mnist
+    return inputs_for(model_id, images[:FRAMES])
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_csim_equals_golden(model_id: str, hls_built, hls_cache, mnist) -> None:
+    result = hls_built(model_id)
+    x = _inputs(model_id, mnist)
+    r = run_csim(result.out, x, cache=hls_cache)
+    graph = hwgen.load(result.out / "model.onnx")
+    expected = hwgen.execute(graph, x, upto="hw")
+    assert r["frames"] == FRAMES
+    assert r["mismatches"] == 0, r["mismatch_details"]
+    np.testing.assert_array_equal(r["outputs"], expected)
+    saved = json.loads((result.out / "sim" / "hls_results.json").read_text())
+    assert saved["mismatches"] == 0 and saved["frames"] == FRAMES
+
+
+def test_csim_top1_full_folding(hls_built, hls_cache, mnist) -> None:
+    """Label select (top-1 in hardware) and PE = SIMD = 1 everywhere (other array layouts)."""
+    probe = hls_built("tfc_w1a1_top1")
+    full = {name: {k: 1 for k, v in entry.items() if isinstance(v, int)}
+            for name, entry in json.loads((probe.out / "folding.json").read_text()).items()}
+    result = hls_built("tfc_w1a1_top1", full)
+    assert any(layer.op == "label" for layer in result.hw.layers)
+    x = _inputs("tfc_w1a1_top1", mnist)
+    r = run_csim(result.out, x, cache=hls_cache)
+    assert r["mismatches"] == 0, r["mismatch_details"]
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_pragmas_follow_folding(model_id: str, hls_built) -> None:
+    result = hls_built(model_id)
+    hls = result.out / "hls"
+    top = (hls / "hwgen_top.cpp").read_text()
+    params = (hls / "hwgen_params.h").read_text()
+    layers_h = (hls / "hwgen_layers.h").read_text()
+    assert "#pragma HLS DATAFLOW" in top
+    assert "#pragma HLS INTERFACE axis port=s_axis" in top
+    assert "#pragma HLS INTERFACE axis port=m_axis" in top
+    assert "#pragma HLS PIPELINE II=1" in layers_h
+    depths = json.loads((result.out / "fifo_depths.json").read_text())
+    manifest = json.loads((result.out / "manifest.json").read_text())
+    for entry in manifest["layers"]:
+        name = entry["name"]
+        assert depths[name] == entry["fifo_depth"]
+        assert re.search(rf"#pragma HLS STREAM variable=s_{name} depth={max(entry['fifo_depth'], 1)}\b",
+                         top), name
+        if entry["op"] == "mvau":
+            lanes = entry["PE"] * entry["SIMD"]
+            addrs = (entry["MH"] // entry["PE"]) * (entry["MW"] // entry["SIMD"])
+            assert (f"#pragma HLS ARRAY_PARTITION variable=hwgen_{name}_weights complete dim=1"
+                    f"  // PE*SIMD = {lanes} lanes") in top
+            assert f"hwgen_{name}_weights[{lanes}][{addrs}]" in params
+            assert f"hwgen::mvau<{entry['MW']}, {entry['MH']}, {entry['SIMD']}, {entry['PE']}," \
+                in top
+    assert f"set_part {{{manifest['part']}}}" in (hls / "run_hls.tcl").read_text()
+    for step in ("csim_design", "csynth_design", "export_design -format ip_catalog"):
+        assert step in (hls / "run_hls.tcl").read_text()
+
+
+def test_max_width_defined(hls_built) -> None:
+    top_h = (hls_built("tfc_w1a1").out / "hls" / "hwgen_top.h").read_text()
+    m = re.search(r"#define HWGEN_MAX_WIDTH (\d+)", top_h)
+    assert m and int(m.group(1)) >= 64
+    assert "static_assert(HWGEN_MAX_WIDTH <= AP_INT_MAX_W" in top_h
+
+
+def test_output_is_deterministic(hls_built, zoo_export, tmp_path) -> None:
+    first = hls_built("cnv_small").out / "hls"
+    again = build(zoo_export("cnv_small"), tmp_path / "again", backend="hls").out / "hls"
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in again.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_backend_rtl_writes_no_hls(zoo_export, tmp_path) -> None:
+    out = build(zoo_export("cnv_small"), tmp_path / "rtl").out
+    assert not (out / "hls").exists() and (out / "rtl" / "hwgen_accel.v").is_file()
+    with pytest.raises(hwgen.HwgenError, match="backend must be one of"):
+        build(zoo_export("cnv_small"), tmp_path / "bad", backend="vhdl")
+
+
+def test_sim_cli_hls(hls_built, hls_cache, tmp_path, mnist) -> None:
+    """``hwgen sim OUT --hls``: exit 0 when equal; exit 1 once a weight is corrupted."""
+    src = hls_built("cnv_small").out
+    out = tmp_path / "cnv"
+    shutil.copytree(src, out)
+    np.save(tmp_path / "x.npy", _inputs("cnv_small", mnist)[:20])
+    cmd = [sys.executable, "-m", "hwgen", "sim", str(out), "--hls", "--inputs",
+           str(tmp_path / "x.npy")]
+    ok = subprocess.run(cmd, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads((out / "sim" / "hls_results.json").read_text())["mismatches"] == 0
+    params = out / "hls" / "hwgen_params.h"
+    text = params.read_text()
+    start = text.index("hwgen_01_mvau_weights")
+    i = text.index("{{", start) + 2
+    flipped = text[:i] + ("1" if text[i] == "0" else "0") + text[i + 1:]
+    params.write_text(flipped)
+    bad = subprocess.run(cmd, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "does not match" in bad.stderr
+    assert json.loads((out / "sim" / "hls_results.json").read_text())["mismatches"] > 0
