@@ -10,7 +10,7 @@ setup(
     packages=find_packages(include=["hwgen", "hwgen.*", "flows", "flows.*"]) + list(MAPPED),
     package_dir=MAPPED,
     package_data={
-        "hwgen": ["data/*", "data/**/*", "targets.toml"],
+        "hwgen": ["data/*", "data/**/*", "targets.toml", "hls/include/*.h"],
         "hwgen.rtl_templates": ["*.v", "*.sv", "*.vh", "*.md"],
         "hwgen.sim": ["*.py", "*.v", "*.sv", "*.md", "*.cpp", "*.h"],
         "flows": ["*.md", "**/*.md"],

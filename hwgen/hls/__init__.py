@@ -8,4 +8,4 @@ golden executor bit for bit.
 from hwgen.hls.csim import compile_csim, run_csim
 from hwgen.hls.writer import include_dir, write_hls
 
-__all__ = ["write_hls", "compile_csim", "run_csim", "include_dir"]
+__all__ = ["compile_csim", "include_dir", "run_csim", "write_hls"]

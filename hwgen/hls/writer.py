@@ -29,7 +29,7 @@ from hwgen.build.hwlayers import (
     HwThreshold,
 )
 
-__all__ = ["write_hls", "HEADERS", "TYPE_CODES", "include_dir"]
+__all__ = ["HEADERS", "TYPE_CODES", "include_dir", "write_hls"]
 
 HEADERS = ("hwgen_hls.h", "hwgen_layers.h")
 # Type codes of the layer templates (as the RTL templates' IN_TYPE / W_TYPE).
@@ -205,8 +205,8 @@ def write_hls(folder: Path, hw: HwGraph, depths: dict[str, int], *, dma_bits: in
     axis = f"hls::stream<ap_axiu<{dma_bits}, 0, 0, 0> >"
     procs.append("\n".join([
         f"// DMA words ({dma_bits} bits) -> {core_in}-bit beats of {first.name}; tlast -> last",
-        f"static void hwgen_axis_in({axis}& in, {_stream(core_in)}& out, "
-        "hls::stream<ap_uint<1> >& last) {",
+        (f"static void hwgen_axis_in({axis}& in, {_stream(core_in)}& out, "
+         "hls::stream<ap_uint<1> >& last) {"),
         "#pragma HLS INLINE off",
         f"    hwgen::axis_in<{dma_bits}, {core_in}, {fin}>(in, out, last);",
         "}", ""]))
@@ -244,8 +244,8 @@ def write_hls(folder: Path, hw: HwGraph, depths: dict[str, int], *, dma_bits: in
     calls.append("    hwgen_axis_out(s_out, m_axis, frame_last);")
     procs.append("\n".join([
         f"// {core_out}-bit beats of {last.name} -> DMA words, tlast of the frame on its last word",
-        f"static void hwgen_axis_out({_stream(core_out)}& in, {axis}& out, "
-        "hls::stream<ap_uint<1> >& last) {",
+        (f"static void hwgen_axis_out({_stream(core_out)}& in, {axis}& out, "
+         "hls::stream<ap_uint<1> >& last) {"),
         "#pragma HLS INLINE off",
         f"    hwgen::axis_out<{core_out}, {dma_bits}, {fout}>(in, out, last);",
         "}", ""]))
