@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+
+# Test designs are small and runs short: compile Verilator models at -O0 (C++ compile time
+# dominates). Set HWGEN_VERILATOR_OPT to override.
+os.environ.setdefault("HWGEN_VERILATOR_OPT", "-O0")
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,12 @@ def _v(value: object) -> str:
     return str(int(value))
 
 
+def _code_signed(dtype) -> bool:
+    """Whether codes compare as two's complement. BIPOLAR codes (0 = -1, 1 = +1) order like the
+    values when read unsigned, so max pool and top-1 compare them unsigned."""
+    return dtype.signed and dtype.kind != "BIPOLAR"
+
+
 def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
     """Verilog parameters of the template instance for ``layer``."""
     if isinstance(layer, HwMVAU):
@@ -81,12 +87,12 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
         h, w, c = layer.in_hwc
         return {
             "H": h, "W": w, "C": c, "PE": layer.PE, "K": layer.kernel[0],
-            "BITS": layer.in_dtype.code_bits, "SIGNED": int(layer.in_dtype.signed),
+            "BITS": layer.in_dtype.code_bits, "SIGNED": int(_code_signed(layer.in_dtype)),
         }
     if isinstance(layer, HwLabelSelect):
         return {
             "C": layer.channels, "PE": layer.PE, "IN_BITS": layer.in_dtype.code_bits,
-            "IN_SIGNED": int(layer.in_dtype.signed), "OUT_BITS": layer.out_dtype.code_bits,
+            "IN_SIGNED": int(_code_signed(layer.in_dtype)), "OUT_BITS": layer.out_dtype.code_bits,
         }
     raise TypeError(type(layer).__name__)
 

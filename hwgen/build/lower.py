@@ -133,8 +133,11 @@ def lower(graph: Graph) -> HwGraph:
         code_dtype = layer.in_dtype if cmap.identity else UINT(layer.in_dtype.bits)
         if isinstance(layer, Threshold):
             t = np.asarray(layer.thresholds, dtype=np.int64)
-            if not cmap.identity:
-                t = _ceil_div(t - cmap.offset, cmap.step)
+            tmap = cmap
+            if code_dtype == BIPOLAR:  # compare codes 0/1 (value = 2 * code - 1) as UINT1
+                code_dtype, tmap = UINT(1), CodeMap(-1, 2)
+            if not tmap.identity:
+                t = _ceil_div(t - tmap.offset, tmap.step)
             lo, hi = code_dtype.min, code_dtype.max
             t = _clip(t, lo, hi)
             thr_dtype = DataType.smallest(min(int(t.min()), lo, -1), max(int(t.max()), hi))
