@@ -1,11 +1,17 @@
-"""``format_inspect(graph)``: a plain-text table of the lowered IR (used by ``hwgen inspect``)."""
+"""``format_inspect(graph)``: a plain-text table of the lowered IR (used by ``hwgen inspect``).
+
+It ends with a warning when the network is deeper than mean-field theory says a network with
+its activation levels can be trained (:func:`depth_warning`).
+"""
 
 from __future__ import annotations
+
+import math
 
 from hwgen.ir.graph import Graph
 from hwgen.ir.layers import MatMul, MaxPool, SlidingWindow, Threshold, TopK
 
-__all__ = ["format_inspect"]
+__all__ = ["depth_warning", "format_inspect", "quantized_depth_scale"]
 
 
 def _detail(layer) -> tuple[str, str, str]:
@@ -50,4 +56,76 @@ def format_inspect(graph: Graph) -> str:
     lines.append(f"epilogue: float ops [{ops}], top-1 {epi.top1}; ONNX output "
                  f"{graph.onnx_output_shape}")
     lines.append(f"total MACs per frame: {total:,}")
+    warning = depth_warning(graph)
+    if warning:
+        lines.append(warning)
     return "\n".join(lines) + "\n"
+
+
+# Trainable-depth rule of thumb of signal-propagation theory (Schoenholz et al. 2017): a
+# network trains when its depth is below about 6 correlation depth scales.
+DEPTH_SCALES = 6.0
+
+
+def _chi(n_levels: int, spacing: float) -> float:
+    """Correlation-map slope at the fixed point c* = 0 of a random network whose activation
+    is the sum of ``n_levels - 1`` unit steps at offsets ``spacing * (k - n_levels/2)``,
+    k = 1..n_levels-1 (pre-activations of unit variance, weight variance chosen so that the
+    variance is preserved). Blumenfeld, Gilboa, Soudry 2019, eq. for chi:
+    (sum_i pdf(g_i))^2 / sum_ij Phi(min(g_i, g_j)) * (1 - Phi(max(g_i, g_j)))."""
+    g = [spacing * (k - n_levels / 2) for k in range(1, n_levels)]
+    pdf = sum(math.exp(-0.5 * x * x) for x in g) / math.sqrt(2 * math.pi)
+    cdf = [0.5 * (1 + math.erf(x / math.sqrt(2))) for x in g]  # g ascending
+    cov, tail = 0.0, 0.0  # tail = sum over j > i of (1 - cdf[j]); O(N), not O(N^2)
+    for c in reversed(cdf):
+        cov += c * (1 - c) + 2 * c * tail
+        tail += 1 - c
+    return pdf * pdf / cov
+
+
+def quantized_depth_scale(n_levels: int) -> tuple[float, float]:
+    """(xi, spacing): correlation depth scale xi = -1 / ln(chi_max) of a network whose hidden
+    activations take ``n_levels`` equally spaced values, and the step spacing (in units of the
+    pre-activation standard deviation) that maximizes chi.
+
+    Mean-field theory of quantized networks (Blumenfeld, Gilboa, Soudry, NeurIPS 2019): chi < 1
+    for every finite N, so correlations between inputs decay as chi^L and a network of depth L
+    is trainable only up to about 6 xi(N) layers; xi grows as about N^1.82. Examples:
+    xi(2) = 2.2, xi(4) = 7.9, xi(16) = 86, xi(256) = 1.1e4.
+    """
+    if n_levels < 2:
+        raise ValueError(f"n_levels must be at least 2, not {n_levels}")
+    if n_levels == 2:
+        return -1.0 / math.log(2 / math.pi), 0.0  # one step at 0: chi = 2/pi, any spacing
+    lo, hi = 1e-4, 4.0 / math.sqrt(n_levels - 1) + 2.0
+    for _ in range(100):  # golden-section search: chi is unimodal in the spacing
+        a, b = hi - 0.618034 * (hi - lo), lo + 0.618034 * (hi - lo)
+        if _chi(n_levels, a) < _chi(n_levels, b):
+            lo = a
+        else:
+            hi = b
+    spacing = (lo + hi) / 2
+    return -1.0 / math.log(_chi(n_levels, spacing)), spacing
+
+
+def depth_warning(graph: Graph) -> str | None:
+    """A warning line when the hidden-activation depth exceeds about 6 xi(N), N being the
+    fewest levels among the hidden activations (Threshold layers after a MatMul); else None.
+    A heuristic from random-initialization theory: BatchNorm or skip connections change it."""
+    levels, depth, after_mm = [], 0, False
+    for layer in graph.layers:
+        if isinstance(layer, MatMul):
+            after_mm = True
+        elif isinstance(layer, Threshold) and after_mm:
+            depth += 1
+            levels.append(layer.n_thresholds + 1)
+    if not levels:
+        return None
+    n = min(levels)
+    xi, _ = quantized_depth_scale(n)
+    if depth <= DEPTH_SCALES * xi:
+        return None
+    return (f"warning: {depth} hidden activation layers with {n} levels exceed about "
+            f"{DEPTH_SCALES:g} xi(N) = {DEPTH_SCALES * xi:.1f} layers, the trainable depth that "
+            f"mean-field theory of quantized networks predicts (Blumenfeld et al. 2019); "
+            f"use more levels or fewer layers")

@@ -66,7 +66,8 @@ def write_results(out_dir: str | Path, results: dict[str, Any], title: str) -> t
     json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     lines = [f"# {title}", "", "| key | value |", "|---|---|"]
     for key in sorted(results):
-        if key not in ("history", "hardware"):
+        value = results[key]
+        if key not in ("history", "hardware") and not (isinstance(value, list) and value and isinstance(value[0], dict)):
             lines.append(f"| {key} | {_fmt(results[key])} |")
     lines += _hardware_lines(results.get("hardware"))
     history = results.get("history") or []
