@@ -38,25 +38,30 @@ def main() -> None:
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hwgen-bench-",
                                                                    dir=Path.home()))
-    folding = root / "folding.json"
     root.mkdir(parents=True, exist_ok=True)
-    folding.write_text(json.dumps(TFC_REFERENCE_FOLDING))
+    block = {k: dict(v) for k, v in TFC_REFERENCE_FOLDING.items()}
+    block["01_mvau"]["ram_style"] = "block"
+    variants = {"": TFC_REFERENCE_FOLDING, " +BRAM": block}
     rows = []
-    for model_id, ref in INCUMBENT.items():
+    for (model_id, ref), (tag, fold) in ((m, v) for m in INCUMBENT.items()
+                                         for v in variants.items()):
         t0 = time.perf_counter()
-        out = root / model_id
+        out = root / (model_id + tag.replace(" +", "_"))
+        folding = root / f"folding{tag.replace(' +', '_')}.json"
+        folding.write_text(json.dumps(fold))
         build(export(model_id, root / "onnx"), out, folding_file=folding)
         data = collect(out, synth=True, jobs=args.jobs,
                        progress=lambda m: print(m, file=sys.stderr, flush=True))
         write_report(out, data)
         syn, est = data["synth"]["total"], data["estimate"]["total"]
-        rows.append((model_id, syn, est, ref, time.perf_counter() - t0, data))
+        rows.append((model_id + tag, syn, est, ref, time.perf_counter() - t0, data))
 
     print("TFC at the DESIGN.md section 6 folding, PYNQ-Z2 (xc7z020), 100 MHz")
-    print(f"{'design':10s} {'hwgen Yosys LUT':>16s} {'BRAM18':>7s} {'FF':>7s} "
+    print("(+BRAM: the same folding with 01_mvau's weight ROM as ram_style=block)")
+    print(f"{'design':15s} {'hwgen Yosys LUT':>16s} {'BRAM18':>7s} {'FF':>7s} "
           f"{'hwgen est. LUT':>15s} {'incumbent est. LUT':>19s} {'BRAM18':>7s} {'LUT ratio':>9s}")
     for model_id, syn, est, ref, secs, data in rows:
-        print(f"{model_id:10s} {syn['LUT']:16,d} {syn['BRAM18']:7d} {syn['FF']:7,d} "
+        print(f"{model_id:15s} {syn['LUT']:16,d} {syn['BRAM18']:7d} {syn['FF']:7,d} "
               f"{est['LUT']:15,d} {ref['LUT']:19,d} {ref['BRAM18']:7d} "
               f"{syn['LUT'] / ref['LUT']:9.2f}")
     for model_id, syn, _est, ref, secs, data in rows:
