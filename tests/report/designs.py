@@ -95,6 +95,26 @@ def compare(out: Path, jobs: int = 1) -> list[dict]:
     return list(data["instances"])
 
 
+def sweeps(folder: Path) -> list[dict]:
+    """Estimate vs Yosys of the standalone calibration instances (templates of the repo)."""
+    from hwgen.estimate.cost import estimate_instance
+    from hwgen.estimate.synth import Instance, synth_instance
+    from hwgen.tools import package_dir
+
+    folder.mkdir(parents=True, exist_ok=True)
+    todo = list(CALIBRATION_INSTANCES)
+    todo += [xnor_instance(folder, *spec) for spec in CALIBRATION_XNOR]
+    rows = []
+    for i, (module, params) in enumerate(todo):
+        syn = synth_instance(Instance(f"u_s{i}", module, params, "sweep", "layer"),
+                             package_dir("rtl_templates"), folder)
+        est = estimate_instance(module, params).as_dict()
+        rows.append({"module": module, "params": params, "estimate": est, "synth": syn})
+        print(f"sweep {module:20s} LUT {est['LUT']:6d} / {syn['LUT']:6d}  BRAM18 "
+              f"{est['BRAM18']:3d} / {syn['BRAM18']:3d}  {json.dumps(params)}", flush=True)
+    return rows
+
+
 def main(which: str = "calibration") -> None:
     import hwgen.build  # noqa: F401  (import order: build before estimate)
     from hwgen.build import build
@@ -118,6 +138,8 @@ def main(which: str = "calibration") -> None:
             print(f"{model_id:13s} {r['name']:18s} {r['module']:20s} LUT {e['LUT']:6d} / "
                   f"{s['LUT']:6d}  FF {e['FF']:6d} / {s['FF']:6d}  BRAM18 {e['BRAM18']:3d} / "
                   f"{s['BRAM18']:3d}  {json.dumps(r['params'])}", flush=True)
+    if which in ("calibration", "all"):
+        table["sweeps"] = sweeps(root / "sweeps")
     (root / "table.json").write_text(json.dumps(table, indent=1))
     print(f"table: {root / 'table.json'}")
 
