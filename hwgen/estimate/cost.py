@@ -51,12 +51,14 @@ K = {
     "mvau_ctrl_lut": 58,
     "thr_rom_factor": 0.28,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 10,
-    "const_thr_lut": 2.0,       # per lane and constant threshold (shared thresholds)
+    "const_thr_lut": 2.2,       # per lane, one shared (constant) threshold
+    "const_stage_lut": 7.2,     # per lane and search stage, several shared thresholds
     "fifo_ctrl_lut": 3,
     "dwc_lut": 3.91,            # frame DWC: LUT = dwc_lut x bits^0.57 x input lanes^0.69
     "swg_ctrl_lut": 90,
     "pool_ctrl_lut": 22,
     "label_ctrl_lut": 15,
+    "label_lut_per_bit": 1.8,   # compare-and-select chain, per input bit of a beat
     "tlast_lut": 80,
 }
 
@@ -219,7 +221,9 @@ def _thresholding(p: dict) -> Cost:
     cw = max(tb, vb)
     cost = rom_cost(depth, lanes_t * n * tb, str(p.get("RAM_STYLE", "auto")))
     if depth == 1:  # constant thresholds: compares against constants, folded by Yosys
-        lut = pe * (K["const_thr_lut"] * (1 + 2.5 * (n - 1))) + K["thr_ctrl_lut"]
+        # binary search over constants: per stage a constant select and a compare
+        per_lane = K["const_thr_lut"] if n == 1 else K["const_stage_lut"] * s
+        lut = pe * per_lane + K["thr_ctrl_lut"]
         ff = pe * (4 if n == 1 else 0.8 * ((s + 1) * vb + s)) + 8
         return cost + _axis_register(pe * p["OUT_BITS"]) + _c(lut=lut, ff=ff)
     cmp = K["cmp_lut_per_bit"] * cw
@@ -266,8 +270,8 @@ def _maxpool(p: dict) -> Cost:
 
 def _label(p: dict) -> Cost:
     pe, ib, ob = p["PE"], p["IN_BITS"], p["OUT_BITS"]
-    lut = K["label_ctrl_lut"] + pe * (K["cmp_lut_per_bit"] * ib + ib + ob)
-    return _c(lut=lut, ff=2 * ib + 3 * ob + 8) + _axis_register(ob)
+    lut = K["label_ctrl_lut"] + K["label_lut_per_bit"] * pe * ib
+    return _c(lut=lut, ff=ib + 2 * ob + 8) + _axis_register(ob)
 
 
 def _tlast(p: dict) -> Cost:
