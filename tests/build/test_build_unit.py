@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hwgen.build import build
@@ -144,3 +145,44 @@ def test_instances_named_after_layers_with_onnx_comment(built) -> None:
     for layer in result.hw.layers:
         assert f") u_{layer.name} (" in text
         assert f"// {layer.name}: ONNX node {layer.onnx_name!r}" in text
+
+
+def test_unsupported_layer_is_a_clear_error() -> None:
+    """A max pool whose stride differs from its kernel has no hardware layer."""
+    from hwgen.build.lower import lower
+    from hwgen.errors import UnsupportedError
+    from hwgen.ir import BIPOLAR, UINT, Epilogue, Graph, MaxPool, Prologue, Threshold
+
+    thr = Threshold(name="00_thr", onnx_name="act0", in_shape=(6, 6, 2), in_dtype=UINT(8),
+                    thresholds=np.array([[128]]), out_bias=-1, out_step=2)
+    pool = MaxPool(name="01_pool", onnx_name="pool0", in_shape=(6, 6, 2), in_dtype=BIPOLAR,
+                   kernel=(3, 3), stride=(2, 2))
+    graph = Graph(name="g", layers=(thr, pool), input_shape=(6, 6, 2), input_dtype=UINT(8),
+                  onnx_input_shape=(1, 2, 6, 6), onnx_output_shape=(1, 2, 2, 2),
+                  prologue=Prologue("identity"), epilogue=Epilogue())
+    with pytest.raises(UnsupportedError, match=r"node 'pool0' \(MaxPool\): max pool kernel "
+                       r"\(3, 3\) with stride \(2, 2\) \(hint: hwgen supports stride == kernel\)"):
+        lower(graph)
+
+
+def test_fps_beyond_the_device_names_the_need(zoo_export) -> None:
+    import dataclasses
+
+    import hwgen
+    from hwgen.build import choose_folding
+    from hwgen.build.lower import lower
+    from hwgen.targets import get_target
+
+    hw = lower(hwgen.load(zoo_export("tfc_w1a1")))
+    small = dataclasses.replace(get_target("pynq-z2"), name="tiny", LUT=1000, BRAM18=4)
+    with pytest.raises(FoldingError, match=r"1,000,000 frames/s needs about [\d,]+ LUT and \d+ "
+                       r"BRAM18; tiny has 1,000 LUT and 4 BRAM18 \(hint: lower --fps\)"):
+        choose_folding(hw, small, 100.0, 1_000_000, None)
+
+
+def test_fps_beyond_a_layer_names_the_layer_and_best(zoo_export, tmp_path: Path) -> None:
+    with pytest.raises(FoldingError, match=r"200,000 frames/s is unreachable: node '00_swg' "
+                       r"\(swg\): cannot reach 500 cycles per frame; fully parallel it needs 8100; "
+                       r"the best achievable is 12,346 frames/s"):
+        build(zoo_export("cnv_w1a1"), tmp_path / "out", fps=200_000)
+    assert not (tmp_path / "out").exists()
