@@ -250,7 +250,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
                 metric = RUNNERS[task](data, kind, n, cfg)
                 table.append({"task": task, "unit": kind, "N": n or "float", "metric": metric,
                               "seconds": round(time.perf_counter() - t1, 1)})
-                log(f"{task:12s} {kind:4s} N={str(n or 'float'):>5s}: {METRICS[task]} "
+                log(f"{task:12s} {kind:4s} N={n or 'float'!s:>5s}: {METRICS[task]} "
                     f"{metric:.4f} ({time.perf_counter() - t1:.1f} s)")
     results: dict[str, Any] = {
         "flow": "discrete_levels", "dataset": data.name, "train_samples": len(data.y_train),

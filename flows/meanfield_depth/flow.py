@@ -19,7 +19,6 @@ Writes OUT/results.json, OUT/results.md, OUT/accuracy_vs_depth.svg and OUT/model
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -222,8 +221,8 @@ def _golden(onnx_path: Path, x: np.ndarray, y: np.ndarray, torch_out: np.ndarray
 def _inspect_warning(out_dir: Path, moment: float) -> str | None:
     """``hwgen inspect``'s warning on an (untrained) N=2 net deeper than 6 xi(2) = 13.3."""
     import hwgen
-    from hwgen.inspect import format_inspect
     from flows.meanfield_depth.model import StaircaseMLP, export_onnx
+    from hwgen.inspect import format_inspect
 
     path = export_onnx(StaircaseMLP(16, 16, 2, moment), out_dir / "deep_n2_d16.onnx")
     lines = [line for line in format_inspect(hwgen.load(path)).splitlines()
