@@ -24,8 +24,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hwgen.backend.memfiles import write_thresholds, write_weights  # noqa: E402
-from hwgen.tools import run_yosys  # noqa: E402
+from hwgen.backend.memfiles import write_thresholds, write_weights
+from hwgen.tools import run_yosys
 
 TEMPLATES = REPO / "rtl_templates"
 MODULES = ["hwgen_axis_register", "hwgen_adder_tree", "hwgen_popcount", "hwgen_thresh_search", "hwgen_mvau",
@@ -51,8 +51,8 @@ def layers(ram_style: str) -> list[tuple[str, str, dict, dict]]:
     out = []
     pix_thr = np.full(784, 128)  # one threshold per pixel, e.g. x >= 0.5
     out.append(("00_thr 784 u8 PE49", "hwgen_thresholding",
-                dict(CHANNELS=784, PE=49, N_THRES=1, IN_BITS=8, IN_SIGNED=0, THR_BITS=9,
-                     OUT_BITS=1, THRESH_FILE="l0_thr.mem", RAM_STYLE=ram_style),
+                {"CHANNELS": 784, "PE": 49, "N_THRES": 1, "IN_BITS": 8, "IN_SIGNED": 0, "THR_BITS": 9,
+                     "OUT_BITS": 1, "THRESH_FILE": "l0_thr.mem", "RAM_STYLE": ram_style},
                 {"l0_thr.mem": lambda p: write_thresholds(p, pix_thr[:, None], 49, 9)}))
     shapes = [(784, 64, 49, 16, 1), (64, 64, 8, 8, 1), (64, 64, 8, 8, 1), (64, 10, 8, 10, 0)]
     for i, (mw, mh, simd, pe, n_thr) in enumerate(shapes, start=1):
@@ -62,9 +62,9 @@ def layers(ram_style: str) -> list[tuple[str, str, dict, dict]]:
         t = np.sort(rng.integers(0, mw + 1, size=(mh, 1)), axis=1)
         files = {f"l{i}_w.mem": (lambda p, w=w, simd=simd, pe=pe:
                                  write_weights(p, w, simd, pe, 1, "bipolar"))}
-        params = dict(MW=mw, MH=mh, SIMD=simd, PE=pe, IN_BITS=1, IN_TYPE=2, W_BITS=1, W_TYPE=2,
-                      ACC_BITS=acc_bits, N_THRES=n_thr, THR_BITS=thr_bits, OUT_BITS=1,
-                      WEIGHT_FILE=f"l{i}_w.mem", THRESH_FILE=f"l{i}_t.mem", RAM_STYLE=ram_style)
+        params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": 1, "IN_TYPE": 2, "W_BITS": 1, "W_TYPE": 2,
+                      "ACC_BITS": acc_bits, "N_THRES": n_thr, "THR_BITS": thr_bits, "OUT_BITS": 1,
+                      "WEIGHT_FILE": f"l{i}_w.mem", "THRESH_FILE": f"l{i}_t.mem", "RAM_STYLE": ram_style}
         if n_thr:
             files[f"l{i}_t.mem"] = (lambda p, t=t, pe=pe, tb=thr_bits: write_thresholds(p, t, pe, tb))
         kind = "thr1" if n_thr else "raw"
@@ -107,10 +107,10 @@ def main() -> None:
     ap.add_argument("--json", help="also write the table here")
     args = ap.parse_args()
     todo = layers(args.ram_style)
-    with tempfile.TemporaryDirectory(prefix="hwgen-res-", dir=Path.home()) as tmp:
-        with ThreadPoolExecutor(args.jobs) as pool:
-            futures = [pool.submit(synth, Path(tmp), *layer) for layer in todo]
-            results = [f.result() for f in futures]
+    with (tempfile.TemporaryDirectory(prefix="hwgen-res-", dir=Path.home()) as tmp,
+          ThreadPoolExecutor(args.jobs) as pool):
+        futures = [pool.submit(synth, Path(tmp), *layer) for layer in todo]
+        results = [f.result() for f in futures]
     total = {k: sum(r[k] for r in results) for k in ("LUT", "FF", "BRAM18", "DSP")}
     print(f"TFC-W1A1 layers, yosys synth_xilinx -family xc7, RAM_STYLE={args.ram_style}")
     print(f"{'layer':40s} {'LUT':>7s} {'FF':>7s} {'BRAM18':>7s} {'DSP':>5s}")

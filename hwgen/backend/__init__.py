@@ -12,13 +12,13 @@ from hwgen.backend.streams import pack_beat, pack_beats, unpack_beat, unpack_bea
 
 __all__ = [
     "encode",
-    "weight_words",
-    "threshold_words",
-    "write_mem",
-    "write_weights",
-    "write_thresholds",
     "pack_beat",
     "pack_beats",
+    "threshold_words",
     "unpack_beat",
     "unpack_beats",
+    "weight_words",
+    "write_mem",
+    "write_thresholds",
+    "write_weights",
 ]

@@ -22,11 +22,11 @@ import numpy as np
 
 __all__ = [
     "encode",
-    "weight_words",
     "threshold_words",
+    "weight_words",
     "write_mem",
-    "write_weights",
     "write_thresholds",
+    "write_weights",
 ]
 
 _KINDS = ("uint", "int", "bipolar", "ternary")

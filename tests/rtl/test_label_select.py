@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from axis_bench import BenchSpec
+
 from hwgen.backend.streams import pack_beats
 
 CASES = {
@@ -31,6 +31,6 @@ def test_label_select(bench, name: str) -> None:
     y = np.argmax(x, axis=1)       # numpy picks the first maximum
     spec = BenchSpec(in_beats=pack_beats(x, pe, bits), out_beats=[int(v) for v in y], seed=c)
     res = bench("hwgen_label_select",
-                dict(C=c, PE=pe, IN_BITS=bits, IN_SIGNED=signed, OUT_BITS=out_bits), spec)
+                {"C": c, "PE": pe, "IN_BITS": bits, "IN_SIGNED": signed, "OUT_BITS": out_bits}, spec)
     last = res["fast"]["out_cycles"]
     assert (np.diff(last) == c // pe).all()

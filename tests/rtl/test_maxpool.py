@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from axis_bench import BenchSpec
+
 from hwgen.backend.streams import pack_beats
 
 CASES = {
@@ -27,7 +27,7 @@ def test_maxpool(bench, name: str) -> None:
     oh, ow = h // k, w // k
     y = x[:, : oh * k, : ow * k, :].reshape(FRAMES, oh, k, ow, k, c).max(axis=(2, 4))
     spec = BenchSpec(in_beats=pack_beats(x, pe, bits), out_beats=pack_beats(y, pe, bits), seed=k)
-    params = dict(H=h, W=w, C=c, PE=pe, K=k, BITS=bits, SIGNED=signed)
+    params = {"H": h, "W": w, "C": c, "PE": pe, "K": k, "BITS": bits, "SIGNED": signed}
     res = bench("hwgen_maxpool", params, spec)
     per_frame = oh * ow * c // pe
     last = res["fast"]["out_cycles"][per_frame - 1::per_frame]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from axis_bench import BenchSpec
-from hwgen.backend.memfiles import threshold_words, weight_words, write_mem
+
+from hwgen.backend.memfiles import threshold_words, weight_words
 from hwgen.backend.streams import pack_beats
 
 TYPES = {"uint": 0, "int": 1, "bipolar": 2, "ternary": 3}
@@ -70,8 +70,8 @@ def test_mvau(bench, name: str) -> None:
     acc_lo, acc_hi = mw * min(prods), mw * max(prods)
     acc_bits = signed_bits(acc_lo, acc_hi)
     assert acc_lo <= acc.min() and acc.max() <= acc_hi
-    params = dict(MW=mw, MH=mh, SIMD=simd, PE=pe, IN_BITS=xb, IN_TYPE=TYPES[xk], W_BITS=wb,
-                  W_TYPE=TYPES[wk], ACC_BITS=acc_bits, N_THRES=n_thr, REG_EVERY=reg_every)
+    params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": xb, "IN_TYPE": TYPES[xk], "W_BITS": wb,
+                  "W_TYPE": TYPES[wk], "ACC_BITS": acc_bits, "N_THRES": n_thr, "REG_EVERY": reg_every}
     files = {"weights.mem": ""}
     wwords = weight_words(w, simd, pe, wb, wk)
     write_width = pe * simd * wb

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from axis_bench import BenchSpec
+
 from hwgen.backend.streams import pack_beats
 
 CASES = {
@@ -39,7 +39,7 @@ def test_swg(bench, name: str) -> None:
     y = im2col(x, k, stride, pad)
     spec = BenchSpec(in_beats=pack_beats(x, simd, bits), out_beats=pack_beats(y, simd, bits),
                      seed=k + stride)
-    params = dict(H=h, W=w, C=c, SIMD=simd, K=k, STRIDE=stride, PAD=pad, BITS=bits)
+    params = {"H": h, "W": w, "C": c, "SIMD": simd, "K": k, "STRIDE": stride, "PAD": pad, "BITS": bits}
     res = bench("hwgen_swg", params, spec)
 
     cf = c // simd

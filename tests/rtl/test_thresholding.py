@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from axis_bench import BenchSpec
+
 from hwgen.backend.memfiles import threshold_words
 from hwgen.backend.streams import pack_beats
 
@@ -45,8 +45,8 @@ def test_thresholding(bench, name: str) -> None:
     words = threshold_words(t[0] if shared else t, pe, thr_bits)
     width = (1 if shared else pe) * n * thr_bits
     files = {"thresholds.mem": "".join(f"{w:0{(width + 3) // 4}x}\n" for w in words)}
-    params = dict(CHANNELS=c, PE=pe, N_THRES=n, IN_BITS=in_bits, IN_SIGNED=signed,
-                  THR_BITS=thr_bits, OUT_BITS=out_bits, OUT_BIAS=out_bias, SHARED=shared)
+    params = {"CHANNELS": c, "PE": pe, "N_THRES": n, "IN_BITS": in_bits, "IN_SIGNED": signed,
+                  "THR_BITS": thr_bits, "OUT_BITS": out_bits, "OUT_BIAS": out_bias, "SHARED": shared}
     spec = BenchSpec(in_beats=pack_beats(x, pe, in_bits), out_beats=pack_beats(y, pe, out_bits),
                      seed=n)
     res = bench("hwgen_thresholding", params, spec, files)
