@@ -38,21 +38,21 @@ RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
 
 # Fitted constants (see the module docstring); names say what they scale.
 K = {
-    "rom_lut_64": 3.0,          # LUTs per bit of a ROM of 33..64 words
+    "rom_lut_64": 4.1,          # LUTs per bit of a ROM of 33..64 words
     "rom_lut_deep": 7.0,        # LUTs per bit per 128 words of a ROM deeper than 64 words
-    "rom_logic_cost": 1 / 32,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
-    "tree_lut_per_bit": 0.85,    # adder-tree LUTs per result bit of each adder
-    "pop_lut_per_bit": 0.62,     # XNOR-popcount tree LUTs per result bit
-    "mul_lut_per_pp": 2.45,      # LUTs per partial-product bit of a LUT multiplier
-    "neg_lut_per_bit": 0.4,     # conditional negation (sign / ternary modes) per bit
-    "acc_lut_per_bit": 0.46,     # accumulator adder + first-step mux
-    "cmp_lut_per_bit": 3.43,     # one >= comparator, per bit (carry chain)
-    "thr_mux_per_bit": 0.012,     # candidate-threshold select, per threshold bit
+    "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
+    "tree_lut_per_bit": 0.96,    # adder-tree LUTs per result bit of each adder
+    "pop_lut_per_bit": 0.71,     # XNOR-popcount tree LUTs per result bit
+    "mul_lut_per_pp": 2.08,      # LUTs per partial-product bit of a LUT multiplier
+    "neg_lut_per_bit": 0.46,     # conditional negation (sign / ternary modes) per bit
+    "acc_lut_per_bit": 0.42,     # accumulator adder + first-step mux
+    "cmp_lut_per_bit": 0.9,     # one >= comparator, per bit (carry chain)
+    "thr_mux_per_bit": 0.002,     # candidate-threshold select, per threshold bit
     "mvau_ctrl_lut": 58,
-    "thr_rom_factor": 0.28,      # threshold ROM LUTs relative to one LUT per bit and 64 words
-    "thr_ctrl_lut": 10,
-    "const_thr_lut": 2.2,       # per lane, one shared (constant) threshold
-    "const_stage_lut": 7.2,     # per lane and search stage, several shared thresholds
+    "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
+    "thr_ctrl_lut": 8.5,
+    "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
+    "const_stage_lut": 6.1,     # per lane and search stage, several shared thresholds
     "fifo_ctrl_lut": 3,
     "dwc_lut": 3.91,            # frame DWC: LUT = dwc_lut x bits^0.57 x input lanes^0.69
     "swg_ctrl_lut": 90,
@@ -200,12 +200,19 @@ def _mvau(p: dict, res_type: str) -> Cost:
         s = _clog2(n_thr + 1)
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
-        rom = rom_cost(nf, pe * n_thr * tb, "distributed")
-        cost += _c(lut=rom.LUT * K["thr_rom_factor"], ff=rom.FF)
-        lut += pe * (s * K["cmp_lut_per_bit"] * cw + K["thr_mux_per_bit"] * max(0, n_thr - s) * tb)
-        ff += pe * ((s + 1) * (acc + 1) + s) + pe * n_thr * tb * (nf > 1)
+        cost += _search(pe, nf, n_thr, tb, cw, "distributed")
+        ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)
     return cost + _c(lut=lut, ff=ff, dsp=dsp)
+
+
+def _search(pe: int, depth: int, n: int, tb: int, cw: int, style: str) -> Cost:
+    """hwgen_thresh_search: threshold ROM, S compare stages, candidate selects (per lane)."""
+    s = _clog2(n + 1)
+    rom = rom_cost(depth, pe * n * tb, style)
+    lut = rom.LUT * K["thr_rom_factor"] + pe * (s * K["cmp_lut_per_bit"] * cw
+                                                + K["thr_mux_per_bit"] * max(0, n - s) * tb)
+    return _c(lut=lut, ff=rom.FF, bram=rom.BRAM18) + _c(ff=pe * n * tb * (depth > 1))
 
 
 def _axis_register(width: int) -> Cost:
@@ -219,16 +226,16 @@ def _thresholding(p: dict) -> Cost:
     s = _clog2(n + 1)
     vb = p["IN_BITS"] + (0 if p["IN_SIGNED"] else 1)
     cw = max(tb, vb)
-    cost = rom_cost(depth, lanes_t * n * tb, str(p.get("RAM_STYLE", "auto")))
+    cost = rom_cost(depth, lanes_t * n * tb, str(p.get("RAM_STYLE", "auto")))  # constants
     if depth == 1:  # constant thresholds: compares against constants, folded by Yosys
         # binary search over constants: per stage a constant select and a compare
         per_lane = K["const_thr_lut"] if n == 1 else K["const_stage_lut"] * s
-        lut = pe * per_lane + K["thr_ctrl_lut"]
+        lut = pe * per_lane + 5
         ff = pe * (4 if n == 1 else 0.8 * ((s + 1) * vb + s)) + 8
         return cost + _axis_register(pe * p["OUT_BITS"]) + _c(lut=lut, ff=ff)
-    cmp = K["cmp_lut_per_bit"] * cw
-    lut = pe * (s * cmp + K["thr_mux_per_bit"] * max(0, n - s) * tb) + K["thr_ctrl_lut"]
-    ff = pe * ((s + 1) * vb + s) + lanes_t * n * tb + 2 * _clog2(depth + 1) + 8
+    cost = _search(pe, depth, n, tb, cw, str(p.get("RAM_STYLE", "auto")))
+    lut = K["thr_ctrl_lut"]
+    ff = pe * ((s + 1) * vb + s) + 2 * _clog2(depth + 1) + 8
     return cost + _axis_register(pe * p["OUT_BITS"]) + _c(lut=lut, ff=ff)
 
 

@@ -56,23 +56,75 @@ CALIBRATION_XNOR: list[tuple[int, int, int, int, int]] = [
 ]
 
 
+# Per-channel (non-shared) threshold units, random thresholds: the search stages of the MVAU
+# too. (CHANNELS, PE, N_THRES, IN_BITS, THR_BITS)
+CALIBRATION_THRESH: list[tuple[int, int, int, int, int]] = [
+    (32, 4, 7, 14, 15),
+    (64, 8, 3, 11, 12),
+    (16, 2, 15, 10, 11),
+    (48, 4, 1, 12, 13),
+]
+
+
+def thresh_instance(folder: Path, channels: int, pe: int, n: int, in_bits: int, thr_bits: int,
+                    seed: int = 0) -> tuple[str, dict]:
+    """Write the memory file of one random signed hwgen_thresholding; (module, params)."""
+    import numpy as np
+
+    from hwgen.backend.memfiles import write_thresholds
+
+    rng = np.random.default_rng(seed + channels * 5 + n)
+    tag = f"t{channels}_{pe}_{n}_{in_bits}_{thr_bits}"
+    lim = 1 << (in_bits - 1)
+    t = np.sort(rng.integers(-lim, lim, size=(channels, n)), axis=1)
+    write_thresholds(folder / f"{tag}.mem", t, pe, thr_bits)
+    out_bits = max(1, (n).bit_length())
+    return "hwgen_thresholding", {
+        "CHANNELS": channels, "PE": pe, "N_THRES": n, "IN_BITS": in_bits, "IN_SIGNED": 1,
+        "THR_BITS": thr_bits, "OUT_BITS": out_bits, "OUT_BIAS": 0, "SHARED": 0,
+        "THRESH_FILE": f"{tag}.mem"}
+
+
+# Multiply-mode MVAUs, raw output: (MW, MH, SIMD, PE, IN_TYPE, IN_BITS, W_TYPE, W_BITS).
+CALIBRATION_MUL: list[tuple[int, int, int, int, int, int, int, int]] = [
+    (64, 16, 8, 4, 0, 4, 1, 4),
+    (32, 32, 16, 2, 0, 3, 1, 3),
+    (48, 8, 4, 8, 1, 8, 1, 8),
+]
+
+
 def xnor_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, n_thres: int,
                   seed: int = 0) -> tuple[str, dict]:
     """Write the memory files of one random XNOR MVAU into ``folder``; (module, params)."""
+    return mvau_instance(folder, mw, mh, simd, pe, 2, 1, 2, 1, n_thres, seed)
+
+
+def mvau_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, in_type: int,
+                  in_bits: int, w_type: int, w_bits: int, n_thres: int = 0,
+                  seed: int = 0) -> tuple[str, dict]:
+    """Write the memory files of one random MVAU into ``folder``; (module, params)."""
     import numpy as np
 
     from hwgen.backend.memfiles import write_thresholds, write_weights
 
     rng = np.random.default_rng(seed + mw * 7 + mh)
-    tag = f"x{mw}_{mh}_{simd}_{pe}_{n_thres}"
-    acc = (mw + 1 - 1).bit_length() + 1
-    write_weights(folder / f"{tag}_w.mem", rng.choice([-1, 1], size=(mh, mw)), simd, pe, 1,
-                  "bipolar")
-    params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": 1, "IN_TYPE": 2,
-              "W_BITS": 1, "W_TYPE": 2, "ACC_BITS": acc, "N_THRES": n_thres, "THR_BITS": acc,
-              "OUT_BITS": 1 if n_thres else acc, "OUT_BIAS": 0,
-              "WEIGHT_FILE": f"{tag}_w.mem", "THRESH_FILE": f"{tag}_t.mem" if n_thres else "",
-              "RAM_STYLE": "auto"}
+    tag = f"m{mw}_{mh}_{simd}_{pe}_{in_type}{in_bits}_{w_type}{w_bits}_{n_thres}"
+    xnor = in_type == 2 and w_type == 2
+    if w_type == 2:
+        w, kind = rng.choice([-1, 1], size=(mh, mw)), "bipolar"
+    else:
+        lo = -(1 << (w_bits - 1)) if w_type == 1 else 0
+        w, kind = rng.integers(lo, lo + (1 << w_bits), size=(mh, mw)), "int" if w_type else "uint"
+    x_max = 1 if in_type == 2 else (1 << in_bits)
+    acc = (mw * x_max * (1 << w_bits)).bit_length() + 1
+    if xnor:
+        acc = (mw + 1 - 1).bit_length() + 1
+    write_weights(folder / f"{tag}_w.mem", w, simd, pe, w_bits, kind)
+    params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": in_bits,
+              "IN_TYPE": in_type, "W_BITS": w_bits, "W_TYPE": w_type, "ACC_BITS": acc,
+              "N_THRES": n_thres, "THR_BITS": acc, "OUT_BITS": 1 if n_thres else acc,
+              "OUT_BIAS": 0, "WEIGHT_FILE": f"{tag}_w.mem",
+              "THRESH_FILE": f"{tag}_t.mem" if n_thres else "", "RAM_STYLE": "auto"}
     if n_thres:
         t = np.sort(rng.integers(mw // 2 - 8, mw // 2 + 8, size=(mh, n_thres)), axis=1)
         write_thresholds(folder / f"{tag}_t.mem", t, pe, acc)
@@ -104,6 +156,8 @@ def sweeps(folder: Path) -> list[dict]:
     folder.mkdir(parents=True, exist_ok=True)
     todo = list(CALIBRATION_INSTANCES)
     todo += [xnor_instance(folder, *spec) for spec in CALIBRATION_XNOR]
+    todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL]
+    todo += [thresh_instance(folder, *spec) for spec in CALIBRATION_THRESH]
     rows = []
     for i, (module, params) in enumerate(todo):
         syn = synth_instance(Instance(f"u_s{i}", module, params, "sweep", "layer"),
