@@ -16,8 +16,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import hwgen
-from tests.zoo import export, mnist_images
+import hwgen  # noqa: E402 (after the sys.path set-up above)
+from tests.zoo import export, mnist_images  # noqa: E402 (after the sys.path set-up above)
 
 
 def main() -> None:

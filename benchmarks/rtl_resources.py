@@ -24,8 +24,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hwgen.backend.memfiles import write_thresholds, write_weights
-from hwgen.tools import run_yosys
+from hwgen.backend.memfiles import write_thresholds, write_weights  # noqa: E402 (after the sys.path set-up above)
+from hwgen.tools import run_yosys  # noqa: E402 (after the sys.path set-up above)
 
 TEMPLATES = REPO / "rtl_templates"
 MODULES = ["hwgen_axis_register", "hwgen_adder_tree", "hwgen_popcount", "hwgen_thresh_search", "hwgen_mvau",

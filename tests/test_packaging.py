@@ -47,8 +47,8 @@ def test_cli_targets_lists_pynq_z2() -> None:
 
 
 def test_cli_unknown_target_error_is_one_line() -> None:
-    from hwgen.targets import get_target
     from hwgen.errors import TargetError
+    from hwgen.targets import get_target
 
     with pytest.raises(TargetError, match=r"unknown target 'zedboard'; known targets: pynq-z2"):
         get_target("zedboard")

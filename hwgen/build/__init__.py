@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hwgen.build.emit import emit_accel, emit_core, emit_pipeline, boundary
+from hwgen.build.emit import boundary, emit_accel, emit_core, emit_pipeline
 from hwgen.build.fifos import fifo_depths
 from hwgen.build.fold import apply_folding, auto_fold, folding_dict, read_folding
 from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold

@@ -19,13 +19,13 @@ def read_idx(path):
     with opener(path, "rb") as f:
         raw = f.read()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:
-        raise ValueError("{} is not an IDX file (bad magic number)".format(path))
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
     ndim = raw[3]
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     data = np.frombuffer(raw, dtype=_DTYPES[raw[2]], offset=4 + 4 * ndim)
     count = int(np.prod(dims)) if dims else 0
     if data.size != count:
-        raise ValueError("{} holds {} values, expected {} (truncated?)".format(path, data.size, count))
+        raise ValueError(f"{path} holds {data.size} values, expected {count} (truncated?)")
     return data.reshape(dims)
 
 
@@ -40,5 +40,5 @@ def find_mnist_test(folder):
                 break
         else:
             raise FileNotFoundError(
-                "{} has no {}[.gz]: pass the folder holding the MNIST IDX files".format(folder, stem))
+                f"{folder} has no {stem}[.gz]: pass the folder holding the MNIST IDX files")
     return read_idx(names["t10k-images-idx3-ubyte"]), read_idx(names["t10k-labels-idx1-ubyte"])

@@ -25,7 +25,7 @@ TEMPLATES = HERE.parent.parent / "rtl_templates"
 if str(HERE) not in sys.path:  # the cocotb bench module must be importable by the simulator
     sys.path.insert(0, str(HERE))
 
-from axis_bench import BenchSpec, check_results
+from axis_bench import BenchSpec, check_results  # noqa: E402 (after the sys.path set-up above)
 
 CACHE = Path(os.environ.get("HWGEN_RTL_CACHE", Path.home() / ".cache" / "hwgen-rtl-tests"))
 BUILD_ARGS = ["--x-assign", "fast", "--x-initial", "fast", "-CFLAGS", "-O0"]

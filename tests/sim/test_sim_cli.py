@@ -55,9 +55,9 @@ def test_sim_inputs_npy_no_backpressure_interval_exact(built, mnist, tmp_path: P
 
 
 def test_bundled_example_agrees_with_qonnx_exactly(tmp_path: Path) -> None:
+    import hwgen
     from hwgen.build import build
     from hwgen.simulate.job import mnist_inputs, run_job
-    import hwgen
 
     if mnist_dir() is None:
         pytest.skip("MNIST IDX files not found; set HWGEN_MNIST_DIR")
