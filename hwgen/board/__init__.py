@@ -75,12 +75,16 @@ exec vivado -mode batch -nojournal -log vivado.log -source create_project.tcl -t
 """
 
 
+RUNTIME_FILES = ("packing.py", "floatops.py", "idx.py")
+
+
 def _write_driver(folder: Path, spec: dict) -> None:
     pkg = folder / "hwgen_driver"
     pkg.mkdir(parents=True)
     for name in DRIVER_FILES:
         shutil.copyfile(_HERE / "driver" / name, pkg / name)
-    shutil.copyfile(_HERE.parent / "runtime" / "packing.py", pkg / "packing.py")
+    for shared in RUNTIME_FILES:  # byte-identical copies of hwgen's numpy-only runtime
+        shutil.copyfile(_HERE.parent / "runtime" / shared, pkg / shared)
     (pkg / "host.json").write_text(json.dumps(spec, indent=1) + "\n")
     shutil.copyfile(_HERE / "driver" / "validate.py", folder / "validate.py")
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hwgen.runtime.floatops import apply_op
+
 __all__ = ["FloatOp", "QuantSpec", "apply_ops"]
 
 _OPS = ("scale", "mul", "add", "sub", "rsub", "div", "relu", "tanh", "sigmoid", "clip", "bn")
@@ -51,32 +53,7 @@ class FloatOp:
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         """Apply to ``x`` (channels on the last axis); returns float32."""
-        k, c = self.kind, self.consts
-        if k == "scale":
-            return (np.asarray(x, np.float64) * c[0]).astype(np.float32)
-        x = np.asarray(x, np.float32)
-        if k == "mul":
-            return x * c[0]
-        if k == "add":
-            return x + c[0]
-        if k == "sub":
-            return x - c[0]
-        if k == "rsub":
-            return c[0] - x
-        if k == "div":
-            return x / c[0]
-        if k == "relu":
-            return np.maximum(x, np.float32(0))
-        if k == "tanh":
-            return np.tanh(x)
-        if k == "sigmoid":
-            return (np.float32(1) / (np.float32(1) + np.exp(-x))).astype(np.float32)
-        if k == "clip":
-            return np.minimum(np.maximum(x, c[0]), c[1])
-        scale, bias, mean, var, eps = c
-        inv = np.float32(1) / np.sqrt(var + eps)
-        s = inv * scale
-        return x * s + (bias - mean * s)
+        return apply_op(self.kind, self.consts, x)
 
     def __repr__(self) -> str:
         return f"FloatOp({self.kind}, {[c.shape for c in self.consts]})"

@@ -97,9 +97,13 @@ def tfc(board_build):
 
 def test_driver_files_are_copies(tfc) -> None:
     out, _ = tfc
-    src = ROOT / "hwgen" / "runtime" / "packing.py"
+    from hwgen.board import RUNTIME_FILES
+
+    assert set(RUNTIME_FILES) == {"packing.py", "floatops.py", "idx.py"}
     for folder in (out / "driver", out / "deploy"):
-        assert (folder / "hwgen_driver" / "packing.py").read_bytes() == src.read_bytes()
+        for shared in RUNTIME_FILES:  # hwgen's numpy-only runtime, byte for byte
+            src = ROOT / "hwgen" / "runtime" / shared
+            assert (folder / "hwgen_driver" / shared).read_bytes() == src.read_bytes()
         for name in DRIVER_FILES:
             assert (folder / "hwgen_driver" / name).read_bytes() == \
                 (ROOT / "hwgen" / "board" / "driver" / name).read_bytes()

@@ -12,6 +12,11 @@ import os
 
 import numpy as np
 
+try:
+    from .floatops import apply_op
+except ImportError:  # in the hwgen source tree the module lives in hwgen.runtime
+    from hwgen.runtime.floatops import apply_op
+
 __all__ = ["Host", "load_spec"]
 
 
@@ -28,35 +33,7 @@ def _array(d):
 
 
 def _apply_op(op, x):
-    k = op["kind"]
-    c = [_array(a) for a in op["consts"]]
-    if k == "scale":
-        return (np.asarray(x, np.float64) * c[0]).astype(np.float32)
-    x = np.asarray(x, np.float32)
-    if k == "mul":
-        return x * c[0]
-    if k == "add":
-        return x + c[0]
-    if k == "sub":
-        return x - c[0]
-    if k == "rsub":
-        return c[0] - x
-    if k == "div":
-        return x / c[0]
-    if k == "relu":
-        return np.maximum(x, np.float32(0))
-    if k == "tanh":
-        return np.tanh(x)
-    if k == "sigmoid":
-        return (np.float32(1) / (np.float32(1) + np.exp(-x))).astype(np.float32)
-    if k == "clip":
-        return np.minimum(np.maximum(x, c[0]), c[1])
-    if k == "bn":
-        scale, bias, mean, var, eps = c
-        inv = np.float32(1) / np.sqrt(var + eps)
-        s = inv * scale
-        return x * s + (bias - mean * s)
-    raise ValueError(f"unknown float op {k!r} in host.json")
+    return apply_op(op["kind"], [_array(a) for a in op["consts"]], x)
 
 
 def _round(mode, y):

@@ -11,7 +11,6 @@ Python 3.8 syntax; numpy and (on the board) pynq only.
 """
 
 import argparse
-import gzip
 import os
 import sys
 import time
@@ -19,26 +18,6 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def read_idx(path):
-    """The array stored in an IDX file (``.gz`` or plain)."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(f"{path} is not a uint8 IDX file")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def find(folder, stem):
-    for name in (stem + ".gz", stem):
-        path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            return path
-    raise SystemExit(f"no {stem}[.gz] in {folder}")
 
 
 def model_inputs(images, spec):
@@ -58,6 +37,7 @@ def predictions(y):
 def main(argv=None):
     sys.path.insert(0, HERE)
     from hwgen_driver import Accelerator
+    from hwgen_driver.idx import find_mnist_test
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--mnist", required=True, help="folder with the MNIST test IDX files")
@@ -66,8 +46,11 @@ def main(argv=None):
     p.add_argument("--count", type=int, default=None, help="use only the first N images")
     args = p.parse_args(argv)
 
-    images = read_idx(find(args.mnist, "t10k-images-idx3-ubyte"))[:args.count]
-    labels = read_idx(find(args.mnist, "t10k-labels-idx1-ubyte"))[:args.count]
+    try:
+        images, labels = find_mnist_test(args.mnist)
+    except (OSError, ValueError) as exc:
+        raise SystemExit(str(exc)) from exc
+    images, labels = images[:args.count], labels[:args.count]
     acc = Accelerator(args.bit)
     x = model_inputs(images, acc.spec)
     t0 = time.perf_counter()
