@@ -60,7 +60,7 @@ def main() -> None:
     print("(+BRAM: the same folding with 01_mvau's weight ROM as ram_style=block)")
     print(f"{'design':15s} {'hwgen Yosys LUT':>16s} {'BRAM18':>7s} {'FF':>7s} "
           f"{'hwgen est. LUT':>15s} {'incumbent est. LUT':>19s} {'BRAM18':>7s} {'LUT ratio':>9s}")
-    for model_id, syn, est, ref, secs, data in rows:
+    for model_id, syn, est, ref, _secs, _data in rows:
         print(f"{model_id:15s} {syn['LUT']:16,d} {syn['BRAM18']:7d} {syn['FF']:7,d} "
               f"{est['LUT']:15,d} {ref['LUT']:19,d} {ref['BRAM18']:7d} "
               f"{syn['LUT'] / ref['LUT']:9.2f}")
