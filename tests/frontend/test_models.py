@@ -15,7 +15,8 @@ from tests.zoo import MODELS, build, inputs_for
 
 N_MNIST = 200
 N_RANDOM = 64
-CASES = [(id, False) for id in MODELS] + [(id, True) for id in ("tfc_w1a1", "tfc_w4a4",
+# cnv_w1a1 (the full CIFAR-10 CNV) is exercised by the build tests; it is slow in execute_onnx.
+CASES = [(id, False) for id in MODELS if id != "cnv_w1a1"] + [(id, True) for id in ("tfc_w1a1", "tfc_w4a4",
                                                                  "cnv_small", "mlp_a8")]
 
 
@@ -51,10 +52,18 @@ def test_zoo_model(id, dynamo, lowered, mnist):
         torch_model, _ = build(id)
         with torch.no_grad():
             t = torch_model(torch.from_numpy(x)).numpy()
+        gold = execute(graph, x)
+        if graph.epilogue.top1 == "hw":  # an index output
+            assert np.array_equal(t, onnx_out) and gold.dtype == np.int64
+            # float scales: a hidden unit within float32 ulps of its threshold may flip
+            # (the layer-by-layer check below counts those) and move a tied top-1
+            agree = np.mean(gold == onnx_out)
+            assert agree == 1.0 if MODELS[id].pow2 else agree > 0.95
+            compare_layers(graph, paths, model, x)
+            continue
         scale = np.abs(onnx_out).max()
         assert np.abs(t - onnx_out).max() <= 1e-4 * scale + 1e-5
         # golden vs execute_onnx
-        gold = execute(graph, x)
         assert gold.shape == onnx_out.shape and gold.dtype == np.float32
         if MODELS[id].pow2:
             assert np.array_equal(gold, onnx_out)
@@ -70,7 +79,8 @@ def test_zoo_model(id, dynamo, lowered, mnist):
         if isinstance(layer, Threshold):
             used = np.unique(trace[layer.name]).size
             assert used >= layer.levels / 2, f"{layer.name} uses {used} of {layer.levels} levels"
-    classes = np.unique(execute(graph, x_mnist).argmax(1)).size
+    y = execute(graph, x_mnist)
+    classes = np.unique(y if graph.epilogue.top1 == "hw" else y.argmax(1)).size
     assert classes >= 5, f"only {classes} classes appear as top-1"
 
 
