@@ -47,24 +47,54 @@ def _ceil_div(a: np.ndarray, b: int) -> np.ndarray:
     return -((-a) // b)
 
 
-def _threshold_code(layer: Threshold) -> tuple[DataType, int, CodeMap]:
-    """Output code datatype, the bias the hardware adds to the count, and the value map."""
+def _threshold_code(layer: Threshold, values: bool = False
+                    ) -> tuple[DataType, int, CodeMap, np.ndarray]:
+    """Output code datatype, the bias the hardware adds to the count, the value map, and the
+    thresholds to compare (on the layer's input).
+
+    Mid-rise levels (value = bias + 2k) are emitted as the level index k, and the consumer folds
+    the map into its own thresholds. A consumer that cannot fold (a layer without activation,
+    or the hardware output itself) gets the values instead (``values=True``): every threshold
+    is listed twice, so each crossing adds 2 to the count, and the count plus the bias is the
+    value in two's complement.
+    """
     n = layer.n_thresholds
+    t = np.asarray(layer.thresholds, dtype=np.int64)
     if layer.out_dtype == BIPOLAR:
-        return BIPOLAR, 0, CodeMap()
+        return BIPOLAR, 0, CodeMap(), t
     if layer.out_step == 1:
-        return layer.out_dtype, int(layer.out_bias), CodeMap()
-    return UINT(max(1, n.bit_length())), 0, CodeMap(int(layer.out_bias), int(layer.out_step))
+        return layer.out_dtype, int(layer.out_bias), CodeMap(), t
+    if values:
+        if layer.out_step != 2:
+            raise UnsupportedError(
+                f"levels {layer.out_step} apart cannot be emitted as values",
+                node=layer.onnx_name, op="Threshold", hint="use steps of 1 or 2",
+            )
+        return layer.out_dtype, int(layer.out_bias), CodeMap(), np.repeat(t, 2, axis=1)
+    return UINT(max(1, n.bit_length())), 0, CodeMap(int(layer.out_bias), int(layer.out_step)), t
+
+
+def _consumer_folds(layers: list, i: int) -> bool:
+    """Whether the stream leaving layer ``i`` reaches a layer that folds a code map (a MatMul
+    with an activation, or a threshold layer) before the hardware output."""
+    for j in range(i + 1, len(layers)):
+        layer = layers[j]
+        if isinstance(layer, (Flatten, MaxPool, SlidingWindow)):
+            continue
+        if isinstance(layer, MatMul):
+            return j + 1 < len(layers) and isinstance(layers[j + 1], Threshold)
+        return isinstance(layer, Threshold)
+    return False
 
 
 def _clip(t: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.clip(t, lo, hi + 1)
 
 
-def _fused_mvau(mm: MatMul, thr: Threshold | None, cmap: CodeMap, pixels: int, idx: int
-                ) -> tuple[HwMVAU, CodeMap]:
+def _fused_mvau(mm: MatMul, thr: Threshold | None, cmap: CodeMap, code: DataType, pixels: int,
+                idx: int, values: bool = False) -> tuple[HwMVAU, CodeMap]:
     w = np.asarray(mm.weights, dtype=np.int64)
-    in_code_dtype = mm.in_dtype if cmap.identity else UINT(mm.in_dtype.bits)
+    in_code_dtype = mm.in_dtype if cmap.identity else code
     if mm.xnor:
         acc_lo, acc_hi = 0, mm.mw  # popcount
     else:
@@ -89,7 +119,7 @@ def _fused_mvau(mm: MatMul, thr: Threshold | None, cmap: CodeMap, pixels: int, i
             acc_dtype=acc_dtype, thr_dtype=None,
         )
         return hw, CodeMap()
-    t = np.asarray(thr.thresholds, dtype=np.int64)
+    out_dtype, out_bias, out_map, t = _threshold_code(thr, values)
     if t.shape[0] == 1:
         t = np.repeat(t, mm.mh, axis=0)
     if mm.xnor:
@@ -99,7 +129,6 @@ def _fused_mvau(mm: MatMul, thr: Threshold | None, cmap: CodeMap, pixels: int, i
         t = _ceil_div(t - cmap.offset * rowsum, cmap.step)
     t = _clip(t, acc_lo, acc_hi)
     thr_dtype = DataType.smallest(min(int(t.min()), acc_lo, -1), max(int(t.max()), acc_hi))
-    out_dtype, out_bias, out_map = _threshold_code(thr)
     hw = HwMVAU(
         name=f"{idx:02d}_mvau", onnx_name=mm.onnx_name, in_dtype=in_code_dtype,
         out_dtype=out_dtype, in_elems=pixels * mm.mw, out_elems=pixels * mm.mh,
@@ -118,6 +147,7 @@ def lower(graph: Graph) -> HwGraph:
     while i < len(layers):
         layer = layers[i]
         idx = len(out)
+        stream = out[-1].out_dtype if out else graph.input_dtype  # the codes arriving here
         nxt = layers[i + 1] if i + 1 < len(layers) else None
         if isinstance(layer, Flatten):
             i += 1  # NHWC streams are already in HWC order: nothing to do in hardware
@@ -125,14 +155,16 @@ def lower(graph: Graph) -> HwGraph:
         if isinstance(layer, MatMul):
             pixels = int(np.prod(layer.in_shape[:-1], dtype=np.int64))
             thr = nxt if isinstance(nxt, Threshold) else None
-            hw, cmap = _fused_mvau(layer, thr, cmap, pixels, idx)
+            values = thr is not None and not _consumer_folds(layers, i + 1)
+            hw, cmap = _fused_mvau(layer, thr, cmap, stream, pixels, idx, values)
             out.append(hw)
             i += 2 if thr is not None else 1
             continue
         elems = int(np.prod(layer.in_shape, dtype=np.int64))
-        code_dtype = layer.in_dtype if cmap.identity else UINT(layer.in_dtype.bits)
+        code_dtype = layer.in_dtype if cmap.identity else stream
         if isinstance(layer, Threshold):
-            t = np.asarray(layer.thresholds, dtype=np.int64)
+            out_dtype, out_bias, new_map, t = _threshold_code(layer,
+                                                              not _consumer_folds(layers, i))
             tmap = cmap
             if code_dtype == BIPOLAR:  # compare codes 0/1 (value = 2 * code - 1) as UINT1
                 code_dtype, tmap = UINT(1), CodeMap(-1, 2)
@@ -141,7 +173,6 @@ def lower(graph: Graph) -> HwGraph:
             lo, hi = code_dtype.min, code_dtype.max
             t = _clip(t, lo, hi)
             thr_dtype = DataType.smallest(min(int(t.min()), lo, -1), max(int(t.max()), hi))
-            out_dtype, out_bias, new_map = _threshold_code(layer)
             out.append(HwThreshold(
                 name=f"{idx:02d}_thr", onnx_name=layer.onnx_name, in_dtype=code_dtype,
                 out_dtype=out_dtype, in_elems=elems, out_elems=elems, thresholds=t,
