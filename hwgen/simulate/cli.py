@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backpressure", action="store_true",
                    help="random idle input cycles and output stalls (seeded)")
     p.add_argument("--seed", type=int, default=1, help="seed of the idle/stall pattern")
-    p.add_argument("--waves", action="store_true", help="dump an FST waveform in OUT/sim/")
+    p.add_argument("--waves", action="store_true", help="dump a VCD waveform to OUT/sim/<level>_run/dump.vcd")
     p.add_argument("--level", choices=("core", "accel"), default="core",
                    help="core: native-width pipeline; accel: the DMA-width top (I/O-bound)")
     p.add_argument("--qonnx-check", type=int, default=1000, metavar="N",
@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"simulation speed  {r['sim_cycles_per_s']:,.0f} cycles/s "
               f"({r['simulated_cycles']:,} cycles in {r['sim_wall_s']:.1f} s incl. start-up)")
     print(f"results           {out / 'sim' / 'results.json'}")
+    if args.waves:
+        print(f"waveform          {out / 'sim' / f'{args.level}_run' / 'dump.vcd'}")
     if r["mismatches"] or not r["tlast_ok"]:
         print("hwgen: error: the RTL does not match the golden model", file=sys.stderr)
         return 1

