@@ -92,3 +92,14 @@ def test_sim_on_a_folder_without_build_is_clear(tmp_path: Path) -> None:
     proc = _sim(str(tmp_path), "--inputs", str(tmp_path / "x.npy"))
     assert proc.returncode == 1
     assert "is not a hwgen build folder" in proc.stderr or "cannot read --inputs" in proc.stderr
+
+
+def test_waves_are_written(built, mnist, tmp_path: Path) -> None:
+    out, _ = built("ternary_sign")
+    np.save(tmp_path / "x.npy", inputs_for("ternary_sign", mnist[0][:3]))
+    proc = _sim(str(out), "--inputs", str(tmp_path / "x.npy"), "--waves", "--qonnx-check", "0")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    vcd = out / "sim" / "core_run" / "dump.vcd"
+    with vcd.open() as f:
+        head = f.read(4096)
+    assert "$var" in head or "$scope" in head
