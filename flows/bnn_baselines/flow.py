@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import platform
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from flows.common.cli import run_main
 from hwgen.errors import HwgenError
 
 __all__ = ["build_parser", "golden_step", "hardware_step", "main", "run"]
@@ -234,10 +234,4 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        run(args)
-    except HwgenError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_main(build_parser(), run, argv)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from flows.common.cli import int_list, run_main
 from hwgen.errors import HwgenError
 
 __all__ = ["TASKS", "build_parser", "main", "make_act", "run"]
@@ -47,10 +47,6 @@ TASKS = ("mnist", "regression", "memorization", "autoencoder")
 ALL_LEVELS = (2, 4, 8, 16, 32, 64, 128, 256)
 
 
-def _ints(text: str) -> list[int]:
-    return [int(v) for v in text.split(",") if v]
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m flows.discrete_levels",
@@ -58,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder with MNIST IDX .gz files")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--levels", type=_ints, default=None, help="N values (powers of two)")
+    p.add_argument("--levels", type=int_list, default=None, help="N values (powers of two)")
     p.add_argument("--tasks", default=",".join(TASKS), help="comma-separated subset of tasks")
     p.add_argument("--epochs", type=int, default=None, help="epoch multiplier (default 1)")
     p.add_argument("--train-samples", type=int, default=10000, help="MNIST training subset")
@@ -290,10 +286,4 @@ def _append_table(md: Path, r: dict, tasks: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        run(args)
-    except HwgenError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_main(build_parser(), run, argv)

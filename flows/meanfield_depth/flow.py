@@ -19,7 +19,6 @@ Writes OUT/results.json, OUT/results.md, OUT/accuracy_vs_depth.svg and OUT/model
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,16 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from flows.common.cli import int_list, run_main
 from hwgen.errors import HwgenError
 
 __all__ = ["build_parser", "main", "run", "theory_table"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 CHANCE = 0.1
-
-
-def _ints(text: str) -> list[int]:
-    return [int(v) for v in text.split(",") if v]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder with MNIST IDX .gz files")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--levels", type=_ints, default=None, help="N values (default 2,4,8)")
-    p.add_argument("--depths", type=_ints, default=None, help="hidden-layer counts to sweep")
+    p.add_argument("--levels", type=int_list, default=None, help="N values (default 2,4,8)")
+    p.add_argument("--depths", type=int_list, default=None, help="hidden-layer counts to sweep")
     p.add_argument("--width", type=int, default=None, help="hidden width (default 64)")
     p.add_argument("--epochs", type=int, default=None, help="epochs per sweep point")
     p.add_argument("--train-samples", type=int, default=10000, help="MNIST training subset")
@@ -257,10 +253,4 @@ def _append_tables(md: Path, r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        run(args)
-    except HwgenError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_main(build_parser(), run, argv)

@@ -1,0 +1,28 @@
+"""Command-line helpers shared by the flows: list arguments and the one-line error exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from hwgen.errors import HwgenError
+
+__all__ = ["int_list", "run_main"]
+
+
+def int_list(text: str) -> list[int]:
+    """``"2,4,8"`` -> ``[2, 4, 8]`` (an argparse ``type``)."""
+    return [int(v) for v in text.split(",") if v]
+
+
+def run_main(parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace], object],
+             argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the flow; a HwgenError prints as one line and returns 1."""
+    args = parser.parse_args(argv)
+    try:
+        run(args)
+    except HwgenError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
