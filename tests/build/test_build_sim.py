@@ -43,6 +43,11 @@ def test_tfc_w1a1_dma_top_is_io_bound(built, mnist) -> None:
     images = mnist[0][:20]
     run = _check(out, "tfc_w1a1", images, "accel")
     assert run.interval_cycles == result.manifest["interval_cycles"] == 98
+    # the analytic pipeline latency of the report (DMA converters included) vs the measured one
+    import json
+
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert abs(report["latency_cycles"] - run.latency_cycles) <= 0.15 * run.latency_cycles
     _check(out, "tfc_w1a1", images, "accel", idle=20, bp=30)
 
 
