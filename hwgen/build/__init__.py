@@ -28,9 +28,7 @@ from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_laye
 from hwgen.targets import Target, get_target
 from hwgen.tools import package_dir
 
-__all__ = ["build", "BuildResult", "resolve_model", "EXAMPLES"]
-
-EXAMPLES = ("tfc_w1a1",)
+__all__ = ["build", "BuildResult", "resolve_model"]
 BACKENDS = ("rtl", "hls", "both")
 
 
@@ -57,10 +55,6 @@ def resolve_model(spec: str | Path) -> Path:
         raise ModelError(f"model file {text} does not exist",
                          hint="give a QONNX .onnx file or example:tfc_w1a1")
     return path
-
-
-def _layer_cost(layer) -> Cost:
-    return estimate_layer(layer)
 
 
 def _design_cost(hw: HwGraph, depths: dict[str, int], dma_bits: int) -> tuple[dict, Cost]:

@@ -28,7 +28,7 @@ from hwgen.ir.datatypes import BIPOLAR, UINT, DataType
 from hwgen.ir.graph import Graph
 from hwgen.ir.layers import Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 
-__all__ = ["lower", "verify_hw", "PASSES"]
+__all__ = ["lower", "verify_hw"]
 
 
 @dataclass(frozen=True)
@@ -264,8 +264,3 @@ def verify_hw(hw: HwGraph) -> None:
             if layer.thresholds is not None and np.any(np.diff(layer.thresholds, axis=1) < 0):
                 raise VerifyError("thresholds not ascending", node=layer.name, op=layer.op)
         prev = layer
-
-
-# The pipeline, in order; each step is a pure function. Folding and FIFO sizing follow in
-# hwgen.build.folding / hwgen.build.fifos.
-PASSES = (("lower", lower),)
