@@ -1,0 +1,272 @@
+"""Bounded rectifiers: learnable-slope ``clip(slope * x, 0, 1)`` units annealed into 1-bit steps.
+
+MLP 784-H-H-10: 8-bit signed input quantizer, ``QuantLinear`` with INT4 weights and a
+power-of-two per-tensor scale (``Int8WeightPerTensorFixedPoint``, bit_width 4), BatchNorm,
+then per hidden layer either
+
+- ``relu``: 4-bit unsigned activation (``QuantReLU``, ``Uint8ActPerTensorFixedPoint``
+  bit_width 4), or
+- a bounded rectifier ``clip(slope * x, 0, 1)`` with one learnable slope per layer
+  (``slope = exp(log_slope)``). A penalty ``lambda(t) * sum_l 1 / slope_l`` with ``lambda``
+  growing quadratically over training pushes the slopes up until the unit is a step.
+
+Three variants: ``relu`` (all hidden layers ReLU-4bit), ``last`` (only the last hidden layer
+binarized) and ``all`` (every hidden layer binarized). After training each bounded rectifier
+becomes its limit, the step ``[slope * x >= 1/2]`` (the centre of the ramp), exported as a 1-bit
+unsigned activation (``QuantIdentity`` with a constant-scale 1-bit unsigned quantizer: one
+threshold); the slope and the quantizer scale are folded into the preceding BatchNorm. The
+``all`` network goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
+
+Known issue (open): in the quick run the exported ``all`` network's QONNX execution and the
+golden executor agree with each other (and RTL == golden), but not with the torch model
+(about 87 % vs 95 % on digits, 46 / 359 top-1 disagreements); the cause (export of the hardened
+1-bit unit or of the folded/re-estimated BatchNorm) is not yet found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from flows.common.cli import int_list, run_main
+from hwgen.errors import HwgenError
+
+__all__ = ["BoundedStep", "BRNet", "build_parser", "harden", "main", "run"]
+
+DEFAULT_DATA_DIR = "../shared/data/mnist"
+MODES = ("relu", "last", "all")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m flows.bounded_rectifiers",
+        description="Bounded rectifiers annealed into 1-bit steps vs ReLU (INT4 weights).",
+    )
+    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder with MNIST IDX .gz files")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--hidden", type=int_list, default=None,
+                   help="hidden widths, at least two (default 256,256; --quick 64,64)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs (default 15; --quick 20)")
+    p.add_argument("--lr", type=float, default=1e-2)
+    p.add_argument("--slope-lr", type=float, default=0.05, help="Adam lr of the log-slopes")
+    p.add_argument("--penalty", type=float, default=1.0, help="final weight of the 1/slope penalty")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--sim-images", type=int, default=None, help="test images simulated in RTL")
+    p.add_argument("--no-hardware", action="store_true", help="skip hwgen build and sim")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p.add_argument("--quick", action="store_true", help="sklearn digits, 784-64-64-10 (CI smoke)")
+    return p
+
+
+def _uint1_quant():
+    from brevitas.inject.enum import ScalingImplType
+    from brevitas.quant import Uint8ActPerTensorFixedPoint
+
+    class Uint1ActConst(Uint8ActPerTensorFixedPoint):
+        """1-bit unsigned activation with a constant (power-of-two) scale: one threshold."""
+
+        bit_width = 1
+        scaling_impl_type = ScalingImplType.CONST
+        scaling_const = 1.0
+        max_val = 1.0
+        min_val = 0.0
+
+    return Uint1ActConst
+
+
+class BoundedStep(nn.Module):
+    """``clip(slope * x, 0, 1)`` while training; after :func:`harden`, a 1-bit activation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from brevitas.nn import QuantIdentity
+
+        self.log_slope = nn.Parameter(torch.zeros(()))
+        self.quant = QuantIdentity(act_quant=_uint1_quant())
+        self.hard = False
+
+    @property
+    def slope(self) -> torch.Tensor:
+        return self.log_slope.exp()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.hard:
+            return self.quant(x)
+        return torch.clamp(self.slope * x, 0.0, 1.0)
+
+
+class BRNet(nn.Module):
+    def __init__(self, hidden: tuple[int, ...], mode: str, n_in: int = 784, n_out: int = 10):
+        super().__init__()
+        from brevitas.nn import QuantIdentity, QuantLinear, QuantReLU
+        from brevitas.quant import (
+            Int8ActPerTensorFixedPoint,
+            Int8WeightPerTensorFixedPoint,
+            Uint8ActPerTensorFixedPoint,
+        )
+
+        from flows.common.models import OutputScale, PixelScale
+
+        wq = {"weight_quant": Int8WeightPerTensorFixedPoint, "weight_bit_width": 4}
+        layers: list[nn.Module] = [PixelScale(), QuantIdentity(
+            act_quant=Int8ActPerTensorFixedPoint, bit_width=8)]
+        width = n_in
+        for i, h in enumerate(hidden):
+            binarize = mode == "all" or (mode == "last" and i == len(hidden) - 1)
+            act = BoundedStep() if binarize else QuantReLU(
+                act_quant=Uint8ActPerTensorFixedPoint, bit_width=4)
+            layers += [QuantLinear(width, h, bias=False, **wq), nn.BatchNorm1d(h), act]
+            width = h
+        self.features = nn.Sequential(*layers)
+        self.classifier = QuantLinear(width, n_out, bias=False, **wq)
+        self.output_scale = OutputScale(1.0 / math.sqrt(width))
+
+    def steps(self) -> list[BoundedStep]:
+        return [m for m in self.features if isinstance(m, BoundedStep)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output_scale(self.classifier(self.features(x)))
+
+
+@torch.no_grad()
+def harden(model: BRNet) -> None:
+    """Replace every bounded rectifier by its step ``[slope * y >= 1/2]`` (``y`` = BatchNorm
+    output): BatchNorm scaled by ``slope * s`` (``s`` = the 1-bit quantizer's scale, whose
+    threshold is ``s / 2``), then the 1-bit quantizer."""
+    mods = list(model.features)
+    for i, m in enumerate(mods):
+        if isinstance(m, BoundedStep) and not m.hard:
+            bn = mods[i - 1]
+            assert isinstance(bn, nn.BatchNorm1d)
+            m.quant.eval()
+            s = float(m.quant(torch.tensor([[100.0]])).reshape(-1)[0])
+            k = float(m.slope) * s
+            bn.weight.mul_(k)
+            bn.bias.mul_(k)
+            m.hard = True
+
+
+def _fit(model: BRNet, data, args, log: Callable[[str], None], tag: str) -> dict[str, Any]:
+    from flows.common.train import evaluate, pixels
+
+    gen = torch.Generator().manual_seed(args.seed)
+    x, y = pixels(data.x_train), torch.from_numpy(data.y_train)
+    slopes = [m.log_slope for m in model.steps()]
+    other = [p for p in model.parameters() if all(p is not q for q in slopes)]
+    groups = [{"params": other, "lr": args.lr}]
+    if slopes:
+        groups.append({"params": slopes, "lr": args.slope_lr})
+    opt = torch.optim.Adam(groups)
+    per_epoch = math.ceil(len(x) / args.batch_size)
+    total = args.epochs * per_epoch
+    cosine = lambda t: 0.5 * (1 + math.cos(math.pi * min(t, total) / total))  # noqa: E731
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, [cosine, lambda t: 1.0][: len(groups)])
+    history, t0, step = [], time.perf_counter(), 0
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        order = torch.randperm(len(x), generator=gen)
+        tot = 0.0
+        for i in range(0, len(x), args.batch_size):
+            idx = order[i : i + args.batch_size]
+            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            lam = args.penalty * (step / total) ** 2
+            if slopes:
+                loss = loss + lam * sum(torch.exp(-s) for s in slopes)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            tot += float(loss) * len(idx)
+        acc = evaluate(model, data.x_test, data.y_test)
+        sl = [round(float(m.slope), 2) for m in model.steps()]
+        history.append({"epoch": epoch, "loss": tot / len(x), "test_accuracy": acc, "slopes": sl})
+        log(f"[{tag}] epoch {epoch:3d}/{args.epochs} loss {tot / len(x):.4f} test "
+            f"{100 * acc:6.2f} % slopes {sl} {time.perf_counter() - t0:6.1f} s")
+    return {"history": history, "train_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    from flows.bnn_baselines.flow import golden_step
+    from flows.common.data import load_digits_28, load_mnist
+    from flows.common.export import export_qonnx_model
+    from flows.common.hardware import QUICK_FPS, hardware_steps
+    from flows.common.report import NOT_YET_RUN, write_results
+    from flows.common.train import evaluate, log_line, predict, seed_everything
+    from flows.weight_distributions.flow import reestimate_bn
+
+    log = log or log_line
+    torch.set_num_threads(args.threads)
+    args.hidden = args.hidden or ([64, 64] if args.quick else [256, 256])
+    if len(args.hidden) < 2:
+        raise HwgenError("--hidden needs at least two layers (last vs all binarized)")
+    args.epochs = args.epochs or (20 if args.quick else 15)
+    args.sim_images = args.sim_images or (100 if args.quick else 500)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = load_digits_28(seed=args.seed) if args.quick else load_mnist(args.data_dir)
+    log(f"bounded_rectifiers on {data.name}: 784-{'-'.join(map(str, args.hidden))}-10, W4")
+    t0 = time.perf_counter()
+    table, hw_model = [], None
+    for mode in MODES:
+        seed_everything(args.seed)
+        model = BRNet(tuple(args.hidden), mode)
+        fit = _fit(model, data, args, log, mode)
+        soft = evaluate(model, data.x_test, data.y_test)
+        harden(model)
+        hard_raw = evaluate(model, data.x_test, data.y_test)
+        if mode != "relu":
+            # The layers after a converted one saw ramps, not steps: re-estimate BatchNorm.
+            reestimate_bn(model, data.x_train)
+        hard = evaluate(model, data.x_test, data.y_test)
+        row = {"mode": mode, "soft_test_accuracy": soft, "test_accuracy": hard,
+               "test_accuracy_before_bn_reestimate": hard_raw,
+               "final_slopes": fit["history"][-1]["slopes"], "train_seconds": fit["train_seconds"]}
+        table.append(row)
+        log(f"[{mode}] test accuracy: bounded rectifiers {100 * soft:.2f} %, after conversion to "
+            f"1-bit steps {100 * hard_raw:.2f} %, BatchNorm re-estimated {100 * hard:.2f} %")
+        if mode == "all":
+            hw_model = model
+    onnx_path = export_qonnx_model(hw_model, out_dir / "model_all_binarized.onnx", (1, 784))
+    results: dict[str, Any] = {
+        "flow": "bounded_rectifiers", "dataset": data.name,
+        "train_samples": len(data.y_train), "test_samples": len(data.y_test),
+        "net": f"784-{'-'.join(map(str, args.hidden))}-10, INT4 weights, 8-bit input",
+        "epochs": args.epochs, "penalty": args.penalty, "table": table,
+    }
+    results.update(golden_step(onnx_path, data.x_test, data.y_test,
+                               predict(hw_model, data.x_test)))
+    if args.no_hardware:
+        results["hardware"] = NOT_YET_RUN
+    else:
+        results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test,
+                                      sim_images=args.sim_images,
+                                      fps=QUICK_FPS if args.quick else None, log=log))
+    results["total_seconds"] = round(time.perf_counter() - t0, 1)
+    write_results(out_dir, results, f"bounded_rectifiers on {data.name}")
+    lines = ["", "## Binarized layers vs ReLU-4bit", "",
+             "| hidden activations | bounded rectifier acc | after step conversion | final slopes |"
+             " train s |", "|---|---|---|---|---|"]
+    names = {"relu": "all ReLU 4-bit", "last": "last layer 1-bit step", "all": "all 1-bit steps"}
+    for r in table:
+        lines.append(f"| {names[r['mode']]} | {100 * r['soft_test_accuracy']:.2f} % | "
+                     f"{100 * r['test_accuracy']:.2f} % | {r['final_slopes']} | "
+                     f"{r['train_seconds']} |")
+    md = out_dir / "results.md"
+    md.write_text(md.read_text() + "\n".join(lines) + "\n")
+    log(f"wrote {out_dir}/results.json and results.md")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(build_parser(), run, argv)

@@ -1,0 +1,305 @@
+"""Weight distributions: discrete weights learned as per-weight categorical distributions.
+
+Each weight of a bipolar-activation MLP is a categorical distribution over ``{-1, 0, +1}``
+(ternary) or ``{-1, +1}`` (binary), held as logits. Training uses a mean-field probabilistic
+forward pass:
+
+- pre-activation of a unit: by the central limit theorem a Gaussian with mean
+  ``m = sum_j E[w_j] E[h_j]`` and variance ``v = sum_j E[w_j^2] E[h_j^2] - E[w_j]^2 E[h_j]^2``
+  (bipolar inputs: ``E[h_j^2] = 1``);
+- BatchNorm on the Gaussian: normalised by the batch mean of ``m`` and the total variance
+  ``Var_batch(m) + mean(v)``, then the affine transform (``v`` scales by ``gamma^2 / var``);
+- sign activation on the Gaussian: ``E[h] = P(a >= 0) - P(a < 0) = erf(m / sqrt(2 v))``; its
+  variance ``1 - E[h]^2`` enters the next layer through the formula above;
+- last layer: cross-entropy on logits sampled from the output Gaussian (local
+  reparameterization, ``m + sqrt(v) eps``) times a learned output scale.
+
+After training, every weight takes its most probable value (argmax), the deterministic network
+(a :class:`flows.common.models.FC` with 2-bit narrow (ternary) or bipolar weights and bipolar
+activations, ``sign(0) = +1``) gets its BatchNorm statistics re-estimated on the training set,
+is exported to QONNX and goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
+
+Reported: test accuracy of the distribution network (mean-field, argmax of the mean logits), of
+the deterministic torch network, golden and RTL accuracy, and the loss from distribution to
+deterministic network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from flows.common.cli import int_list, run_main
+from hwgen.errors import HwgenError
+
+__all__ = ["ProbMLP", "build_parser", "main", "run", "to_deterministic"]
+
+DEFAULT_DATA_DIR = "../shared/data/mnist"
+_EPS = 1e-5
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m flows.weight_distributions",
+        description="Ternary/binary weights as categorical distributions (mean-field training), "
+        "then the most probable network through hwgen.",
+    )
+    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder with MNIST IDX .gz files")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--hidden", type=int_list, default=None,
+                   help="hidden widths (default 512,512; --quick 128)")
+    p.add_argument("--kinds", default="ternary,binary",
+                   help="weight kinds to train (the first goes through hardware)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs (default 20; --quick 15)")
+    p.add_argument("--lr", type=float, default=1e-2)
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--sim-images", type=int, default=None, help="test images simulated in RTL")
+    p.add_argument("--no-hardware", action="store_true", help="skip hwgen build and sim")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p.add_argument("--quick", action="store_true", help="sklearn digits, 784-128-10 (CI smoke run)")
+    return p
+
+
+def _binarize_input(pixels: torch.Tensor) -> torch.Tensor:
+    """Raw pixels -> bipolar inputs as the deterministic net sees them: sign(p/255 - 0.5),
+    sign(0) = +1."""
+    return torch.where(pixels * (1.0 / 255.0) + (-0.5) >= 0, 1.0, -1.0)
+
+
+class ProbLinear(nn.Module):
+    """Linear layer whose weights are independent categorical distributions over ``values``."""
+
+    def __init__(self, n_in: int, n_out: int, values: tuple[float, ...]) -> None:
+        super().__init__()
+        self.register_buffer("values", torch.tensor(values))
+        # Small random logits: every value starts close to equally likely.
+        self.logits = nn.Parameter(0.5 * torch.randn(n_out, n_in, len(values)))
+
+    def moments(self) -> tuple[torch.Tensor, torch.Tensor]:
+        p = torch.softmax(self.logits, -1)
+        return (p * self.values).sum(-1), (p * self.values**2).sum(-1)
+
+    def forward(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Input mean ``a`` of bipolar units (E[h^2] = 1) -> pre-activation mean and variance."""
+        mw, m2w = self.moments()
+        m = a @ mw.t()
+        v = m2w.sum(1) - (a * a) @ (mw * mw).t()
+        return m, v.clamp_min(_EPS)
+
+    def most_probable(self) -> torch.Tensor:
+        return self.values[self.logits.argmax(-1)]
+
+
+class GaussBatchNorm(nn.Module):
+    """BatchNorm on Gaussian pre-activations (running statistics as nn.BatchNorm1d)."""
+
+    def __init__(self, n: int, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n))
+        self.bias = nn.Parameter(torch.zeros(n))
+        self.momentum = momentum
+        self.register_buffer("running_mean", torch.zeros(n))
+        self.register_buffer("running_var", torch.ones(n))
+
+    def forward(self, m: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.training:
+            mean = m.mean(0)
+            var = m.var(0, unbiased=False) + v.mean(0)
+            with torch.no_grad():
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(var, self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        k = self.weight / torch.sqrt(var + _EPS)
+        return (m - mean) * k + self.bias, v * k * k
+
+
+class ProbMLP(nn.Module):
+    """784-H...-10 mean-field network: categorical weights, BatchNorm, sign activations."""
+
+    def __init__(self, hidden: tuple[int, ...], values: tuple[float, ...], n_in: int = 784,
+                 n_out: int = 10) -> None:
+        super().__init__()
+        dims = [n_in, *hidden]
+        self.layers = nn.ModuleList(ProbLinear(a, b, values) for a, b in zip(dims[:-1], dims[1:]))
+        self.norms = nn.ModuleList(GaussBatchNorm(b) for b in hidden)
+        self.classifier = ProbLinear(dims[-1], n_out, values)
+        self.log_scale = nn.Parameter(torch.tensor(-0.5 * math.log(dims[-1])))
+
+    def gaussian_logits(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        a = _binarize_input(pixels)
+        for layer, norm in zip(self.layers, self.norms):
+            m, v = norm(*layer(a))
+            a = torch.erf(m / torch.sqrt(2.0 * v))
+        m, v = self.classifier(a)
+        s = self.log_scale.exp()
+        return m * s, v * s * s
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        m, v = self.gaussian_logits(pixels)
+        if self.training:  # local reparameterization: one sample of the output Gaussian
+            return m + torch.sqrt(v) * torch.randn_like(m)
+        return m
+
+
+def to_deterministic(prob: ProbMLP, kind: str) -> nn.Module:
+    """The most probable network as a Brevitas FC (BatchNorm statistics not yet estimated)."""
+    from flows.common.models import FC
+
+    hidden = tuple(layer.logits.shape[0] for layer in prob.layers)
+    det = FC(hidden, wbits=2 if kind == "ternary" else 1, abits=1, in_bits=1,
+             in_features=prob.layers[0].logits.shape[1])
+    linears = [m for m in det.features if isinstance(m, nn.Linear)] + [det.classifier]
+    bns = [m for m in det.features if isinstance(m, nn.BatchNorm1d)]
+    with torch.no_grad():
+        for lin, player in zip(linears, [*prob.layers, prob.classifier]):
+            lin.weight.copy_(player.most_probable())
+        for bn, pnorm in zip(bns, prob.norms):
+            bn.weight.copy_(pnorm.weight)
+            bn.bias.copy_(pnorm.bias)
+        det.output_scale.scale.copy_(prob.log_scale.exp())
+    return det
+
+
+@torch.no_grad()
+def reestimate_bn(model: nn.Module, x: np.ndarray, batch_size: int = 500) -> None:
+    """Recompute every BatchNorm's running mean/variance on ``x`` (cumulative average)."""
+    from flows.common.train import pixels
+
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm1d)]
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None
+    model.train()
+    for i in range(0, len(x), batch_size):
+        model(pixels(x[i : i + batch_size]))
+    model.eval()
+
+
+def _nll(logits: np.ndarray, y: np.ndarray) -> float:
+    t = torch.from_numpy(logits)
+    return float(nn.functional.cross_entropy(t, torch.from_numpy(y)))
+
+
+def train_kind(kind: str, data, args: argparse.Namespace, log: Callable[[str], None]
+               ) -> tuple[dict[str, Any], nn.Module]:
+    from flows.common.train import predict, seed_everything, train
+
+    seed_everything(args.seed)
+    values = (-1.0, 0.0, 1.0) if kind == "ternary" else (-1.0, 1.0)
+    prob = ProbMLP(tuple(args.hidden), values)
+    log(f"[{kind}] mean-field training 784-{'-'.join(map(str, args.hidden))}-10, "
+        f"{args.epochs} epochs")
+    res = train(prob, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                seed=args.seed, device=args.device, log=lambda s: log(f"[{kind}] {s}"))
+    prob.cpu()
+    p_out = predict(prob, data.x_test)
+    det = to_deterministic(prob, kind)
+    det_raw_acc = float((predict(det, data.x_test).argmax(1) == data.y_test).mean())
+    reestimate_bn(det, data.x_train)
+    d_out = predict(det, data.x_test)
+    probs = [torch.softmax(m.logits.detach(), -1).max(-1).values for m in [*prob.layers, prob.classifier]]
+    conf = float(torch.cat([q.flatten() for q in probs]).mean())
+    zeros = float(np.mean(np.concatenate(
+        [(m.most_probable() == 0).flatten().numpy() for m in [*prob.layers, prob.classifier]])))
+    row = {
+        "kind": kind,
+        "distribution_test_accuracy": float((p_out.argmax(1) == data.y_test).mean()),
+        "deterministic_test_accuracy": float((d_out.argmax(1) == data.y_test).mean()),
+        "deterministic_test_accuracy_before_bn_reestimate": det_raw_acc,
+        "distribution_test_nll": _nll(p_out, data.y_test),
+        "deterministic_test_nll": _nll(d_out, data.y_test),
+        "mean_max_weight_probability": conf,
+        "zero_weight_fraction": zeros,
+        "train_seconds": round(res.train_seconds, 1),
+    }
+    row["accuracy_loss_distribution_to_deterministic"] = (
+        row["distribution_test_accuracy"] - row["deterministic_test_accuracy"])
+    log(f"[{kind}] distribution net {100 * row['distribution_test_accuracy']:.2f} %, "
+        f"deterministic (argmax weights, BN re-estimated) "
+        f"{100 * row['deterministic_test_accuracy']:.2f} % (before BN re-estimate "
+        f"{100 * det_raw_acc:.2f} %), mean max probability {conf:.3f}, zeros {100 * zeros:.1f} %")
+    return row, det
+
+
+def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    from flows.bnn_baselines.flow import golden_step
+    from flows.common.data import load_digits_28, load_mnist
+    from flows.common.export import export_qonnx_model
+    from flows.common.hardware import QUICK_FPS, hardware_steps
+    from flows.common.report import NOT_YET_RUN, write_results
+    from flows.common.train import log_line, predict
+
+    log = log or log_line
+    torch.set_num_threads(args.threads)
+    args.hidden = args.hidden or ([128] if args.quick else [512, 512])
+    args.epochs = args.epochs or (15 if args.quick else 20)
+    args.sim_images = args.sim_images or (100 if args.quick else 500)
+    kinds = [k for k in args.kinds.split(",") if k]
+    bad = [k for k in kinds if k not in ("ternary", "binary")]
+    if bad or not kinds:
+        raise HwgenError(f"--kinds must be among ternary, binary, not {args.kinds!r}")
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = load_digits_28(seed=args.seed) if args.quick else load_mnist(args.data_dir)
+    log(f"weight_distributions on {data.name}: kinds {', '.join(kinds)}")
+    t0 = time.perf_counter()
+    table, det_hw = [], None
+    for kind in kinds:
+        row, det = train_kind(kind, data, args, log)
+        table.append(row)
+        det_hw = det_hw or (kind, det)
+    kind, det = det_hw
+    onnx_path = export_qonnx_model(det, out_dir / f"model_{kind}.onnx", (1, 784))
+    results: dict[str, Any] = {
+        "flow": "weight_distributions", "dataset": data.name,
+        "train_samples": len(data.y_train), "test_samples": len(data.y_test),
+        "net": f"784-{'-'.join(map(str, args.hidden))}-10, bipolar activations",
+        "epochs": args.epochs, "table": table, "hardware_kind": kind,
+    }
+    results.update(golden_step(onnx_path, data.x_test, data.y_test, predict(det, data.x_test)))
+    if args.no_hardware:
+        results["hardware"] = NOT_YET_RUN
+    else:
+        results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test,
+                                      sim_images=args.sim_images,
+                                      fps=QUICK_FPS if args.quick else None, log=log))
+    results["total_seconds"] = round(time.perf_counter() - t0, 1)
+    write_results(out_dir, results, f"weight_distributions on {data.name}")
+    _append_table(out_dir / "results.md", results)
+    log(f"wrote {out_dir}/results.json and results.md")
+    return results
+
+
+def _append_table(md: Path, r: dict) -> None:
+    lines = ["", "## Distribution vs most probable (deterministic) network", "",
+             "| weights | distribution acc | deterministic acc | loss | det. acc before BN "
+             "re-estimate | mean max prob | zero weights | train s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in r["table"]:
+        lines.append(
+            f"| {row['kind']} | {100 * row['distribution_test_accuracy']:.2f} % | "
+            f"{100 * row['deterministic_test_accuracy']:.2f} % | "
+            f"{100 * row['accuracy_loss_distribution_to_deterministic']:.2f} pp | "
+            f"{100 * row['deterministic_test_accuracy_before_bn_reestimate']:.2f} % | "
+            f"{row['mean_max_weight_probability']:.3f} | {100 * row['zero_weight_fraction']:.1f} % "
+            f"| {row['train_seconds']} |")
+    g = r.get("golden", {})
+    if "accuracy" in g:
+        lines += ["", f"Golden ({r['hardware_kind']}): {100 * g['accuracy']:.2f} %, "
+                  f"{g['top1_disagreements_vs_torch']} top-1 disagreements with torch."]
+    md.write_text(md.read_text() + "\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(build_parser(), run, argv)
