@@ -32,11 +32,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
-from flows.common.cli import int_list, run_main
+from flows.common.cli import add_run_args, int_list, run_main
 from hwgen.errors import HwgenError
 
 __all__ = ["BoundedStep", "BRNet", "build_parser", "harden", "main", "run"]
@@ -59,12 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slope-lr", type=float, default=0.05, help="Adam lr of the log-slopes")
     p.add_argument("--penalty", type=float, default=1.0, help="final weight of the 1/slope penalty")
     p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--sim-images", type=int, default=None, help="test images simulated in RTL")
-    p.add_argument("--no-hardware", action="store_true", help="skip hwgen build and sim")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    p.add_argument("--quick", action="store_true", help="sklearn digits, 784-64-64-10 (CI smoke)")
+    add_run_args(p, quick_help="sklearn digits, 784-64-64-10 (CI smoke)")
     return p
 
 
@@ -200,8 +194,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     from flows.bnn_baselines.flow import golden_step
     from flows.common.data import load_digits_28, load_mnist
     from flows.common.export import export_qonnx_model
-    from flows.common.hardware import QUICK_FPS, hardware_steps
-    from flows.common.report import NOT_YET_RUN, write_results
+    from flows.common.hardware import hardware_for_args
+    from flows.common.report import write_results
     from flows.common.train import evaluate, log_line, predict, seed_everything
     from flows.weight_distributions.flow import reestimate_bn
 
@@ -246,12 +240,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     }
     results.update(golden_step(onnx_path, data.x_test, data.y_test,
                                predict(hw_model, data.x_test)))
-    if args.no_hardware:
-        results["hardware"] = NOT_YET_RUN
-    else:
-        results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test,
-                                      sim_images=args.sim_images,
-                                      fps=QUICK_FPS if args.quick else None, log=log))
+    results.update(hardware_for_args(args, onnx_path, out_dir, data.x_test, data.y_test, log))
     results["total_seconds"] = round(time.perf_counter() - t0, 1)
     write_results(out_dir, results, f"bounded_rectifiers on {data.name}")
     lines = ["", "## Binarized layers vs ReLU-4bit", "",

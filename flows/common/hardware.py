@@ -26,7 +26,7 @@ import numpy as np
 
 from hwgen.errors import HwgenError
 
-__all__ = ["QUICK_FPS", "hardware_steps"]
+__all__ = ["QUICK_FPS", "hardware_for_args", "hardware_steps"]
 
 # Folding target of --quick runs: a folded design compiles in Verilator several times faster
 # than the default (as fast as the DMA port allows) and keeps CI inside its budget.
@@ -118,3 +118,14 @@ def hardware_steps(
         f"{sim['seconds']:.1f} s"
     )
     return {"hardware": hardware}
+
+
+def hardware_for_args(args, onnx_path, out_dir, x_test, y_test, log=print) -> dict:
+    """The hardware step as the flows' common options ask for it (``--no-hardware``,
+    ``--sim-images``, ``--quick`` folds to QUICK_FPS): a dict to merge into the results."""
+    from flows.common.report import NOT_YET_RUN
+
+    if args.no_hardware:
+        return {"hardware": NOT_YET_RUN}
+    return hardware_steps(onnx_path, out_dir, x_test, y_test, sim_images=args.sim_images,
+                          fps=QUICK_FPS if args.quick else None, log=log)

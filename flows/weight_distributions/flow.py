@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from flows.common.cli import int_list, run_main
+from flows.common.cli import add_run_args, int_list, run_main
 from hwgen.errors import HwgenError
 
 __all__ = ["ProbMLP", "build_parser", "main", "run", "to_deterministic"]
@@ -61,12 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="epochs (default 20; --quick 15)")
     p.add_argument("--lr", type=float, default=1e-2)
     p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--sim-images", type=int, default=None, help="test images simulated in RTL")
-    p.add_argument("--no-hardware", action="store_true", help="skip hwgen build and sim")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    p.add_argument("--quick", action="store_true", help="sklearn digits, 784-128-10 (CI smoke run)")
+    add_run_args(p, quick_help="sklearn digits, 784-128-10 (CI smoke run)")
     return p
 
 
@@ -236,8 +231,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     from flows.bnn_baselines.flow import golden_step
     from flows.common.data import load_digits_28, load_mnist
     from flows.common.export import export_qonnx_model
-    from flows.common.hardware import QUICK_FPS, hardware_steps
-    from flows.common.report import NOT_YET_RUN, write_results
+    from flows.common.hardware import hardware_for_args
+    from flows.common.report import write_results
     from flows.common.train import log_line, predict
 
     log = log or log_line
@@ -268,12 +263,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         "epochs": args.epochs, "table": table, "hardware_kind": kind,
     }
     results.update(golden_step(onnx_path, data.x_test, data.y_test, predict(det, data.x_test)))
-    if args.no_hardware:
-        results["hardware"] = NOT_YET_RUN
-    else:
-        results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test,
-                                      sim_images=args.sim_images,
-                                      fps=QUICK_FPS if args.quick else None, log=log))
+    results.update(hardware_for_args(args, onnx_path, out_dir, data.x_test, data.y_test, log))
     results["total_seconds"] = round(time.perf_counter() - t0, 1)
     write_results(out_dir, results, f"weight_distributions on {data.name}")
     _append_table(out_dir / "results.md", results)

@@ -6,30 +6,10 @@ simulation of 100 test images): accuracy well above chance (10 %), RTL output ==
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(flow: str, out: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-m", f"flows.{flow}", "--quick", "--out", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
-                          check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (out / "results.md").is_file()
-    return json.loads((out / "results.json").read_text())
-
-
-def _hardware_ok(hw: dict) -> None:
-    assert hw["sim"]["frames"] == 100
-    assert hw["sim"]["mismatches"] == 0, hw["sim"]
-    assert hw["sim"]["accuracy_rtl"] == hw["sim"]["accuracy_golden"]
-    assert hw["estimate"]["LUT"] > 0 and hw["fps"]["achieved"] > 0
+from tests.flows.quick import hardware_ok as _hardware_ok
+from tests.flows.quick import run_quick as _run
 
 
 def test_weight_distributions_quick(tmp_path: Path) -> None:
