@@ -374,5 +374,7 @@ def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
                              graph.onnx_output_shape, io_out),
         },
         "estimate": {"total": total.as_dict()},
+        "fifo_bits": sum(depths.get(layer.name, 0) * layer.in_beat_elems * layer.in_bits
+                         for layer in hw.layers),
         "rtl": {"filelist": "rtl/filelist.f", "mem_dir": "mem"},
     }

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     interval = m["interval_cycles"]
     print(f"total (with FIFOs, converters): ~{tot['LUT']:,} LUT, ~{tot['FF']:,} FF, "
           f"{tot['BRAM18']} BRAM18, {tot['DSP']} DSP on {m['target']} ({m['part']})")
+    print(f"FIFOs: {m['fifo_bits']:,} bits in total (depths in fifo_depths.json)")
     print(f"max cycles/frame {m['max_cycles']}, I/O {m['io_cycles']} words/frame -> "
           f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({fps['bound']}-bound; "
           f"core {fps['core']:,.0f}, I/O {fps['io']:,.0f}); interval {interval} cycles "

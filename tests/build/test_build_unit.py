@@ -24,6 +24,9 @@ def test_tfc_reference_folding_is_64_cycles(built) -> None:
     assert m["io_cycles"] == 98 and m["fps"]["bound"] == "io"
     assert round(m["fps"]["achieved"]) == round(100e6 / 98)
     assert json.loads((out / "folding.json").read_text())["01_mvau"]["SIMD"] == 49
+    depths = json.loads((out / "fifo_depths.json").read_text())
+    widths = {"00_thr": 49 * 8, "01_mvau": 49, "02_mvau": 8, "03_mvau": 8, "04_mvau": 8}
+    assert m["fifo_bits"] == sum(depths[name] * w for name, w in widths.items())
     for layer in m["layers"]:
         for name in layer["files"].values():
             assert (out / "mem" / name).exists()
