@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hwgen.runtime.floatops import apply_op
+from hwgen.runtime.floatops import ROUNDING, apply_op, quant_index
 
 __all__ = ["FloatOp", "QuantSpec", "apply_ops"]
 
@@ -65,25 +65,6 @@ def apply_ops(ops: tuple[FloatOp, ...], x: np.ndarray) -> np.ndarray:
     return x
 
 
-_ROUNDING = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
-
-
-def _round(mode: str, y: np.ndarray) -> np.ndarray:
-    if mode in ("ROUND", "HALF_EVEN"):
-        return np.round(y)
-    if mode == "CEIL":
-        return np.ceil(y)
-    if mode == "FLOOR":
-        return np.floor(y)
-    if mode == "UP":
-        return np.sign(y) * np.ceil(np.abs(y))
-    if mode == "DOWN":
-        return np.fix(y)
-    if mode == "HALF_UP":
-        return np.sign(y) * np.floor(np.abs(y) + np.float32(0.5))
-    return np.sign(y) * np.ceil(np.abs(y) - np.float32(0.5))
-
-
 @dataclass(frozen=True, eq=False)
 class QuantSpec:
     """A quantizer: float32 -> level index in [0, levels - 1], value = bias + step * index.
@@ -107,8 +88,8 @@ class QuantSpec:
     def __post_init__(self) -> None:
         if self.kind not in ("int", "bipolar", "multithreshold"):
             raise ValueError(f"QuantSpec kind must be int/bipolar/multithreshold, not {self.kind!r}")
-        if self.rounding not in _ROUNDING:
-            raise ValueError(f"rounding must be one of {_ROUNDING}, not {self.rounding!r}")
+        if self.rounding not in ROUNDING:
+            raise ValueError(f"rounding must be one of {ROUNDING}, not {self.rounding!r}")
         object.__setattr__(self, "scale", _frozen(self.scale))
         if self.thresholds is not None:
             object.__setattr__(self, "thresholds", _frozen(self.thresholds))
@@ -150,17 +131,8 @@ class QuantSpec:
 
     def index(self, x: np.ndarray) -> np.ndarray:
         """Level index (int64) of float32 input ``x``, channels on the last axis."""
-        x = np.asarray(x, np.float32)
-        if self.kind == "bipolar":
-            return (x >= np.float32(0)).astype(np.int64)
-        if self.kind == "multithreshold":
-            t = self.thresholds
-            return (x[..., None] >= t).sum(axis=-1).astype(np.int64)
-        y = x / self.scale
-        if self.bipolar:
-            return (y >= np.float32(0)).astype(np.int64)
-        y = np.clip(y, np.float32(self.qmin), np.float32(self.qmax))
-        return _round(self.rounding, y).astype(np.int64) - self.qmin
+        return quant_index(self.kind, x, self.scale, self.bipolar, self.qmin, self.qmax,
+                           self.rounding, self.thresholds)
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Integer output values (int64) of float32 input ``x``."""

@@ -13,9 +13,9 @@ import os
 import numpy as np
 
 try:
-    from .floatops import apply_op
+    from .floatops import apply_op, quant_index
 except ImportError:  # in the hwgen source tree the module lives in hwgen.runtime
-    from hwgen.runtime.floatops import apply_op
+    from hwgen.runtime.floatops import apply_op, quant_index
 
 __all__ = ["Host", "load_spec"]
 
@@ -36,38 +36,11 @@ def _apply_op(op, x):
     return apply_op(op["kind"], [_array(a) for a in op["consts"]], x)
 
 
-def _round(mode, y):
-    if mode in ("ROUND", "HALF_EVEN"):
-        return np.round(y)
-    if mode == "CEIL":
-        return np.ceil(y)
-    if mode == "FLOOR":
-        return np.floor(y)
-    if mode == "UP":
-        return np.sign(y) * np.ceil(np.abs(y))
-    if mode == "DOWN":
-        return np.fix(y)
-    if mode == "HALF_UP":
-        return np.sign(y) * np.floor(np.abs(y) + np.float32(0.5))
-    if mode == "HALF_DOWN":
-        return np.sign(y) * np.ceil(np.abs(y) - np.float32(0.5))
-    raise ValueError(f"unknown rounding mode {mode!r} in host.json")
-
-
 def _quant_values(q, x):
-    x = np.asarray(x, np.float32)
-    if q["kind"] == "bipolar":
-        index = (x >= np.float32(0)).astype(np.int64)
-    elif q["kind"] == "multithreshold":
-        t = _array(q["thresholds"])
-        index = (x[..., None] >= t).sum(axis=-1).astype(np.int64)
-    else:
-        y = x / _array(q["scale"])
-        if q["bipolar"]:
-            index = (y >= np.float32(0)).astype(np.int64)
-        else:
-            y = np.clip(y, np.float32(q["qmin"]), np.float32(q["qmax"]))
-            index = _round(q["rounding"], y).astype(np.int64) - q["qmin"]
+    thresholds = _array(q["thresholds"]) if q["kind"] == "multithreshold" else None
+    scale = _array(q["scale"]) if q["kind"] == "int" else None
+    index = quant_index(q["kind"], x, scale, q["bipolar"], q["qmin"], q["qmax"], q["rounding"],
+                        thresholds)
     return q["qmin"] + q["step"] * index
 
 
