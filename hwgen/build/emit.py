@@ -124,6 +124,17 @@ def _axis_ports(s: str, m: str) -> dict[str, str]:
     }
 
 
+def _link(src: str, dst: str, src_w: int, dst_w: int, frame_bits: int, inst: str,
+          comment: str) -> list[str]:
+    """Stream ``src`` -> ``dst``: wires when the widths agree, else a frame-aware converter."""
+    if src_w == dst_w:
+        return [f"    assign {dst}_tdata = {src}_tdata;", f"    assign {dst}_tvalid = {src}_tvalid;",
+                f"    assign {src}_tready = {dst}_tready;"]
+    return _instance("hwgen_frame_dwc", inst,
+                     {"IN_W": src_w, "OUT_W": dst_w, "FRAME_BITS": frame_bits},
+                     _axis_ports(src, dst), comment)
+
+
 def _wires(name: str, width: int) -> list[str]:
     return [f"    wire [{width - 1}:0] {name}_tdata;", f"    wire {name}_tvalid;",
             f"    wire {name}_tready;"]
@@ -145,11 +156,8 @@ def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int], files: dict[str, dic
         if lw != prev_w:
             dwc = f"w_{layer.name}_dwc"
             decl += _wires(dwc, lw)
-            body += _instance(
-                "hwgen_frame_dwc", f"u_{layer.name}_dwc",
-                {"IN_W": prev_w, "OUT_W": lw, "FRAME_BITS": frame_bits},
-                _axis_ports(prev, dwc), f"{prev_w} -> {lw} bit beats into {layer.name}",
-            )
+            body += _link(prev, dwc, prev_w, lw, frame_bits, f"u_{layer.name}_dwc",
+                          f"{prev_w} -> {lw} bit beats into {layer.name}")
             prev = dwc
         depth = fifo_depths.get(layer.name, 0)
         if depth > 0:
@@ -218,9 +226,8 @@ def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
         "    reg rst;",
         "    always @(posedge clk) rst <= !ap_rst_n;  // registered, synchronous active-high",
         "    wire in_tready;  // the pipeline side (or its input converter) accepts a word",
-        "    wire in_tvalid = s_axis_tvalid && s_axis_tready;",
     ]
-    lines += _wires("pipe_in", core_in) + _wires("pipe_out", core_out)
+    lines += _wires("host_in", in_w) + _wires("pipe_in", core_in) + _wires("pipe_out", core_out)
     lines += _instance(
         "hwgen_frame_tlast", "u_tlast",
         {"IN_BEATS": in_beats, "OUT_BEATS": out_beats, "DEPTH": 32},
@@ -229,33 +236,15 @@ def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
          "out_fire": "m_axis_tvalid && m_axis_tready", "out_last": "m_axis_tlast"},
         "tlast of each output frame = tlast of its input frame",
     )
-    if core_in != in_w:
-        lines += _instance("hwgen_frame_dwc", "u_dwc_in",
-                           {"IN_W": in_w, "OUT_W": core_in, "FRAME_BITS": frame_in_bits},
-                           {"clk": "clk", "rst": "rst", "s_axis_tdata": "s_axis_tdata",
-                            "s_axis_tvalid": "in_tvalid", "s_axis_tready": "in_tready",
-                            "m_axis_tdata": "pipe_in_tdata", "m_axis_tvalid": "pipe_in_tvalid",
-                            "m_axis_tready": "pipe_in_tready"}, "host words -> first layer beats")
-    else:
-        lines += ["    assign pipe_in_tdata = s_axis_tdata;",
-                  "    assign pipe_in_tvalid = in_tvalid;",
-                  "    assign in_tready = pipe_in_tready;"]
-    lines += _instance("hwgen_accel_pipeline", "u_pipeline", {}, {
-        "clk": "clk", "rst": "rst",
-        "s_axis_tdata": "pipe_in_tdata", "s_axis_tvalid": "pipe_in_tvalid",
-        "s_axis_tready": "pipe_in_tready", "m_axis_tdata": "pipe_out_tdata",
-        "m_axis_tvalid": "pipe_out_tvalid", "m_axis_tready": "pipe_out_tready"}, "the layers")
-    if core_out != out_w:
-        lines += _instance("hwgen_frame_dwc", "u_dwc_out",
-                           {"IN_W": core_out, "OUT_W": out_w, "FRAME_BITS": frame_out_bits},
-                           {"clk": "clk", "rst": "rst", "s_axis_tdata": "pipe_out_tdata",
-                            "s_axis_tvalid": "pipe_out_tvalid", "s_axis_tready": "pipe_out_tready",
-                            "m_axis_tdata": "m_axis_tdata", "m_axis_tvalid": "m_axis_tvalid",
-                            "m_axis_tready": "m_axis_tready"}, "last layer beats -> host words")
-    else:
-        lines += ["    assign m_axis_tdata = pipe_out_tdata;",
-                  "    assign m_axis_tvalid = pipe_out_tvalid;",
-                  "    assign pipe_out_tready = m_axis_tready;"]
+    lines += ["    assign host_in_tdata = s_axis_tdata;",
+              "    assign host_in_tvalid = s_axis_tvalid && s_axis_tready;",
+              "    assign in_tready = host_in_tready;"]
+    lines += _link("host_in", "pipe_in", in_w, core_in, frame_in_bits, "u_dwc_in",
+                   "host words -> first layer beats")
+    lines += _instance("hwgen_accel_pipeline", "u_pipeline", {},
+                       _axis_ports("pipe_in", "pipe_out"), "the layers")
+    lines += _link("pipe_out", "m_axis", core_out, out_w, frame_out_bits, "u_dwc_out",
+                   "last layer beats -> host words")
     lines += ["endmodule", "", "`default_nettype wire", ""]
     return "\n".join(lines)
 
