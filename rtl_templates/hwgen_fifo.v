@@ -21,17 +21,8 @@ module hwgen_fifo #(
     output wire             m_axis_tvalid,
     input  wire             m_axis_tready
 );
-    function integer clog2(input integer v);
-        integer n;
-        begin
-            n = 0;
-            while ((1 << n) < v) n = n + 1;
-            clog2 = (n < 1) ? 1 : n;
-        end
-    endfunction
-
     localparam integer D = (DEPTH < 2) ? 2 : DEPTH;
-    localparam integer AW = clog2(D);
+    localparam integer AW = $clog2(D);
     localparam integer D_LAST = D - 1;
 
     (* ram_style = RAM_STYLE *) reg [WIDTH-1:0] mem [0:D-1];

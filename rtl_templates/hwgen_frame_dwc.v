@@ -31,15 +31,6 @@ module hwgen_frame_dwc #(
             gcd = x;
         end
     endfunction
-    function integer clog2(input integer v);
-        integer n;
-        begin
-            n = 0;
-            while ((1 << n) < v) n = n + 1;
-            clog2 = (n < 1) ? 1 : n;
-        end
-    endfunction
-
     localparam integer IN_BEATS = (FRAME_BITS + IN_W - 1) / IN_W;
     localparam integer OUT_BEATS = (FRAME_BITS + OUT_W - 1) / OUT_W;
     localparam integer LAST_IN = FRAME_BITS - (IN_BEATS - 1) * IN_W;    // valid bits, last input beat
@@ -50,9 +41,9 @@ module hwgen_frame_dwc #(
     localparam integer LAST_IN_L = LAST_IN / G;
     localparam integer LAST_OUT_L = LAST_OUT / G;
     localparam integer BUF_L = IN_L + OUT_L;       // enough to sustain one beat per clock each way
-    localparam integer CW = clog2(BUF_L + 1);
-    localparam integer ICW = clog2(IN_BEATS + 1);
-    localparam integer OCW = clog2(OUT_BEATS + 1);
+    localparam integer CW = $clog2(BUF_L + 1);
+    localparam integer ICW = $clog2(IN_BEATS + 1);
+    localparam integer OCW = $clog2(OUT_BEATS + 1);
 
     generate
         if (IN_W < 1 || OUT_W < 1 || FRAME_BITS < 1) begin : g_bad

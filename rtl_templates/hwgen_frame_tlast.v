@@ -21,18 +21,9 @@ module hwgen_frame_tlast #(
     input  wire out_fire,      // output beat accepted (tvalid && tready)
     output wire out_last       // tlast for the current output beat
 );
-    function integer clog2(input integer v);
-        integer n;
-        begin
-            n = 0;
-            while ((1 << n) < v) n = n + 1;
-            clog2 = (n < 1) ? 1 : n;
-        end
-    endfunction
-
-    localparam integer AW = clog2(DEPTH);
-    localparam integer ICW = clog2(IN_BEATS + 1);
-    localparam integer OCW = clog2(OUT_BEATS + 1);
+    localparam integer AW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
+    localparam integer ICW = $clog2(IN_BEATS + 1);
+    localparam integer OCW = $clog2(OUT_BEATS + 1);
     localparam integer IN_LAST_IDX = IN_BEATS - 1;
     localparam integer OUT_LAST_IDX = OUT_BEATS - 1;
 

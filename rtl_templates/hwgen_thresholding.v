@@ -30,18 +30,9 @@ module hwgen_thresholding #(
     output wire                     m_axis_tvalid,
     input  wire                     m_axis_tready
 );
-    function integer clog2(input integer v);
-        integer n;
-        begin
-            n = 0;
-            while ((1 << n) < v) n = n + 1;
-            clog2 = (n < 1) ? 1 : n;
-        end
-    endfunction
-
     localparam integer NF = CHANNELS / PE;
     localparam integer DEPTH = (SHARED != 0) ? 1 : NF;
-    localparam integer AW = (DEPTH > 1) ? clog2(DEPTH) : 1;
+    localparam integer AW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
     localparam integer VAL_BITS = (IN_SIGNED != 0) ? IN_BITS : IN_BITS + 1;
     localparam integer NF_LAST = NF - 1;
 
