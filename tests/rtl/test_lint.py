@@ -38,6 +38,9 @@ CONFIGS = [
     ("hwgen_maxpool", {"H": 5, "W": 7, "K": 3, "SIGNED": 1}, {}),
     ("hwgen_swg", {}, {}),
     ("hwgen_swg", {"K": 1, "STRIDE": 2, "PAD": 0, "C": 4, "SIMD": 2}, {}),
+    ("hwgen_swg_par", {}, {}),
+    ("hwgen_swg_par", {"H": 12, "W": 12, "C": 1, "SIMD": 9, "PAD": 1}, {}),
+    ("hwgen_swg_par", {"K": 2, "STRIDE": 5, "C": 3, "SIMD": 12, "W": 7}, {}),
     ("hwgen_dwc", {"IN_WIDTH": 24, "OUT_WIDTH": 16}, {}),
 ]
 CONFIGS = [cfg for cfg in CONFIGS if (TEMPLATES / f"{cfg[0]}.v").exists()]
@@ -112,6 +115,7 @@ FATAL_CASES = [
     ("hwgen_mvau", {"IN_TYPE": 2, "IN_BITS": 2}),     # bipolar needs 1 bit
     ("hwgen_thresholding", {"N_THRES": 256, "OUT_BITS": 9}),
     ("hwgen_swg", {"PAD": 3}),                        # PAD >= K
+    ("hwgen_swg_par", {"SIMD": 4}),                   # M = 2 does not divide K*K = 9
 ]
 
 
