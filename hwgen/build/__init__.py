@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hwgen.build.emit import boundary, emit_accel, emit_core, emit_pipeline
+from hwgen.build.emit import boundary, emit_accel, emit_core, emit_pipeline, template
 from hwgen.build.fifos import fifo_depths
 from hwgen.build.fold import apply_folding, auto_fold, folding_dict, read_folding
 from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold
@@ -165,10 +165,7 @@ def _kind(dtype) -> str:
 
 def _template_sources(hw: HwGraph) -> list[str]:
     names = {"hwgen_frame_dwc", "hwgen_frame_tlast", "hwgen_fifo"}
-    tmpl = {"mvau": ["hwgen_mvau"], "thr": ["hwgen_thresholding"], "swg": ["hwgen_swg"],
-            "pool": ["hwgen_maxpool"], "label": ["hwgen_label_select"]}
-    for layer in hw.layers:
-        names.update(tmpl[layer.op])
+    names.update(template(layer) for layer in hw.layers)
     # Templates instantiate helpers; ship every helper the library has (small files).
     src = package_dir("rtl_templates")
     helpers = {p.stem for p in src.glob("hwgen_*.v")} - set(names)

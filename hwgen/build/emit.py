@@ -25,7 +25,8 @@ from hwgen.build.hwlayers import (
     HwThreshold,
 )
 
-__all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params", "TYPE_CODES"]
+__all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params", "template",
+           "TYPE_CODES"]
 
 # IN_TYPE / W_TYPE codes of the templates.
 TYPE_CODES = {"UINT": 0, "BINARY": 0, "INT": 1, "BIPOLAR": 2, "TERNARY": 3}
@@ -101,6 +102,13 @@ TEMPLATE = {"mvau": "hwgen_mvau", "thr": "hwgen_thresholding", "swg": "hwgen_swg
             "pool": "hwgen_maxpool", "label": "hwgen_label_select"}
 
 
+def template(layer: HwLayer) -> str:
+    """The rtl_templates module of ``layer`` (a window-parallel SWG: hwgen_swg_par)."""
+    if isinstance(layer, HwSWG) and layer.window_parallel:
+        return "hwgen_swg_par"
+    return TEMPLATE[layer.op]
+
+
 def _instance(module: str, name: str, params: dict[str, object], ports: dict[str, str],
               comment: str) -> list[str]:
     lines = [f"    // {comment}"] if comment else []
@@ -172,7 +180,7 @@ def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int], files: dict[str, dic
         ow = layer.out_beat_elems * layer.out_bits
         decl += _wires(out_name, ow)
         body += _instance(
-            TEMPLATE[layer.op], f"u_{layer.name}", layer_params(layer, files.get(layer.name, {})),
+            template(layer), f"u_{layer.name}", layer_params(layer, files.get(layer.name, {})),
             _axis_ports(prev, out_name),
             f"{layer.name}: ONNX node {layer.onnx_name!r}, {layer.cycles} cycles/frame",
         )

@@ -31,10 +31,18 @@ def _lanes(layer: HwLayer) -> dict[str, int]:
     if isinstance(layer, HwThreshold):
         return {"PE": layer.channels}
     if isinstance(layer, HwSWG):
-        return {"SIMD": layer.in_hwc[2]}
+        return {"SIMD": layer.kernel[0] * layer.kernel[1] * layer.in_hwc[2]}
     if isinstance(layer, HwMaxPool):
         return {"PE": layer.in_hwc[2]}
     return {"PE": getattr(layer, "channels", 1)}
+
+
+def _choices(layer: HwLayer, key: str) -> list[int]:
+    """Legal values of a PE/SIMD key: the divisors of its extent (a sliding window: SIMD | C
+    or SIMD = M*C with M | K*K)."""
+    if isinstance(layer, HwSWG) and key == "SIMD":
+        return layer.simd_choices
+    return divisors(_lanes(layer)[key])
 
 
 def read_folding(path: Path) -> dict[str, dict[str, object]]:
@@ -74,11 +82,14 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
         for key in ("PE", "SIMD"):
             if key in entry:
                 value = entry[key]
-                if not isinstance(value, int) or value < 1 or lanes[key] % value:
+                legal = _choices(layer, key)
+                if not isinstance(value, int) or value not in legal:
+                    what = (f"a divisor of C = {layer.in_hwc[2]} or a multiple of it dividing "
+                            f"{lanes[key]}" if isinstance(layer, HwSWG)
+                            else f"a positive divisor of {lanes[key]}")
                     raise FoldingError(
-                        f"{key} must be a positive divisor of {lanes[key]}, not {value!r}",
-                        node=layer.name, op=layer.op,
-                        hint=f"legal values: {', '.join(map(str, divisors(lanes[key])))}",
+                        f"{key} must be {what}, not {value!r}", node=layer.name, op=layer.op,
+                        hint=f"legal values: {', '.join(map(str, legal))}",
                     )
         if entry.get("ram_style", "auto") not in _RAM_STYLES:
             raise FoldingError(f"ram_style must be one of {_RAM_STYLES}, not {entry['ram_style']!r}",
@@ -90,14 +101,19 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
     return _match_swg(hw.replace_layers(tuple(out)))
 
 
+def _swg_simd(swg: HwSWG, mvau_simd: int) -> int:
+    """The SWG SIMD that feeds an MVAU of SIMD ``mvau_simd``: the same when legal (SIMD | C or
+    a multiple of C: no width converter in between), else gcd(SIMD, C) and a converter."""
+    return mvau_simd if mvau_simd in swg.simd_choices else math.gcd(mvau_simd, swg.in_hwc[2])
+
+
 def _match_swg(hw: HwGraph) -> HwGraph:
-    """A sliding window feeds its MVAU at the MVAU's SIMD (no width converter in between)."""
+    """A sliding window feeds its MVAU at the MVAU's SIMD (see ``_swg_simd``)."""
     layers = list(hw.layers)
     for i, layer in enumerate(layers[:-1]):
         nxt = layers[i + 1]
         if isinstance(layer, HwSWG) and isinstance(nxt, HwMVAU):
-            simd = math.gcd(nxt.SIMD, layer.in_hwc[2])
-            layers[i] = layer.folded(SIMD=simd)
+            layers[i] = layer.folded(SIMD=_swg_simd(layer, nxt.SIMD))
     return hw.replace_layers(tuple(layers))
 
 
@@ -107,28 +123,34 @@ def folding_dict(hw: HwGraph) -> dict[str, dict[str, object]]:
 
 def _fastest(layer: HwLayer) -> HwLayer:
     lanes = _lanes(layer)
-    return layer.folded(**{k: lanes[k] for k in layer.folding_keys if k in lanes})
+    return layer.folded(**{k: max(_choices(layer, k)) for k in layer.folding_keys if k in lanes})
 
 
 def auto_fold(hw: HwGraph, target_cycles: int, cost) -> HwGraph:
     """Cheapest folding per layer with cycles <= ``target_cycles`` (``cost(layer) -> LUT``).
 
-    Layers that cannot reach the target even fully parallel raise FoldingError naming the best
-    achievable cycles.
+    An MVAU fed by a sliding window is chosen together with the window's matched SIMD (both
+    must reach the target; their costs add). Layers that cannot reach the target even fully
+    parallel raise FoldingError naming the best achievable cycles.
     """
     out = []
-    for layer in hw.layers:
+    for i, layer in enumerate(hw.layers):
         lanes = _lanes(layer)
         keys = [k for k in layer.folding_keys if k in lanes]
+        feeder = hw.layers[i - 1] if i > 0 and isinstance(hw.layers[i - 1], HwSWG) else None
         best = None
         options: list[dict[str, int]] = [{}]
         for key in keys:
-            options = [dict(o, **{key: d}) for o in options for d in divisors(lanes[key])]
+            options = [dict(o, **{key: d}) for o in options for d in _choices(layer, key)]
         for opt in options:
             cand = layer.folded(**opt)
-            if cand.cycles > target_cycles:
+            cycles, lut = cand.cycles, cost(cand)
+            if feeder is not None and isinstance(cand, HwMVAU):
+                swg = feeder.folded(SIMD=_swg_simd(feeder, cand.SIMD))
+                cycles, lut = max(cycles, swg.cycles), lut + cost(swg)
+            if cycles > target_cycles:
                 continue
-            score = (cost(cand), cand.cycles)
+            score = (lut, cand.cycles)
             if best is None or score < best[0]:
                 best = (score, cand)
         if best is None:

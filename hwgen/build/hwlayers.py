@@ -152,7 +152,11 @@ class HwThreshold(HwLayer):
 
 @dataclass(frozen=True, eq=False)
 class HwSWG(HwLayer):
-    """Sliding-window generator (im2col as a stream), SIMD channels per beat."""
+    """Sliding-window generator (im2col as a stream), SIMD window elements per output beat.
+
+    SIMD | C: SIMD channels per beat in and out (hwgen_swg). SIMD = M*C with M | K*K: window
+    parallel, M window pixels per output beat, one pixel per input beat (hwgen_swg_par).
+    """
 
     in_hwc: tuple[int, int, int] = (1, 1, 1)
     kernel: tuple[int, int] = (1, 1)
@@ -170,8 +174,19 @@ class HwSWG(HwLayer):
         return (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
 
     @property
+    def window_parallel(self) -> bool:
+        return self.SIMD > self.in_hwc[2]
+
+    @property
+    def simd_choices(self) -> list[int]:
+        """Legal SIMD values: divisors of C, and M*C for every M dividing K*K."""
+        c, window = self.in_hwc[2], self.kernel[0] * self.kernel[1]
+        return sorted({d for d in range(1, c + 1) if c % d == 0}
+                      | {m * c for m in range(1, window + 1) if window % m == 0})
+
+    @property
     def in_beat_elems(self) -> int:
-        return self.SIMD
+        return self.in_hwc[2] if self.window_parallel else self.SIMD
 
     @property
     def out_beat_elems(self) -> int:
@@ -179,7 +194,7 @@ class HwSWG(HwLayer):
 
     @property
     def cycles(self) -> int:
-        # Output-bound: one output beat per clock (the input is read alongside).
+        # One output beat and one input beat per clock, read alongside each other.
         return max(self.out_beats, self.in_beats)
 
 

@@ -268,6 +268,23 @@ def _swg(p: dict) -> Cost:
         _c(lut=K["swg_ctrl_lut"] + dw, ff=dw + 60)
 
 
+def _swg_par(p: dict) -> Cost:
+    """Window-parallel SWG: NB*K banked LUT-RAMs, a rotation mux per window lane, the piece
+    select. Structural, not fitted: no calibration design used hwgen_swg_par (see README)."""
+    k, c, bits = p["K"], p["C"], p["BITS"]
+    nb = 1 << _clog2(k + p["STRIDE"])
+    pw, dw = c * bits, p["SIMD"] * bits
+    wf = k * k * c // p["SIMD"]
+    banks = nb * k
+    mem = memory_cost(-(-p["W"] // k), pw)
+    mem = Cost(mem.LUT * banks, mem.FF * banks, mem.BRAM18 * banks, 0)
+    # a LUT6 is a 4:1 mux: an n:1 mux takes about (n-1)/3 LUTs per bit
+    rotate = k * k * pw * math.ceil((banks - 1) / 3)
+    select = dw * math.ceil((wf - 1) / 3)
+    return mem + _axis_register(dw) + _c(lut=K["swg_ctrl_lut"] + rotate + select,
+                                         ff=banks * pw + 80)
+
+
 def _maxpool(p: dict) -> Cost:
     w = p["PE"] * p["BITS"]
     buf = max(1, (p["W"] // p["K"]) * (p["C"] // p["PE"]))
@@ -287,7 +304,7 @@ def _tlast(p: dict) -> Cost:
 
 _MODELS = {
     "hwgen_thresholding": _thresholding, "hwgen_fifo": _fifo, "hwgen_frame_dwc": _frame_dwc,
-    "hwgen_swg": _swg, "hwgen_maxpool": _maxpool, "hwgen_label_select": _label,
+    "hwgen_swg": _swg, "hwgen_swg_par": _swg_par, "hwgen_maxpool": _maxpool, "hwgen_label_select": _label,
     "hwgen_frame_tlast": _tlast,
 }
 
@@ -308,10 +325,10 @@ def estimate_instance(module: str, params: dict, res_type: str = "lut") -> Cost:
 
 def estimate_layer(layer) -> Cost:
     """Estimated cost of a hardware layer's template instance (before files are written)."""
-    from hwgen.build.emit import TEMPLATE, layer_params
+    from hwgen.build.emit import layer_params, template
 
     files = {"weights": f"{layer.name}_weights.mem", "thresholds": f"{layer.name}_thresholds.mem"}
-    return estimate_instance(TEMPLATE[layer.op], layer_params(layer, files), layer.res_type)
+    return estimate_instance(template(layer), layer_params(layer, files), layer.res_type)
 
 
 def estimate_fifo(depth: int, width: int) -> Cost:

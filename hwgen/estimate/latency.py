@@ -33,13 +33,15 @@ def stage_delays(module: str, p: dict[str, int | str]) -> tuple[int, int, int]:
         lat = _clog2(p["N_THRES"] + 1) + 2
         beats = p["CHANNELS"] // p["PE"]
         return lat, lat, beats
-    if module == "hwgen_swg":
-        cf = p["C"] // p["SIMD"]
+    if module in ("hwgen_swg", "hwgen_swg_par"):
+        # input beats per pixel (hwgen_swg_par: one pixel per beat), output beats per window
+        cf = 1 if module == "hwgen_swg_par" else p["C"] // p["SIMD"]
+        wf = p["K"] * p["K"] * p["C"] // p["SIMD"]
         k, pad, w = p["K"], p["PAD"], p["W"]
         rows = max(0, k - 1 - pad)
         ow = (w + 2 * pad - k) // p["STRIDE"] + 1
         first = (rows * w + max(1, k - pad)) * cf + 3
-        return first, ow * k * k * cf + 3, p["H"] * w * cf
+        return first, ow * wf + 3, p["H"] * w * cf
     if module == "hwgen_maxpool":
         cf = p["C"] // p["PE"]
         first = ((p["K"] - 1) * p["W"] + p["K"]) * cf + 2

@@ -160,7 +160,8 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
         h, w_, c = layer.in_hwc
         targs = [h, w_, c, layer.SIMD, layer.kernel[0], layer.stride[0], layer.pad[0],
                  layer.in_bits]
-        call = f"hwgen::swg<{', '.join(map(str, targs))}>(in, out)"
+        func = "swg_par" if layer.window_parallel else "swg"
+        call = f"hwgen::{func}<{', '.join(map(str, targs))}>(in, out)"
     elif isinstance(layer, HwMaxPool):
         h, w_, c = layer.in_hwc
         targs = [h, w_, c, layer.PE, layer.kernel[0], layer.in_bits,

@@ -178,7 +178,7 @@ def test_fps_beyond_the_device_names_the_need(zoo_export) -> None:
 
 def test_fps_beyond_a_layer_names_the_layer_and_best(zoo_export, tmp_path: Path) -> None:
     with pytest.raises(FoldingError, match=r"200,000 frames/s is unreachable: node '00_swg' "
-                       r"\(swg\): cannot reach 500 cycles per frame; fully parallel it needs 8100; "
-                       r"the best achievable is 12,346 frames/s"):
+                       r"\(swg\): cannot reach 500 cycles per frame; fully parallel it needs 1024; "
+                       r"the best achievable is 97,656 frames/s"):
         build(zoo_export("cnv_w1a1"), tmp_path / "out", fps=200_000)
     assert not (tmp_path / "out").exists()

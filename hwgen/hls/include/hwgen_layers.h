@@ -140,6 +140,37 @@ void swg(hls::stream<ap_uint<SIMD * BITS> >& in, hls::stream<ap_uint<SIMD * BITS
     }
 }
 
+// Window-parallel sliding window generator: as swg, but SIMD = M*C elements per output beat
+// (M window pixels, M | K*K; SIMD = K*K*C: one window per beat) and one pixel per input beat.
+// Buffers one frame of pixels.
+template <int H, int W, int C, int SIMD, int K, int STRIDE, int PAD, int BITS>
+void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(SIMD % C == 0 && (K * K) % (SIMD / C) == 0, "swg_par: SIMD = M*C, M | K*K");
+    static_assert(PAD >= 0 && PAD < K, "swg_par: 0 <= PAD < K");
+    constexpr int M = SIMD / C, WF = K * K / M;
+    constexpr int OH = (H + 2 * PAD - K) / STRIDE + 1, OW = (W + 2 * PAD - K) / STRIDE + 1;
+    static ap_uint<C * BITS> frame[H * W];
+#pragma HLS ARRAY_PARTITION variable=frame cyclic factor=K dim=1
+    for (int i = 0; i < H * W; i++) {
+#pragma HLS PIPELINE II=1
+        frame[i] = in.read();
+    }
+    for (int i = 0; i < OH * OW * WF; i++) {
+#pragma HLS PIPELINE II=1
+        const int j = i % WF, pix = i / WF, ow = pix % OW, oh = pix / OW;
+        ap_uint<SIMD * BITS> beat = 0;
+        for (int m = 0; m < M; m++) {
+#pragma HLS UNROLL
+            const int kh = (j * M + m) / K, kw = (j * M + m) % K;
+            const int ih = oh * STRIDE - PAD + kh, iw = ow * STRIDE - PAD + kw;
+            const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+            if (inside) beat.range((m + 1) * C * BITS - 1, m * C * BITS) = frame[ih * W + iw];
+        }
+        out.write(beat);
+    }
+}
+
 // K x K max pool, stride K, NHWC, PE channels per beat; trailing rows/columns dropped.
 template <int H, int W, int C, int PE, int K, int BITS, int SIGNED>
 void maxpool(hls::stream<ap_uint<PE * BITS> >& in, hls::stream<ap_uint<PE * BITS> >& out) {
