@@ -8,13 +8,16 @@ producer never stalls the slowest layer. Per consumer:
 * MVAU: for one vector per frame, the whole input vector (SF beats, one frame of its input);
   for conv (many pixels), two vectors (2*SF beats) so the next pixel is ready when the current
   one finishes;
+* SWG: it cannot take the next frame's first ``held_rows`` input rows until it has finished
+  the current frame (its row buffer is full); the FIFO holds them so the producer does not
+  stall (a stalled producer at the same pace would lose those cycles every frame), plus 2;
 * other layers read at one beat per clock whenever they can: 2 beats (a skid).
 Plus 2 beats for the producer's output register and the converter latency.
 """
 
 from __future__ import annotations
 
-from hwgen.build.hwlayers import HwGraph, HwMVAU
+from hwgen.build.hwlayers import HwGraph, HwMVAU, HwSWG
 
 __all__ = ["fifo_depths"]
 
@@ -28,6 +31,8 @@ def fifo_depths(hw: HwGraph) -> dict[str, int]:
             continue
         if isinstance(layer, HwMVAU):
             need = layer.sf if layer.pixels == 1 else 2 * layer.sf
+        elif isinstance(layer, HwSWG):
+            need = layer.held_rows * layer.in_beats // layer.in_hwc[0] + 2
         else:
             need = 2
         depths[layer.name] = need + 2

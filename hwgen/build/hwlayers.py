@@ -189,13 +189,25 @@ class HwSWG(HwLayer):
         return self.in_hwc[2] if self.window_parallel else self.SIMD
 
     @property
+    def held_rows(self) -> int:
+        """Input rows of the next frame the SWG cannot take while it finishes a frame: its
+        NB = 2^clog2(K + STRIDE) row buffer still holds the last output row's rows, and the
+        next frame's first output row needs K - PAD rows (hwgen_swg, hwgen_swg_par)."""
+        h, k, s, pad = self.in_hwc[0], self.kernel[0], self.stride[0], self.pad[0]
+        nb = 1 << (k + s - 1).bit_length()
+        low = max(0, (self.out_hw[0] - 1) * s - pad)  # lowest row of the last output row
+        return max(0, (k - pad) - (low + nb - h))
+
+    @property
     def out_beat_elems(self) -> int:
         return self.SIMD
 
     @property
     def cycles(self) -> int:
-        # One output beat and one input beat per clock, read alongside each other.
-        return max(self.out_beats, self.in_beats)
+        # One output beat and one input beat per clock, read alongside each other; between
+        # frames the reader waits while the writer stores the held rows.
+        row_beats = self.in_beats // self.in_hwc[0]
+        return max(self.out_beats + self.held_rows * row_beats, self.in_beats)
 
 
 @dataclass(frozen=True, eq=False)

@@ -70,6 +70,26 @@ def test_csim_equals_golden(model_id: str, hls_built, hls_cache, mnist) -> None:
     assert saved["mismatches"] == 0 and saved["frames"] == FRAMES
 
 
+def test_csim_window_parallel_swg(hls_built, hls_cache, mnist) -> None:
+    """cnv_small with every MVAU after a sliding window taking whole windows per beat
+    (SIMD = K*K*C > C): both SWGs window-parallel (hwgen::swg_par), csim == golden."""
+    probe = hls_built("cnv_small")
+    folding = json.loads((probe.out / "folding.json").read_text())
+    layers = probe.hw.layers
+    for prev, layer in zip(layers, layers[1:]):
+        if prev.op == "swg" and layer.op == "mvau":
+            folding[prev.name]["SIMD"] = folding[layer.name]["SIMD"] = layer.mw
+    result = hls_built("cnv_small", folding)
+    swgs = [layer for layer in result.hw.layers if layer.op == "swg"]
+    assert len(swgs) == 2 and all(layer.window_parallel for layer in swgs)
+    assert "hwgen::swg_par<" in (result.out / "hls" / "hwgen_top.cpp").read_text()
+    x = _inputs("cnv_small", mnist)
+    r = run_csim(result.out, x, cache=hls_cache)
+    expected = hwgen.execute(hwgen.load(result.out / "model.onnx"), x, upto="hw")
+    assert r["mismatches"] == 0, r["mismatch_details"]
+    np.testing.assert_array_equal(r["outputs"], expected)
+
+
 def test_csim_top1_full_folding(hls_built, hls_cache, mnist) -> None:
     """Label select (top-1 in hardware) and PE = SIMD = 1 everywhere (other array layouts)."""
     probe = hls_built("tfc_w1a1_top1")
