@@ -142,7 +142,8 @@ void swg(hls::stream<ap_uint<SIMD * BITS> >& in, hls::stream<ap_uint<SIMD * BITS
 
 // Window-parallel sliding window generator: as swg, but SIMD = M*C elements per output beat
 // (M window pixels, M | K*K; SIMD = K*K*C: one window per beat) and one pixel per input beat.
-// Buffers one frame of pixels.
+// Buffers one frame of pixels, partitioned cyclically by K in rows and columns (as the RTL's
+// banks) so the pixels of one window sit in distinct banks.
 template <int H, int W, int C, int SIMD, int K, int STRIDE, int PAD, int BITS>
 void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
 #pragma HLS INLINE
@@ -150,11 +151,12 @@ void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BIT
     static_assert(PAD >= 0 && PAD < K, "swg_par: 0 <= PAD < K");
     constexpr int M = SIMD / C, WF = K * K / M;
     constexpr int OH = (H + 2 * PAD - K) / STRIDE + 1, OW = (W + 2 * PAD - K) / STRIDE + 1;
-    static ap_uint<C * BITS> frame[H * W];
+    static ap_uint<C * BITS> frame[H][W];
 #pragma HLS ARRAY_PARTITION variable=frame cyclic factor=K dim=1
+#pragma HLS ARRAY_PARTITION variable=frame cyclic factor=K dim=2
     for (int i = 0; i < H * W; i++) {
 #pragma HLS PIPELINE II=1
-        frame[i] = in.read();
+        frame[i / W][i % W] = in.read();
     }
     for (int i = 0; i < OH * OW * WF; i++) {
 #pragma HLS PIPELINE II=1
@@ -165,7 +167,7 @@ void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BIT
             const int kh = (j * M + m) / K, kw = (j * M + m) % K;
             const int ih = oh * STRIDE - PAD + kh, iw = ow * STRIDE - PAD + kw;
             const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-            if (inside) beat.range((m + 1) * C * BITS - 1, m * C * BITS) = frame[ih * W + iw];
+            if (inside) beat.range((m + 1) * C * BITS - 1, m * C * BITS) = frame[ih][iw];
         }
         out.write(beat);
     }
