@@ -182,3 +182,27 @@ def test_fps_beyond_a_layer_names_the_layer_and_best(zoo_export, tmp_path: Path)
                        r"the best achievable is 97,656 frames/s"):
         build(zoo_export("cnv_w1a1"), tmp_path / "out", fps=200_000)
     assert not (tmp_path / "out").exists()
+
+
+def test_window_parallel_swg_folding(zoo_export) -> None:
+    """SWG SIMD = M*C (M | K*K): legal values, matched to the MVAU's SIMD, chosen by auto_fold."""
+    import hwgen
+    from hwgen.build.emit import template
+    from hwgen.build.fold import apply_folding, auto_fold
+    from hwgen.build.lower import lower
+    from hwgen.estimate.cost import estimate_layer
+
+    hw = lower(hwgen.load(zoo_export("cnv_small")))  # 00_swg 12x12x1 pad 1, 03_swg 6x6x4
+    assert hw.layers[0].simd_choices == [1, 3, 9]
+    assert hw.layers[3].simd_choices == [1, 2, 4, 12, 36]
+    par = apply_folding(hw, {"01_mvau": {"SIMD": 9}, "04_mvau": {"SIMD": 12}})
+    swg, swg2 = par.layers[0], par.layers[3]
+    assert (swg.SIMD, swg.in_beat_elems, swg.cycles, template(swg)) == (9, 1, 144, "hwgen_swg_par")
+    # 6x6 input, no padding: 2 rows of the next frame wait for the buffer (held rows)
+    assert (swg2.SIMD, swg2.in_beat_elems, swg2.held_rows) == (12, 4, 2)
+    assert swg2.cycles == 16 * 3 + 2 * 6
+    with pytest.raises(FoldingError, match=r"SIMD must be a divisor of C = 4 or a multiple of "
+                       r"it dividing 36, not 6 .*legal values: 1, 2, 4, 12, 36"):
+        apply_folding(hw, {"03_swg": {"SIMD": 6}})
+    fast = auto_fold(hw, 5184 // 16, lambda layer: estimate_layer(layer).LUT)
+    assert fast.max_cycles <= 5184 // 16 and fast.layers[0].window_parallel
