@@ -9,7 +9,7 @@
 // to NB rows ahead of the lowest row still needed (so it fills the next output row's rows,
 // and the next frame's first rows, while the reader works). Reader: one beat per clock once
 // its rows are complete. Cycles per frame, back to back, no back-pressure:
-// max(OH*OW*K*K*CF, H*W*CF) plus at most a start-up wait (see README).
+// max(OH*OW*K*K*CF + R*W*CF, H*W*CF), R = the held rows of the next frame (see README).
 `default_nettype none
 
 module hwgen_swg #(

@@ -11,7 +11,7 @@
 // lane (kh, kw) from bank ((row slot of kh), (col0 + kw) mod K) and piece j (lanes j*M..j*M+M-1)
 // goes out. Reader: one beat per clock once the window's rows are complete; the writer runs
 // up to NB rows ahead, as in hwgen_swg. Cycles per frame, back to back, no back-pressure:
-// max(OH*OW*K*K/M, H*W) plus at most a start-up wait (see README).
+// max(OH*OW*K*K/M + R*W, H*W), R = the held rows of the next frame (see README).
 `default_nettype none
 
 module hwgen_swg_par #(
