@@ -90,7 +90,9 @@ CALIBRATION = {
             "checked (LUT within 25 %, BRAM18 within 25 % or 2) on tfc_w1a1, mlp_pow2 and "
             "cnv_small, which were not used for fitting; MVAU constants refitted on fresh "
             "Yosys runs of the current templates (designs with weight memories chosen by the "
-            "ram_style auto rule)",
+            "ram_style auto rule); known gap: an MVAU with 255 thresholds per channel (8-bit "
+            "activations, mlp_a8 01_mvau) is underestimated by about 45 % (its threshold ROM "
+            "in LUTs)",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
