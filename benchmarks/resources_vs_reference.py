@@ -7,7 +7,12 @@ hwgen/estimate/synth.py for the counting rules) and prints the whole design (lay
 width converters, DMA-side converters) against the incumbent's figures. The incumbent's
 figures are ESTIMATES from its estimate-only build, not synthesis results.
 
-Run: python benchmarks/resources_vs_reference.py [--jobs N] [--keep DIR]
+The folding leaves ram_style "auto", so hwgen's rule picks each weight memory (BRAM18 when the
+ROM in LUTs would cost over 64 LUT per BRAM18, hwgen/estimate/cost.py ``rom_style``); the
+per-layer lines say what it chose. ``--lut-roms`` adds the same designs with every weight ROM
+forced to ram_style "distributed" (LUTs), the choice before the rule (slow: big LUT ROMs).
+
+Run: python benchmarks/resources_vs_reference.py [--jobs N] [--keep DIR] [--lut-roms]
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2, help="parallel Yosys runs")
     ap.add_argument("--keep", help="build into this folder (default: a temporary one)")
+    ap.add_argument("--lut-roms", action="store_true",
+                    help="also build every weight ROM in LUTs (ram_style distributed)")
     args = ap.parse_args()
 
     from hwgen.build import build
@@ -39,15 +46,15 @@ def main() -> None:
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hwgen-bench-",
                                                                    dir=Path.home()))
     root.mkdir(parents=True, exist_ok=True)
-    block = {k: dict(v) for k, v in TFC_REFERENCE_FOLDING.items()}
-    block["01_mvau"]["ram_style"] = "block"
-    variants = {"": TFC_REFERENCE_FOLDING, " +BRAM": block}
+    lut = {k: dict(v, ram_style="distributed") if k.endswith("_mvau") else dict(v)
+           for k, v in TFC_REFERENCE_FOLDING.items()}
+    variants = {"": TFC_REFERENCE_FOLDING, **({" LUT-ROM": lut} if args.lut_roms else {})}
     rows = []
     for (model_id, ref), (tag, fold) in ((m, v) for m in INCUMBENT.items()
                                          for v in variants.items()):
         t0 = time.perf_counter()
-        out = root / (model_id + tag.replace(" +", "_"))
-        folding = root / f"folding{tag.replace(' +', '_')}.json"
+        out = root / (model_id + tag.replace(" ", "_"))
+        folding = root / f"folding{tag.replace(' ', '_')}.json"
         folding.write_text(json.dumps(fold))
         build(export(model_id, root / "onnx"), out, folding_file=folding)
         data = collect(out, synth=True, jobs=args.jobs,
@@ -57,7 +64,8 @@ def main() -> None:
         rows.append((model_id + tag, syn, est, ref, time.perf_counter() - t0, data))
 
     print("TFC at the DESIGN.md section 6 folding, PYNQ-Z2 (xc7z020), 100 MHz")
-    print("(+BRAM: the same folding with 01_mvau's weight ROM as ram_style=block)")
+    print("(ram_style auto: hwgen's rule picks the weight memories; LUT-ROM: every weight ROM "
+          "forced to LUTs)")
     print(f"{'design':15s} {'hwgen Yosys LUT':>16s} {'BRAM18':>7s} {'FF':>7s} "
           f"{'hwgen est. LUT':>15s} {'incumbent est. LUT':>19s} {'BRAM18':>7s} {'LUT ratio':>9s}")
     for model_id, syn, est, ref, _secs, _data in rows:
@@ -71,8 +79,10 @@ def main() -> None:
               f"({data['throughput']['bound']}-bound), logic depth "
               f"{data['synth']['logic_depth']['levels']:g} levels (estimate); {secs:.0f} s")
         per = data["synth"]["layers"]
-        print("  per layer (Yosys LUT/BRAM18): " + ", ".join(
-            f"{k} {v['LUT']:,}/{v['BRAM18']}" for k, v in per.items()))
+        mem = {layer["name"]: layer.get("weight_memory") for layer in data["layers"]}
+        print("  per layer (Yosys LUT/BRAM18, weights): " + ", ".join(
+            f"{k} {v['LUT']:,}/{v['BRAM18']}" + (f" {mem[k]}" if mem.get(k) else "")
+            for k, v in per.items()))
     print(f"reports: {root}/<design>/report/report.html")
 
 

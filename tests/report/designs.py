@@ -101,6 +101,17 @@ CALIBRATION_MUL: list[tuple[int, int, int, int, int, int, int, int]] = [
 ]
 
 
+# Multiply / ternary-mode MVAUs with thresholds (the activation fused in, as in a real layer):
+# (MW, MH, SIMD, PE, IN_TYPE, IN_BITS, W_TYPE, W_BITS, N_THRES).
+CALIBRATION_MUL_THR: list[tuple[int, int, int, int, int, int, int, int, int]] = [
+    (96, 16, 12, 4, 0, 4, 1, 4, 7),
+    (64, 24, 8, 2, 0, 3, 1, 3, 3),
+    (128, 32, 32, 2, 1, 2, 1, 2, 3),
+    (27, 8, 3, 2, 1, 6, 3, 2, 3),
+    (96, 6, 2, 1, 0, 3, 1, 3, 0),
+]
+
+
 def xnor_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, n_thres: int,
                   seed: int = 0) -> tuple[str, dict]:
     """Write the memory files of one random XNOR MVAU into ``folder``; (module, params)."""
@@ -120,6 +131,8 @@ def mvau_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, in_type: i
     xnor = in_type == 2 and w_type == 2
     if w_type == 2:
         w, kind = rng.choice([-1, 1], size=(mh, mw)), "bipolar"
+    elif w_type == 3:  # ternary: INT2 codes of -1, 0, +1
+        w, kind = rng.integers(-1, 2, size=(mh, mw)), "int"
     else:
         lo = -(1 << (w_bits - 1)) if w_type == 1 else 0
         w, kind = rng.integers(lo, lo + (1 << w_bits), size=(mh, mw)), "int" if w_type else "uint"
@@ -130,7 +143,7 @@ def mvau_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, in_type: i
     write_weights(folder / f"{tag}_w.mem", w, simd, pe, w_bits, kind)
     params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": in_bits,
               "IN_TYPE": in_type, "W_BITS": w_bits, "W_TYPE": w_type, "ACC_BITS": acc,
-              "N_THRES": n_thres, "THR_BITS": acc, "OUT_BITS": 1 if n_thres else acc,
+              "N_THRES": n_thres, "THR_BITS": acc, "OUT_BITS": n_thres.bit_length() if n_thres else acc,
               "OUT_BIAS": 0, "WEIGHT_FILE": f"{tag}_w.mem",
               "THRESH_FILE": f"{tag}_t.mem" if n_thres else "", "RAM_STYLE": "auto"}
     if n_thres:
@@ -170,6 +183,7 @@ def sweeps(folder: Path) -> list[dict]:
     todo = list(CALIBRATION_INSTANCES)
     todo += [xnor_instance(folder, *spec) for spec in CALIBRATION_XNOR]
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL]
+    todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL_THR]
     todo += [thresh_instance(folder, *spec) for spec in CALIBRATION_THRESH]
     rows = []
     for i, (module, params) in enumerate(todo):
@@ -198,7 +212,7 @@ def main(which: str = "calibration") -> None:
             ffile.write_text(json.dumps(folding))
         out = root / model_id
         build(export(model_id, root / "onnx"), out, folding_file=ffile)
-        rows = compare(out)
+        rows = compare(out, jobs=2)
         table[model_id] = rows
         for r in rows:
             e, s = r["estimate"], r["synth"]
