@@ -108,15 +108,20 @@ class FC(nn.Module):
         in_bits: int,
         in_features: int = 784,
         num_classes: int = 10,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        layers: list[nn.Module] = [PixelScale(), _act(in_bits, _INPUT_RANGE)]
+        # Dropout after each quantizer as in the Brevitas BNN-PYNQ recipe (training only: the
+        # eval-mode export has no Dropout node); none at all when dropout == 0.
+        drop = [nn.Dropout(dropout)] if dropout > 0 else []
+        layers: list[nn.Module] = [PixelScale(), _act(in_bits, _INPUT_RANGE), *drop]
         width = in_features
         for h in hidden:
             layers += [
                 QuantLinear(width, h, bias=False, **_weight_quant(wbits)),
                 nn.BatchNorm1d(h),
                 _act(abits),
+                *([nn.Dropout(dropout)] if dropout > 0 else []),
             ]
             width = h
         self.features = nn.Sequential(*layers)
@@ -141,10 +146,12 @@ def build_fc(
     in_bits: int | None = None,
     in_features: int = 784,
     num_classes: int = 10,
+    dropout: float = 0.0,
 ) -> FC:
     """TFC/SFC/LFC with ``wbits``-bit weights and ``abits``-bit activations.
 
-    ``in_bits`` is the input quantizer's width (default: ``abits``).
+    ``in_bits`` is the input quantizer's width (default: ``abits``); ``dropout`` the training
+    dropout rate after every quantizer (0: no Dropout modules).
     """
     if name not in FC_HIDDEN:
         raise HwgenError(
@@ -153,4 +160,6 @@ def build_fc(
     for label, bits in (("wbits", wbits), ("abits", abits), ("in_bits", in_bits or abits)):
         if not 1 <= bits <= 8:
             raise HwgenError(f"{label} must be in 1..8, not {bits}")
-    return FC(FC_HIDDEN[name], wbits, abits, in_bits or abits, in_features, num_classes)
+    if not 0.0 <= dropout < 1.0:
+        raise HwgenError(f"dropout must be in [0, 1), not {dropout}")
+    return FC(FC_HIDDEN[name], wbits, abits, in_bits or abits, in_features, num_classes, dropout)

@@ -43,6 +43,8 @@ def test_build_fc_rejects_bad_arguments() -> None:
         build_fc("xfc")
     with pytest.raises(HwgenError, match="wbits must be in 1..8, not 0"):
         build_fc("tfc", wbits=0)
+    with pytest.raises(HwgenError, match=r"dropout must be in \[0, 1\), not 1.5"):
+        build_fc("tfc", dropout=1.5)
 
 
 def test_fc_quantizer_scales_are_constant_powers_of_two() -> None:
