@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (cosine decay)")
+    p.add_argument(
+        "--dropout", type=float, default=0.0, help="training dropout after every quantizer"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
@@ -165,7 +168,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     )
 
     seed_everything(args.seed)
-    model = build_fc(args.model, args.wbits, args.abits, args.in_bits)
+    model = build_fc(args.model, args.wbits, args.abits, args.in_bits, dropout=args.dropout)
     result = train(
         model,
         data,
@@ -203,6 +206,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         "epochs": epochs,
         "batch_size": args.batch_size,
         "lr": args.lr,
+        "dropout": args.dropout,
         "device": args.device,
         "threads": args.threads,
         "torch_test_accuracy": result.test_accuracy,

@@ -10,11 +10,19 @@ Structure, for ``hidden = (H, H, H)``::
     -> x * s                               OutputScale: one positive per-tensor scale (float
                                            epilogue; keeps top-1 hardware-friendly)
 
-Weights: 1 bit = ``SignedBinaryWeightPerTensorConst`` with scale 1.0 (BIPOLAR); >= 2 bits =
-narrow-range signed ints with a learned power-of-two per-tensor scale. Activations: 1 bit =
-``SignedBinaryActPerTensorConst`` (``QuantIdentity(bit_width=1)`` disagrees between torch and
-export); >= 2 bits = signed ints with a learned power-of-two per-tensor scale. Power-of-two and
-constant scales keep the golden executor bit-exact with QONNX (DESIGN.md section 2).
+Every quantizer has a constant power-of-two scale; the BatchNorm in front of each activation
+sets the range, so nothing is lost. Weights: 1 bit = ``SignedBinaryWeightPerTensorConst`` with
+scale 1.0 (BIPOLAR); b >= 2 bits = narrow-range signed ints with scale 2^(2-b) (2 bits: ternary
+{-1, 0, +1}). Activations: 1 bit = ``SignedBinaryActPerTensorConst`` (``QuantIdentity(bit_width=1)``
+disagrees between torch and export); b >= 2 bits = signed ints with scale 2^(2-b) (range
+[-2, 2)); the input quantizer's scale is 2^-b (range [-0.5, 0.5), the pixels' range).
+Power-of-two scales keep the golden executor bit-exact with QONNX (DESIGN.md section 2).
+
+Why constant: a learned power-of-two scale moves in factors of two. Trained with Adam it hovers
+at a rounding boundary and flips between two scales from step to step; BatchNorm in train mode
+follows each flip through its batch statistics, but its running statistics (eval mode, export)
+belong to a mixture of both, and test accuracy collapsed (TFC W1A2: 92 % train, 27 % test when
+the 2-bit input quantizer sat at the smaller scale at the end of training).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 import math
 
 import torch
+from brevitas.inject.enum import ScalingImplType
 from brevitas.nn import QuantIdentity, QuantLinear
 from brevitas.quant import (
     Int8ActPerTensorFixedPoint,
@@ -63,16 +72,29 @@ class OutputScale(nn.Module):
         return x * self.scale
 
 
+# Brevitas divides these by 2^(bits-1): weights get scale 2^(2-bits) (narrow range), activations
+# with range [-r, r) get scale r / 2^(bits-1).
+_WEIGHT_SCALING_CONST = 2.0
+_HIDDEN_RANGE = 2.0
+_INPUT_RANGE = 0.5
+
+
 def _weight_quant(bits: int) -> dict:
     if bits == 1:
         return {"weight_quant": BinaryWeightUnitScale}
-    return {"weight_quant": Int8WeightPerTensorFixedPoint, "weight_bit_width": bits}
+    quant = Int8WeightPerTensorFixedPoint.let(
+        scaling_impl_type=ScalingImplType.CONST, scaling_const=_WEIGHT_SCALING_CONST
+    )
+    return {"weight_quant": quant, "weight_bit_width": bits}
 
 
-def _act(bits: int) -> QuantIdentity:
+def _act(bits: int, value_range: float = _HIDDEN_RANGE) -> QuantIdentity:
     if bits == 1:
         return QuantIdentity(act_quant=SignedBinaryActPerTensorConst)
-    return QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=bits)
+    quant = Int8ActPerTensorFixedPoint.let(
+        scaling_impl_type=ScalingImplType.CONST, min_val=-value_range, max_val=value_range
+    )
+    return QuantIdentity(act_quant=quant, bit_width=bits)
 
 
 class FC(nn.Module):
@@ -86,26 +108,32 @@ class FC(nn.Module):
         in_bits: int,
         in_features: int = 784,
         num_classes: int = 10,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        layers: list[nn.Module] = [PixelScale(), _act(in_bits)]
+        # Dropout after each quantizer as in the Brevitas BNN-PYNQ recipe (training only: the
+        # eval-mode export has no Dropout node); none at all when dropout == 0.
+        drop = [nn.Dropout(dropout)] if dropout > 0 else []
+        layers: list[nn.Module] = [PixelScale(), _act(in_bits, _INPUT_RANGE), *drop]
         width = in_features
         for h in hidden:
             layers += [
                 QuantLinear(width, h, bias=False, **_weight_quant(wbits)),
                 nn.BatchNorm1d(h),
                 _act(abits),
+                *([nn.Dropout(dropout)] if dropout > 0 else []),
             ]
             width = h
         self.features = nn.Sequential(*layers)
         self.classifier = QuantLinear(width, num_classes, bias=False, **_weight_quant(wbits))
         self.output_scale = OutputScale(1.0 / math.sqrt(width))
         self.wbits = wbits
-        if wbits == 1:
-            # Latent weights live in the clamp range [-1, 1] of the binary quantizer.
-            for m in self.modules():
-                if isinstance(m, QuantLinear):
-                    nn.init.uniform_(m.weight, -1.0, 1.0)
+        # Latent weights start in [-1, 1]: the binary quantizer's clamp range, and spread over
+        # the levels of the constant-scale integer quantizers (the default init, about
+        # 1/sqrt(fan_in), would round every multi-bit weight to zero).
+        for m in self.modules():
+            if isinstance(m, QuantLinear):
+                nn.init.uniform_(m.weight, -1.0, 1.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output_scale(self.classifier(self.features(x)))
@@ -118,10 +146,12 @@ def build_fc(
     in_bits: int | None = None,
     in_features: int = 784,
     num_classes: int = 10,
+    dropout: float = 0.0,
 ) -> FC:
     """TFC/SFC/LFC with ``wbits``-bit weights and ``abits``-bit activations.
 
-    ``in_bits`` is the input quantizer's width (default: ``abits``).
+    ``in_bits`` is the input quantizer's width (default: ``abits``); ``dropout`` the training
+    dropout rate after every quantizer (0: no Dropout modules).
     """
     if name not in FC_HIDDEN:
         raise HwgenError(
@@ -130,4 +160,6 @@ def build_fc(
     for label, bits in (("wbits", wbits), ("abits", abits), ("in_bits", in_bits or abits)):
         if not 1 <= bits <= 8:
             raise HwgenError(f"{label} must be in 1..8, not {bits}")
-    return FC(FC_HIDDEN[name], wbits, abits, in_bits or abits, in_features, num_classes)
+    if not 0.0 <= dropout < 1.0:
+        raise HwgenError(f"dropout must be in [0, 1), not {dropout}")
+    return FC(FC_HIDDEN[name], wbits, abits, in_bits or abits, in_features, num_classes, dropout)

@@ -43,3 +43,27 @@ def test_build_fc_rejects_bad_arguments() -> None:
         build_fc("xfc")
     with pytest.raises(HwgenError, match="wbits must be in 1..8, not 0"):
         build_fc("tfc", wbits=0)
+    with pytest.raises(HwgenError, match=r"dropout must be in \[0, 1\), not 1.5"):
+        build_fc("tfc", dropout=1.5)
+
+
+def test_fc_quantizer_scales_are_constant_powers_of_two() -> None:
+    """No learned quantizer scale: a learned power-of-two scale flips by factors of two during
+    training and leaves BatchNorm's running statistics behind (the TFC W1A2 eval collapse)."""
+    import torch
+    from brevitas.nn import QuantIdentity, QuantLinear
+
+    from flows.common.models import build_fc
+
+    model = build_fc("tfc", wbits=2, abits=2)
+    learned = [n for n, _ in model.named_parameters() if "scal" in n and "output_scale" not in n]
+    assert learned == []
+    model.train()
+    model(torch.randint(0, 256, (8, 784)).float())
+    acts = [m for m in model.modules() if isinstance(m, QuantIdentity)]
+    # Input quantizer: [-0.5, 0.5) in 2 bits; hidden activations: [-2, 2) in 2 bits.
+    assert [float(a.act_quant.scale()) for a in acts] == [0.25, 1.0, 1.0, 1.0]
+    weights = [m.quant_weight() for m in model.modules() if isinstance(m, QuantLinear)]
+    # 2-bit narrow weights with scale 1: ternary.
+    assert all(float(w.scale) == 1.0 and set(w.int().unique().tolist()) <= {-1, 0, 1}
+               for w in weights)
