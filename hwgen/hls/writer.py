@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.backend.memfiles import encode
+from hwgen.build.emit import weight_memory
 from hwgen.build.hwlayers import (
     HwGraph,
     HwLabelSelect,
@@ -133,9 +134,9 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
         w = f"{name}_weights"
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={w} complete dim=1  "
                        f"// PE*SIMD = {layer.PE * layer.SIMD} lanes")
-        if layer.ram_style in ("distributed", "block"):
-            impl = "lutram" if layer.ram_style == "distributed" else "bram"
-            pragmas.append(f"#pragma HLS BIND_STORAGE variable={w} type=rom_1p impl={impl}")
+        # the memory the RTL builds (ram_style "auto" resolved by the same rule)
+        impl = "lutram" if weight_memory(layer) == "distributed" else "bram"
+        pragmas.append(f"#pragma HLS BIND_STORAGE variable={w} type=rom_1p impl={impl}")
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=1")
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=3")
         targs = [layer.mw, layer.mh, layer.SIMD, layer.PE, layer.pixels, layer.in_bits,

@@ -111,6 +111,17 @@ CALIBRATION_MUL_THR: list[tuple[int, int, int, int, int, int, int, int, int]] = 
     (96, 6, 2, 1, 0, 3, 1, 3, 0),
 ]
 
+# Constant-weight MVAUs (one weight word, NF*SF == 1: MW == SIMD, MH == PE), random weights,
+# the K["const_*"] constants of the MVAU model were fitted to these alone.
+CALIBRATION_CONST: list[tuple[int, int, int, int, int, int, int, int, int]] = [
+    (18, 2, 18, 2, 1, 4, 3, 2, 3),
+    (12, 6, 12, 6, 0, 3, 3, 2, 1),
+    (8, 4, 8, 4, 0, 4, 1, 4, 0),
+    (16, 3, 16, 3, 1, 8, 3, 2, 0),
+    (6, 8, 6, 8, 1, 6, 1, 3, 3),
+    (32, 2, 32, 2, 1, 3, 3, 2, 7),
+]
+
 
 def xnor_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, n_thres: int,
                   seed: int = 0) -> tuple[str, dict]:
@@ -156,13 +167,16 @@ TEST_DESIGNS: dict[str, dict | None] = {
     "tfc_w1a1": TFC_REFERENCE_FOLDING,
     "mlp_pow2": {"00_thr": {"PE": 8}, "01_mvau": {"PE": 4, "SIMD": 16},
                  "02_mvau": {"PE": 1, "SIMD": 8}, "03_mvau": {"PE": 2, "SIMD": 2}},
-    # 03_swg window-parallel (hwgen_swg_par). Not the default folding: that one (both SWGs
-    # window-parallel, 01_mvau with all its weights in one ROM word) has constant weights the
-    # MVAU model does not discount (estimate 566 LUT vs Yosys 359), an open item.
+    # 03_swg window-parallel (hwgen_swg_par); the default folding is checked as well
+    # (TEST_DEFAULT_FOLDING: both SWGs window-parallel, 01_mvau with constant weights)
     "cnv_small": {"00_swg": {"SIMD": 1}, "01_mvau": {"PE": 4, "SIMD": 1}, "02_pool": {"PE": 1},
                   "03_swg": {"SIMD": 36}, "04_mvau": {"PE": 1, "SIMD": 36},
                   "05_mvau": {"PE": 1, "SIMD": 1}},
 }
+
+# Test designs checked at their default folding too (besides the folding above).
+TEST_DEFAULT_FOLDING: tuple[str, ...] = ("cnv_small",)
+
 
 
 def compare(out: Path, jobs: int = 1) -> list[dict]:
@@ -184,6 +198,7 @@ def sweeps(folder: Path) -> list[dict]:
     todo += [xnor_instance(folder, *spec) for spec in CALIBRATION_XNOR]
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL]
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL_THR]
+    todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_CONST]
     todo += [thresh_instance(folder, *spec) for spec in CALIBRATION_THRESH]
     rows = []
     for i, (module, params) in enumerate(todo):

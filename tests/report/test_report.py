@@ -21,7 +21,7 @@ from hwgen.estimate.synth import FF_OVERHEAD_NS, LEVEL_NS, count_cells
 from hwgen.report import collect, report_paths, write_report
 from hwgen.report.render import fmt, layer_rows, plots
 from hwgen.report.vivado import parse_timing, parse_utilization
-from tests.report.designs import CALIBRATION_DESIGNS, TEST_DESIGNS
+from tests.report.designs import CALIBRATION_DESIGNS, TEST_DEFAULT_FOLDING, TEST_DESIGNS
 
 RES = ("LUT", "FF", "BRAM18", "DSP")
 
@@ -178,10 +178,12 @@ def test_report_cli(built, capsys) -> None:
 
 
 @pytest.mark.synth
-@pytest.mark.parametrize("model_id", list(TEST_DESIGNS))
-def test_estimates_match_yosys(built, model_id: str) -> None:
+@pytest.mark.parametrize("model_id, folding",
+                         [*TEST_DESIGNS.items(), *((m, None) for m in TEST_DEFAULT_FOLDING)],
+                         ids=[*TEST_DESIGNS, *(f"{m}-default" for m in TEST_DEFAULT_FOLDING)])
+def test_estimates_match_yosys(built, model_id: str, folding: dict | None) -> None:
     """LUT within 25 % and BRAM18 within 25 % or 2, per layer and in total."""
-    out, _ = built(model_id, TEST_DESIGNS[model_id])
+    out, _ = built(model_id, folding)
     data = collect(out, synth=True, jobs=2)
     write_report(out, data)
     _check_files(out, data)
