@@ -1,23 +1,35 @@
 """Weight distributions: discrete weights learned as per-weight categorical distributions.
 
-Each weight of a bipolar-activation MLP is a categorical distribution over ``{-1, 0, +1}``
-(ternary) or ``{-1, +1}`` (binary), held as logits. Training uses a mean-field probabilistic
-forward pass:
+Each weight of an MLP with discrete activations is a categorical distribution over
+``{-1, 0, +1}`` (ternary) or ``{-1, +1}`` (binary), held as logits. Training propagates the
+distribution of the pre-activations:
 
 - pre-activation of a unit: by the central limit theorem a Gaussian with mean
   ``m = sum_j E[w_j] E[h_j]`` and variance ``v = sum_j E[w_j^2] E[h_j^2] - E[w_j]^2 E[h_j]^2``
   (bipolar inputs: ``E[h_j^2] = 1``);
 - BatchNorm on the Gaussian: normalised by the batch mean of ``m`` and the total variance
   ``Var_batch(m) + mean(v)``, then the affine transform (``v`` scales by ``gamma^2 / var``);
-- sign activation on the Gaussian: ``E[h] = P(a >= 0) - P(a < 0) = erf(m / sqrt(2 v))``; its
-  variance ``1 - E[h]^2`` enters the next layer through the formula above;
+- activation (``--act-levels``): the sign (2 levels, ``sign(0) = +1``) or ``N`` = 3, 7, 15
+  integer levels ``-(N-1)/2 .. (N-1)/2`` with thresholds halfway; how it is trained
+  (``--sampling``):
+
+  - ``meanfield`` (default): the expectation, ``E[h] = erf(m / sqrt(2 v))`` for the sign, and
+    the second moment from the level probabilities (Gaussian CDF at the thresholds);
+  - ``lrt`` (local reparameterization): one pre-activation sample ``a = m + sqrt(v) eps`` per
+    example and unit, quantized; gradient straight through the clipped identity;
+  - ``gumbel``: a Gumbel-softmax (for the sign: binary concrete) relaxed sample of the level,
+    whose probabilities come from the Gaussian, temperature ``--tau``;
+
+  at evaluation the distribution network always uses the mean-field pass;
 - last layer: cross-entropy on logits sampled from the output Gaussian (local
   reparameterization, ``m + sqrt(v) eps``) times a learned output scale.
 
-After training, every weight takes its most probable value (argmax), the deterministic network
-(a :class:`flows.common.models.FC` with 2-bit narrow (ternary) or bipolar weights and bipolar
-activations, ``sign(0) = +1``) gets its BatchNorm statistics re-estimated on the training set,
-is exported to QONNX and goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
+After training two deterministic networks are made: every weight at its most probable value
+(argmax) and every weight drawn once from its distribution (sampled). Each is a
+:class:`flows.common.models.FC` with 2-bit narrow (ternary) or bipolar weights, bipolar
+activations (or narrow signed 2/3/4-bit activations with scale 1 for 3/7/15 levels), and gets
+its BatchNorm statistics re-estimated on the training set. The one named by ``--hw-weights`` is
+exported to QONNX and goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
 
 Reported: test accuracy of the distribution network (mean-field, argmax of the mean logits), of
 the deterministic torch network, golden and RTL accuracy, and the loss from distribution to
@@ -141,8 +153,9 @@ class GaussBatchNorm(nn.Module):
 
 def act_levels(n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Output levels and thresholds of an ``n``-level activation: sign (levels -1, +1,
-    threshold 0) or, for odd ``n``, the integers -(n-1)/2 .. (n-1)/2 with thresholds halfway.
-    A value equal to a threshold goes up (sign(0) = +1, as QONNX)."""
+    threshold 0, sign(0) = +1 as QONNX) or, for odd ``n``, the integers -(n-1)/2 .. (n-1)/2
+    with thresholds halfway (the exported quantizer rounds a tie to even; ties have
+    probability zero under the Gaussian)."""
     if n == 2:
         return torch.tensor([-1.0, 1.0]), torch.tensor([0.0])
     if n not in (3, 7, 15):
