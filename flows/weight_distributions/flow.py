@@ -1,23 +1,35 @@
 """Weight distributions: discrete weights learned as per-weight categorical distributions.
 
-Each weight of a bipolar-activation MLP is a categorical distribution over ``{-1, 0, +1}``
-(ternary) or ``{-1, +1}`` (binary), held as logits. Training uses a mean-field probabilistic
-forward pass:
+Each weight of an MLP with discrete activations is a categorical distribution over
+``{-1, 0, +1}`` (ternary) or ``{-1, +1}`` (binary), held as logits. Training propagates the
+distribution of the pre-activations:
 
 - pre-activation of a unit: by the central limit theorem a Gaussian with mean
   ``m = sum_j E[w_j] E[h_j]`` and variance ``v = sum_j E[w_j^2] E[h_j^2] - E[w_j]^2 E[h_j]^2``
   (bipolar inputs: ``E[h_j^2] = 1``);
 - BatchNorm on the Gaussian: normalised by the batch mean of ``m`` and the total variance
   ``Var_batch(m) + mean(v)``, then the affine transform (``v`` scales by ``gamma^2 / var``);
-- sign activation on the Gaussian: ``E[h] = P(a >= 0) - P(a < 0) = erf(m / sqrt(2 v))``; its
-  variance ``1 - E[h]^2`` enters the next layer through the formula above;
+- activation (``--act-levels``): the sign (2 levels, ``sign(0) = +1``) or ``N`` = 3, 7, 15
+  integer levels ``-(N-1)/2 .. (N-1)/2`` with thresholds halfway; how it is trained
+  (``--sampling``):
+
+  - ``meanfield`` (default): the expectation, ``E[h] = erf(m / sqrt(2 v))`` for the sign, and
+    the second moment from the level probabilities (Gaussian CDF at the thresholds);
+  - ``lrt`` (local reparameterization): one pre-activation sample ``a = m + sqrt(v) eps`` per
+    example and unit, quantized; gradient straight through the clipped identity;
+  - ``gumbel``: a Gumbel-softmax (for the sign: binary concrete) relaxed sample of the level,
+    whose probabilities come from the Gaussian, temperature ``--tau``;
+
+  at evaluation the distribution network always uses the mean-field pass;
 - last layer: cross-entropy on logits sampled from the output Gaussian (local
   reparameterization, ``m + sqrt(v) eps``) times a learned output scale.
 
-After training, every weight takes its most probable value (argmax), the deterministic network
-(a :class:`flows.common.models.FC` with 2-bit narrow (ternary) or bipolar weights and bipolar
-activations, ``sign(0) = +1``) gets its BatchNorm statistics re-estimated on the training set,
-is exported to QONNX and goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
+After training two deterministic networks are made: every weight at its most probable value
+(argmax) and every weight drawn once from its distribution (sampled). Each is a
+:class:`flows.common.models.FC` with 2-bit narrow (ternary) or bipolar weights, bipolar
+activations (or narrow signed 2/3/4-bit activations with scale 1 for 3/7/15 levels), and gets
+its BatchNorm statistics re-estimated on the training set. The one named by ``--hw-weights`` is
+exported to QONNX and goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
 
 Reported: test accuracy of the distribution network (mean-field, argmax of the mean logits), of
 the deterministic torch network, golden and RTL accuracy, and the loss from distribution to
@@ -43,6 +55,7 @@ from hwgen.errors import HwgenError
 __all__ = ["ProbMLP", "build_parser", "main", "run", "to_deterministic"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
+SAMPLINGS = ("meanfield", "lrt", "gumbel")
 _EPS = 1e-5
 
 
@@ -60,7 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="weight kinds to train (the first goes through hardware)")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default 20; --quick 15)")
     p.add_argument("--lr", type=float, default=1e-2)
-    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--batch-size", type=int, default=None, help="default 250; --quick 100")
+    p.add_argument("--sampling", choices=SAMPLINGS, default="meanfield",
+                   help="hidden layers while training: meanfield (expectations, output logits "
+                   "sampled), lrt (pre-activations sampled from N(m, v), straight-through "
+                   "quantizer) or gumbel (Gumbel-softmax relaxation of the activation)")
+    p.add_argument("--act-levels", type=int, default=2,
+                   help="activation levels: 2 = sign (bipolar), or odd 3, 7, 15 = integers "
+                   "-(N-1)/2 .. (N-1)/2 (narrow signed, scale 1)")
+    p.add_argument("--tau", type=float, default=2 / 3, help="Gumbel-softmax temperature")
+    p.add_argument("--hw-weights", choices=("argmax", "sample"), default="argmax",
+                   help="deterministic net sent to hardware: most probable or sampled weights")
+    p.add_argument("--fold-fps", type=float, default=None,
+                   help="folding target in frames/s (default: hwgen's; --quick 20 k)")
     add_run_args(p, quick_help="sklearn digits, 784-128-10 (CI smoke run)")
     return p
 
@@ -84,15 +109,22 @@ class ProbLinear(nn.Module):
         p = torch.softmax(self.logits, -1)
         return (p * self.values).sum(-1), (p * self.values**2).sum(-1)
 
-    def forward(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Input mean ``a`` of bipolar units (E[h^2] = 1) -> pre-activation mean and variance."""
+    def forward(self, a: torch.Tensor, a2: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Input mean ``a`` and second moment ``a2`` (``None``: bipolar, E[h^2] = 1) ->
+        pre-activation mean and variance (independent weights and inputs)."""
         mw, m2w = self.moments()
         m = a @ mw.t()
-        v = m2w.sum(1) - (a * a) @ (mw * mw).t()
-        return m, v.clamp_min(_EPS)
+        e2 = m2w.sum(1) if a2 is None else a2 @ m2w.t()
+        return m, (e2 - (a * a) @ (mw * mw).t()).clamp_min(_EPS)
 
     def most_probable(self) -> torch.Tensor:
         return self.values[self.logits.argmax(-1)]
+
+    def sample(self, gen: torch.Generator) -> torch.Tensor:
+        """One draw of every weight from its categorical distribution."""
+        p = torch.softmax(self.logits.detach(), -1).reshape(-1, len(self.values))
+        return self.values[torch.multinomial(p, 1, generator=gen).reshape(self.logits.shape[:2])]
 
 
 class GaussBatchNorm(nn.Module):
@@ -119,24 +151,87 @@ class GaussBatchNorm(nn.Module):
         return (m - mean) * k + self.bias, v * k * k
 
 
+def act_levels(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Output levels and thresholds of an ``n``-level activation: sign (levels -1, +1,
+    threshold 0, sign(0) = +1 as QONNX) or, for odd ``n``, the integers -(n-1)/2 .. (n-1)/2
+    with thresholds halfway (the exported quantizer rounds a tie to even; ties have
+    probability zero under the Gaussian)."""
+    if n == 2:
+        return torch.tensor([-1.0, 1.0]), torch.tensor([0.0])
+    if n not in (3, 7, 15):
+        raise HwgenError(f"--act-levels must be 2, 3, 7 or 15, not {n}",
+                         hint="odd level counts map to narrow signed 2/3/4-bit activations")
+    half = (n - 1) // 2
+    levels = torch.arange(-half, half + 1, dtype=torch.float32)
+    return levels, levels[:-1] + 0.5
+
+
+class GaussAct(nn.Module):
+    """The discrete activation applied to a Gaussian pre-activation ``N(m, v)``.
+
+    ``meanfield``: level probabilities ``p_j`` from the Gaussian CDF at the thresholds, output
+    mean and second moment (sign: ``E[h] = erf(m / sqrt(2 v))``, ``E[h^2] = 1``). While
+    training, ``lrt`` samples ``a = m + sqrt(v) eps`` per example and quantizes it (gradient:
+    straight through the clipped identity), ``gumbel`` draws a Gumbel-softmax relaxed sample
+    of the level (temperature ``tau``); both pass a value (second moment = its square) on.
+    """
+
+    def __init__(self, n_levels: int, sampling: str, tau: float) -> None:
+        super().__init__()
+        levels, thresholds = act_levels(n_levels)
+        self.register_buffer("levels", levels)
+        self.register_buffer("thresholds", thresholds)
+        self.sampling, self.tau = sampling, tau
+
+    def level_probs(self, m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        z = (m.unsqueeze(-1) - self.thresholds) / torch.sqrt(2.0 * v).unsqueeze(-1)
+        above = 0.5 * (1.0 + torch.erf(z))  # P(a >= t_k), k = 0 .. N-2 (decreasing in k)
+        ones, zeros = torch.ones_like(above[..., :1]), torch.zeros_like(above[..., :1])
+        cum = torch.cat([ones, above, zeros], -1)  # P(level >= j), j = 0 .. N
+        return (cum[..., :-1] - cum[..., 1:]).clamp_min(0.0)
+
+    def forward(self, m: torch.Tensor, v: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self.training and self.sampling == "lrt":
+            a = m + torch.sqrt(v) * torch.randn_like(m)
+            hard = self.levels[torch.bucketize(a.detach(), self.thresholds, right=True)]
+            lo, hi = float(self.levels[0]), float(self.levels[-1])
+            soft = a.clamp(lo, hi)
+            h = hard + soft - soft.detach()
+            return h, h * h
+        if len(self.levels) == 2 and not (self.training and self.sampling == "gumbel"):
+            return torch.erf(m / torch.sqrt(2.0 * v)), None
+        p = self.level_probs(m, v)
+        if self.training and self.sampling == "gumbel":
+            g = -torch.log(-torch.log(torch.rand_like(p).clamp(1e-10, 1.0 - 1e-7)))
+            y = torch.softmax((torch.log(p + 1e-10) + g) / self.tau, -1)
+            h = y @ self.levels
+            return h, h * h
+        return p @ self.levels, p @ (self.levels**2)
+
+
 class ProbMLP(nn.Module):
-    """784-H...-10 mean-field network: categorical weights, BatchNorm, sign activations."""
+    """784-H...-10 network: categorical weights, BatchNorm, discrete activations (see GaussAct)."""
 
     def __init__(self, hidden: tuple[int, ...], values: tuple[float, ...], n_in: int = 784,
-                 n_out: int = 10) -> None:
+                 n_out: int = 10, *, act_levels: int = 2, sampling: str = "meanfield",
+                 tau: float = 2 / 3) -> None:
         super().__init__()
         dims = [n_in, *hidden]
         self.layers = nn.ModuleList(ProbLinear(a, b, values) for a, b in zip(dims[:-1], dims[1:]))
         self.norms = nn.ModuleList(GaussBatchNorm(b) for b in hidden)
+        self.acts = nn.ModuleList(GaussAct(act_levels, sampling, tau) for _ in hidden)
         self.classifier = ProbLinear(dims[-1], n_out, values)
-        self.log_scale = nn.Parameter(torch.tensor(-0.5 * math.log(dims[-1])))
+        self.act_levels = act_levels
+        # Output scale init 1/sqrt(fan-in * E[h^2]) of the widest-spread activation level.
+        self.log_scale = nn.Parameter(torch.tensor(
+            -0.5 * math.log(dims[-1] * float(self.acts[-1].levels[-1]) ** 2)))
 
     def gaussian_logits(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a = _binarize_input(pixels)
-        for layer, norm in zip(self.layers, self.norms):
-            m, v = norm(*layer(a))
-            a = torch.erf(m / torch.sqrt(2.0 * v))
-        m, v = self.classifier(a)
+        a, a2 = _binarize_input(pixels), None
+        for layer, norm, act in zip(self.layers, self.norms, self.acts):
+            a, a2 = act(*norm(*layer(a, a2)))
+        m, v = self.classifier(a, a2)
         s = self.log_scale.exp()
         return m * s, v * s * s
 
@@ -147,18 +242,47 @@ class ProbMLP(nn.Module):
         return m
 
 
-def to_deterministic(prob: ProbMLP, kind: str) -> nn.Module:
-    """The most probable network as a Brevitas FC (BatchNorm statistics not yet estimated)."""
+def _narrow_act_quant(bits: int):
+    """Narrow-range signed ``bits``-bit activation with the constant scale 1 (power of two):
+    integers -(2^(bits-1) - 1) .. 2^(bits-1) - 1, thresholds halfway between them."""
+    from brevitas.inject.enum import ScalingImplType
+    from brevitas.quant import Int8ActPerTensorFixedPoint
+
+    class NarrowIntActConst(Int8ActPerTensorFixedPoint):
+        bit_width = bits
+        narrow_range = True
+        scaling_impl_type = ScalingImplType.CONST
+        scaling_const = float(2 ** (bits - 1))  # Brevitas: scale = scaling_const / 2^(b-1)
+        max_val = scaling_const
+        min_val = -scaling_const
+
+    return NarrowIntActConst
+
+
+def to_deterministic(prob: ProbMLP, kind: str, weights: str = "argmax",
+                     gen: torch.Generator | None = None) -> nn.Module:
+    """A deterministic network as a Brevitas FC: the most probable weights (``argmax``) or one
+    draw from the distributions (``sample``); BatchNorm statistics not yet estimated."""
+    from brevitas.nn import QuantIdentity
+
     from flows.common.models import FC
 
     hidden = tuple(layer.logits.shape[0] for layer in prob.layers)
     det = FC(hidden, wbits=2 if kind == "ternary" else 1, abits=1, in_bits=1,
              in_features=prob.layers[0].logits.shape[1])
+    if prob.act_levels > 2:
+        bits = (prob.act_levels - 1).bit_length()  # 3 -> 2, 7 -> 3, 15 -> 4
+        mods = list(det.features)
+        for i, mod in enumerate(mods[2:], start=2):
+            if isinstance(mod, QuantIdentity):
+                det.features[i] = QuantIdentity(act_quant=_narrow_act_quant(bits))
     linears = [m for m in det.features if isinstance(m, nn.Linear)] + [det.classifier]
     bns = [m for m in det.features if isinstance(m, nn.BatchNorm1d)]
+    gen = gen or torch.Generator().manual_seed(0)
     with torch.no_grad():
         for lin, player in zip(linears, [*prob.layers, prob.classifier]):
-            lin.weight.copy_(player.most_probable())
+            lin.weight.copy_(player.most_probable() if weights == "argmax"
+                             else player.sample(gen))
         for bn, pnorm in zip(bns, prob.norms):
             bn.weight.copy_(pnorm.weight)
             bn.bias.copy_(pnorm.bias)
@@ -192,53 +316,68 @@ def train_kind(kind: str, data, args: argparse.Namespace, log: Callable[[str], N
 
     seed_everything(args.seed)
     values = (-1.0, 0.0, 1.0) if kind == "ternary" else (-1.0, 1.0)
-    prob = ProbMLP(tuple(args.hidden), values)
-    log(f"[{kind}] mean-field training 784-{'-'.join(map(str, args.hidden))}-10, "
-        f"{args.epochs} epochs")
+    prob = ProbMLP(tuple(args.hidden), values, act_levels=args.act_levels,
+                   sampling=args.sampling, tau=args.tau)
+    log(f"[{kind}] {args.sampling} training 784-{'-'.join(map(str, args.hidden))}-10, "
+        f"{args.act_levels}-level activations, {args.epochs} epochs")
     res = train(prob, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                 seed=args.seed, device=args.device, log=lambda s: log(f"[{kind}] {s}"))
     prob.cpu()
     p_out = predict(prob, data.x_test)
-    det = to_deterministic(prob, kind)
-    det_raw_acc = float((predict(det, data.x_test).argmax(1) == data.y_test).mean())
-    reestimate_bn(det, data.x_train)
-    d_out = predict(det, data.x_test)
-    probs = [torch.softmax(m.logits.detach(), -1).max(-1).values for m in [*prob.layers, prob.classifier]]
-    conf = float(torch.cat([q.flatten() for q in probs]).mean())
+    nets: dict[str, nn.Module] = {}
+    accs: dict[str, float] = {}
+    for weights in ("argmax", "sample"):
+        det = to_deterministic(prob, kind, weights, torch.Generator().manual_seed(args.seed))
+        accs[f"{weights}_raw"] = float((predict(det, data.x_test).argmax(1) == data.y_test).mean())
+        reestimate_bn(det, data.x_train)
+        nets[weights] = det
+    d_out = predict(nets["argmax"], data.x_test)
+    s_out = predict(nets["sample"], data.x_test)
+    mods = [*prob.layers, prob.classifier]
+    conf = float(torch.cat([torch.softmax(m.logits.detach(), -1).max(-1).values.flatten()
+                            for m in mods]).mean())
     zeros = float(np.mean(np.concatenate(
-        [(m.most_probable() == 0).flatten().numpy() for m in [*prob.layers, prob.classifier]])))
+        [(m.most_probable() == 0).flatten().numpy() for m in mods])))
     row = {
         "kind": kind,
+        "sampling": args.sampling,
+        "act_levels": args.act_levels,
         "distribution_test_accuracy": float((p_out.argmax(1) == data.y_test).mean()),
         "deterministic_test_accuracy": float((d_out.argmax(1) == data.y_test).mean()),
-        "deterministic_test_accuracy_before_bn_reestimate": det_raw_acc,
+        "deterministic_test_accuracy_before_bn_reestimate": accs["argmax_raw"],
+        "sampled_weights_test_accuracy": float((s_out.argmax(1) == data.y_test).mean()),
         "distribution_test_nll": _nll(p_out, data.y_test),
         "deterministic_test_nll": _nll(d_out, data.y_test),
         "mean_max_weight_probability": conf,
         "zero_weight_fraction": zeros,
         "train_seconds": round(res.train_seconds, 1),
+        "history": res.history,
     }
     row["accuracy_loss_distribution_to_deterministic"] = (
         row["distribution_test_accuracy"] - row["deterministic_test_accuracy"])
     log(f"[{kind}] distribution net {100 * row['distribution_test_accuracy']:.2f} %, "
         f"deterministic (argmax weights, BN re-estimated) "
         f"{100 * row['deterministic_test_accuracy']:.2f} % (before BN re-estimate "
-        f"{100 * det_raw_acc:.2f} %), mean max probability {conf:.3f}, zeros {100 * zeros:.1f} %")
-    return row, det
+        f"{100 * accs['argmax_raw']:.2f} %), sampled weights "
+        f"{100 * row['sampled_weights_test_accuracy']:.2f} %, mean max probability "
+        f"{conf:.3f}, zeros {100 * zeros:.1f} %")
+    return row, nets[args.hw_weights]
 
 
 def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     from flows.bnn_baselines.flow import golden_step
     from flows.common.data import load_digits_28, load_mnist
     from flows.common.export import export_qonnx_model
-    from flows.common.hardware import hardware_for_args
-    from flows.common.report import write_results
+    from flows.common.hardware import QUICK_FPS, hardware_steps
+    from flows.common.report import NOT_YET_RUN, write_results
     from flows.common.train import log_line, predict
 
     log = log or log_line
     torch.set_num_threads(args.threads)
     args.hidden = args.hidden or ([128] if args.quick else [512, 512])
     args.epochs = args.epochs or (15 if args.quick else 20)
+    args.batch_size = args.batch_size or (100 if args.quick else 250)
+    act_levels(args.act_levels)  # fail fast on an unsupported level count
     args.sim_images = args.sim_images or (100 if args.quick else 500)
     kinds = [k for k in args.kinds.split(",") if k]
     bad = [k for k in kinds if k not in ("ternary", "binary")]
@@ -259,11 +398,18 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     results: dict[str, Any] = {
         "flow": "weight_distributions", "dataset": data.name,
         "train_samples": len(data.y_train), "test_samples": len(data.y_test),
-        "net": f"784-{'-'.join(map(str, args.hidden))}-10, bipolar activations",
+        "net": f"784-{'-'.join(map(str, args.hidden))}-10, {args.act_levels}-level activations",
+        "sampling": args.sampling, "act_levels": args.act_levels, "batch_size": args.batch_size,
         "epochs": args.epochs, "table": table, "hardware_kind": kind,
+        "hardware_weights": args.hw_weights,
     }
     results.update(golden_step(onnx_path, data.x_test, data.y_test, predict(det, data.x_test)))
-    results.update(hardware_for_args(args, onnx_path, out_dir, data.x_test, data.y_test, log))
+    if args.no_hardware:
+        results["hardware"] = NOT_YET_RUN
+    else:
+        fps = args.fold_fps or (QUICK_FPS if args.quick else None)
+        results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test,
+                                      sim_images=args.sim_images, fps=fps, log=log))
     results["total_seconds"] = round(time.perf_counter() - t0, 1)
     write_results(out_dir, results, f"weight_distributions on {data.name}")
     _append_table(out_dir / "results.md", results)
@@ -273,20 +419,24 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
 
 def _append_table(md: Path, r: dict) -> None:
     lines = ["", "## Distribution vs most probable (deterministic) network", "",
-             "| weights | distribution acc | deterministic acc | loss | det. acc before BN "
-             "re-estimate | mean max prob | zero weights | train s |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| weights | training | act. levels | distribution acc | deterministic (argmax) acc "
+             "| loss | sampled weights acc | argmax acc before BN re-estimate | mean max prob "
+             "| zero weights | train s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in r["table"]:
         lines.append(
-            f"| {row['kind']} | {100 * row['distribution_test_accuracy']:.2f} % | "
+            f"| {row['kind']} | {row['sampling']} | {row['act_levels']} | "
+            f"{100 * row['distribution_test_accuracy']:.2f} % | "
             f"{100 * row['deterministic_test_accuracy']:.2f} % | "
             f"{100 * row['accuracy_loss_distribution_to_deterministic']:.2f} pp | "
+            f"{100 * row['sampled_weights_test_accuracy']:.2f} % | "
             f"{100 * row['deterministic_test_accuracy_before_bn_reestimate']:.2f} % | "
             f"{row['mean_max_weight_probability']:.3f} | {100 * row['zero_weight_fraction']:.1f} % "
             f"| {row['train_seconds']} |")
     g = r.get("golden", {})
     if "accuracy" in g:
-        lines += ["", f"Golden ({r['hardware_kind']}): {100 * g['accuracy']:.2f} %, "
+        lines += ["", f"Golden ({r['hardware_kind']}, {r['hardware_weights']} weights): "
+                  f"{100 * g['accuracy']:.2f} %, "
                   f"{g['top1_disagreements_vs_torch']} top-1 disagreements with torch."]
     md.write_text(md.read_text() + "\n".join(lines) + "\n")
 

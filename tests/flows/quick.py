@@ -11,10 +11,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_quick(flow: str, out: Path) -> dict:
-    """``python -m flows.<flow> --quick --out OUT``; returns OUT/results.json."""
+def run_quick(flow: str, out: Path, *extra: str) -> dict:
+    """``python -m flows.<flow> --quick --out OUT [extra ...]``; returns OUT/results.json."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-m", f"flows.{flow}", "--quick", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", f"flows.{flow}", "--quick", "--out", str(out), *extra],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
                           check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
