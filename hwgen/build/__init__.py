@@ -127,13 +127,46 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
     _, total = _design_cost(folded, fifo_depths(folded), target.dma_bits)
     if not _fits(total, target):
         if fps is None:
-            return folded
+            return _fold_to_fit(hw, target, max(1, target_cycles), folded)
         raise FoldingError(
             f"{fps:,.0f} frames/s needs about {total.LUT:,} LUT and {total.BRAM18} BRAM18; "
             f"{target.name} has {target.LUT:,} LUT and {target.BRAM18} BRAM18",
             hint="lower --fps",
         )
     return folded
+
+
+def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph) -> HwGraph:
+    """Default folding when the I/O-bound one does not fit the device: the fastest folding
+    (fewest cycles per frame) whose estimate fits, found by doubling the cycle target and then
+    bisecting. If even the fully folded design does not fit, the fully folded design (the
+    summary shows the estimate against the device)."""
+    cost = lambda l: estimate_layer(l).LUT
+
+    def fitting(c: int) -> HwGraph | None:
+        cand = auto_fold(hw, c, cost)
+        return cand if _fits(_design_cost(cand, fifo_depths(cand), target.dma_bits)[1], target) \
+            else None
+
+    slowest = _slowest_cycles(hw)
+    lo, hi, best = cycles, cycles, None
+    while best is None and hi < slowest:
+        lo, hi = hi, min(2 * hi, slowest)
+        best = fitting(hi)
+    if best is None:
+        return auto_fold(hw, slowest, cost) if slowest > cycles else fastest
+    while hi - lo > 1:  # lo does not fit, hi does
+        mid = (lo + hi) // 2
+        cand = fitting(mid)
+        if cand is None:
+            lo = mid
+        else:
+            hi, best = mid, cand
+    return best
+
+
+def _slowest_cycles(hw: HwGraph) -> int:
+    return max(layer.folded(**{k: 1 for k in ("PE", "SIMD") if k in layer.folding_keys}).cycles for layer in hw.layers)
 
 
 def _fastest_cycles(hw: HwGraph) -> int:

@@ -238,3 +238,37 @@ def test_window_parallel_swg_folding(zoo_export) -> None:
         apply_folding(hw, {"03_swg": {"SIMD": 6}})
     fast = auto_fold(hw, 5184 // 16, lambda layer: estimate_layer(layer).LUT)
     assert fast.max_cycles <= 5184 // 16 and fast.layers[0].window_parallel
+
+
+def test_default_folding_fits_the_device(zoo_export) -> None:
+    """Without --fps or --folding, a design too big for the device at the I/O bound is folded
+    down to the fastest folding whose estimate fits (here a device of 2,000 LUT)."""
+    import dataclasses
+
+    import hwgen
+    from hwgen.build import _design_cost, _fits, choose_folding
+    from hwgen.build.fifos import fifo_depths
+    from hwgen.build.lower import lower
+    from hwgen.targets import get_target
+
+    hw = lower(hwgen.load(zoo_export("tfc_w1a1")))
+    pynq = get_target("pynq-z2")
+    small = dataclasses.replace(pynq, name="small", LUT=2000)
+    io_bound = choose_folding(hw, pynq, 100.0, None, None)
+    fitted = choose_folding(hw, small, 100.0, None, None)
+
+    def cycles(g):
+        return max(layer.cycles for layer in g.layers)
+
+    def total(g):
+        return _design_cost(g, fifo_depths(g), small.dma_bits)[1]
+
+    assert not _fits(total(io_bound), small)
+    assert _fits(total(fitted), small) and total(fitted).LUT <= 2000
+    assert cycles(fitted) > cycles(io_bound)
+    # The fastest that fits: one cycle fewer per frame does not fit.
+    from hwgen.build import auto_fold
+    from hwgen.estimate.cost import estimate_layer
+
+    faster = auto_fold(hw, cycles(fitted) - 1, lambda layer: estimate_layer(layer).LUT)
+    assert cycles(faster) < cycles(fitted) and not _fits(total(faster), small)
