@@ -42,7 +42,7 @@ from torch import nn
 
 from hwgen.errors import HwgenError
 
-__all__ = ["FC", "FC_HIDDEN", "OutputScale", "PixelScale", "build_fc"]
+__all__ = ["FC", "FC_HIDDEN", "OutputScale", "PixelScale", "build_fc", "signed_act"]
 
 # Hidden layer widths of the FINN/Brevitas BNN-PYNQ MLPs.
 FC_HIDDEN = {"tfc": (64, 64, 64), "sfc": (256, 256, 256), "lfc": (1024, 1024, 1024)}
@@ -88,7 +88,9 @@ def _weight_quant(bits: int) -> dict:
     return {"weight_quant": quant, "weight_bit_width": bits}
 
 
-def _act(bits: int, value_range: float = _HIDDEN_RANGE) -> QuantIdentity:
+def signed_act(bits: int, value_range: float = _HIDDEN_RANGE) -> QuantIdentity:
+    """Signed uniform levels on [-value_range, value_range) with a constant power-of-two
+    scale value_range / 2^(bits-1) (the sign for bits == 1)."""
     if bits == 1:
         return QuantIdentity(act_quant=SignedBinaryActPerTensorConst)
     quant = Int8ActPerTensorFixedPoint.let(
@@ -114,13 +116,13 @@ class FC(nn.Module):
         # Dropout after each quantizer as in the Brevitas BNN-PYNQ recipe (training only: the
         # eval-mode export has no Dropout node); none at all when dropout == 0.
         drop = [nn.Dropout(dropout)] if dropout > 0 else []
-        layers: list[nn.Module] = [PixelScale(), _act(in_bits, _INPUT_RANGE), *drop]
+        layers: list[nn.Module] = [PixelScale(), signed_act(in_bits, _INPUT_RANGE), *drop]
         width = in_features
         for h in hidden:
             layers += [
                 QuantLinear(width, h, bias=False, **_weight_quant(wbits)),
                 nn.BatchNorm1d(h),
-                _act(abits),
+                signed_act(abits),
                 *([nn.Dropout(dropout)] if dropout > 0 else []),
             ]
             width = h

@@ -3,8 +3,8 @@
 Units emit a fixed, deterministic set of N levels (N = 2^b, b = 1..8), the same at training and
 test time (Brevitas quantized activations, straight-through gradient):
 
-- ``tanh``-like: bounded, signed uniform levels ``QuantIdentity`` (Int8ActPerTensorFixedPoint,
-  b bits, learned power-of-two scale; N = 2 is the sign, SignedBinaryActPerTensorConst);
+- ``tanh``-like: bounded, signed uniform levels on [-1, 1) (``QuantIdentity``, b bits, constant
+  scale 2^(1-b), :func:`flows.common.models.signed_act`; N = 2 is the sign);
 - ``relu``-like: ``QuantReLU`` (Uint8ActPerTensorFixedPoint, b bits: levels 0..N-1 times a
   learned power-of-two scale);
 
@@ -71,12 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_act(kind: str, n: int | None) -> nn.Module:
     """The unit: float ``tanh``/``relu`` when ``n`` is None, else its N-level version."""
-    from brevitas.nn import QuantIdentity, QuantReLU
-    from brevitas.quant import (
-        Int8ActPerTensorFixedPoint,
-        SignedBinaryActPerTensorConst,
-        Uint8ActPerTensorFixedPoint,
-    )
+    from brevitas.nn import QuantReLU
+    from brevitas.quant import Uint8ActPerTensorFixedPoint
+
+    from flows.common.models import signed_act
 
     if n is None:
         return nn.Tanh() if kind == "tanh" else nn.ReLU()
@@ -84,9 +82,10 @@ def make_act(kind: str, n: int | None) -> nn.Module:
     if 2**bits != n or not 1 <= bits <= 8:
         raise HwgenError(f"levels must be a power of two in 2..256, not {n}")
     if kind == "tanh":
-        if bits == 1:
-            return QuantIdentity(act_quant=SignedBinaryActPerTensorConst)
-        return QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=bits)
+        # Bounded like tanh: N uniform levels on [-1, 1) with the constant scale 2^(1-b). A
+        # learned power-of-two scale flips by 2x under Adam and leaves BatchNorm's running
+        # statistics behind (see bnn_baselines/results.md); it collapsed several runs.
+        return signed_act(bits, 1.0)
     return QuantReLU(act_quant=Uint8ActPerTensorFixedPoint, bit_width=bits)
 
 
