@@ -54,7 +54,14 @@ def test_zoo_model(id, dynamo, lowered, mnist):
             t = torch_model(torch.from_numpy(x)).numpy()
         gold = execute(graph, x)
         if graph.epilogue.top1 == "hw":  # an index output
-            assert np.array_equal(t, onnx_out) and gold.dtype == np.int64
+            # torch and execute_onnx sum the logits in different float32 orders: where their
+            # top-1 differ, ONNX's pick must tie torch's maximum within float tolerance
+            with torch.no_grad():
+                logits = torch_model.body(torch.from_numpy(x)).numpy()
+            picked = logits[np.arange(len(x)), onnx_out.ravel()]
+            tol = 1e-4 * np.abs(logits).max() + 1e-5
+            assert np.all(logits.max(1) - picked <= tol) and gold.dtype == np.int64
+            assert np.mean(t == onnx_out) > 0.9
             # float scales: a hidden unit within float32 ulps of its threshold may flip
             # (the layer-by-layer check below counts those) and move a tied top-1
             agree = np.mean(gold == onnx_out)
