@@ -11,17 +11,21 @@ import json
 import math
 from pathlib import Path
 
-from hwgen.build.hwlayers import HwGraph, HwLayer, HwMaxPool, HwMVAU, HwSWG, HwThreshold
+from hwgen.build.hwlayers import (
+    HwGraph,
+    HwLayer,
+    HwMaxPool,
+    HwMVAU,
+    HwSWG,
+    HwThreshold,
+    divisors,
+)
 from hwgen.errors import FoldingError
 
 __all__ = ["apply_folding", "auto_fold", "read_folding", "folding_dict", "divisors"]
 
 _RAM_STYLES = ("auto", "distributed", "block")
 _RES_TYPES = ("lut", "dsp")
-
-
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def _lanes(layer: HwLayer) -> dict[str, int]:

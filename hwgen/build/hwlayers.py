@@ -14,7 +14,12 @@ import numpy as np
 
 from hwgen.ir.datatypes import DataType
 
-__all__ = ["HwLayer", "HwMVAU", "HwThreshold", "HwSWG", "HwMaxPool", "HwLabelSelect", "HwGraph"]
+__all__ = ["HwLayer", "HwMVAU", "HwThreshold", "HwSWG", "HwMaxPool", "HwLabelSelect", "HwGraph",
+           "divisors"]
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,8 +186,7 @@ class HwSWG(HwLayer):
     def simd_choices(self) -> list[int]:
         """Legal SIMD values: divisors of C, and M*C for every M dividing K*K."""
         c, window = self.in_hwc[2], self.kernel[0] * self.kernel[1]
-        return sorted({d for d in range(1, c + 1) if c % d == 0}
-                      | {m * c for m in range(1, window + 1) if window % m == 0})
+        return sorted(set(divisors(c)) | {m * c for m in divisors(window)})
 
     @property
     def in_beat_elems(self) -> int:
