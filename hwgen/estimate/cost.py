@@ -136,7 +136,10 @@ def _bram18(depth: int, width: int) -> int:
 
 
 def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
-    """A read-only memory with a registered read port (the register is counted here)."""
+    """A read-only memory with a registered read port (the register is counted here).
+
+    ``style`` "auto" models what Yosys itself picks for a template that receives "auto" (the
+    thresholding ROMs); MVAU weight ROMs never get there, ``rom_style`` resolves them first."""
     if depth <= 1:
         return Cost()  # constants
     bits = depth * width
