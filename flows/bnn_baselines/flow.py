@@ -3,7 +3,7 @@
 Writes into ``--out``: ``model.onnx`` (QONNX, input annotated UINT8), ``results.json`` and
 ``results.md``. The exported model is also run through hwgen's golden executor (accuracy and
 top-1 agreement with torch on the whole test set), then built (``OUT/build``) and simulated in
-RTL on the first ``--sim-images`` test images (:func:`hardware_step`): resource estimate, FPS at
+RTL on the first ``--sim-images`` test images (:func:`flows.common.hardware.hardware_for_args`): resource estimate, FPS at
 100 MHz, RTL accuracy and RTL-vs-golden mismatches go under ``"hardware"``.
 
 ``--quick`` trains on scikit-learn's digits made 28x28 (offline, seconds) instead of MNIST.
@@ -24,7 +24,7 @@ import numpy as np
 from flows.common.cli import run_main
 from hwgen.errors import HwgenError
 
-__all__ = ["build_parser", "golden_step", "hardware_step", "main", "run"]
+__all__ = ["build_parser", "golden_step", "main", "run"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 QUICK_EPOCHS = 10
@@ -116,19 +116,6 @@ def golden_step(
     }
 
 
-def hardware_step(args: argparse.Namespace, onnx_path: Path, out_dir: Path, x_test: np.ndarray,
-                  y_test: np.ndarray, log: Callable[[str], None]) -> dict:
-    """``hwgen build`` + ``hwgen sim`` on the first ``--sim-images`` test images
-    (:func:`flows.common.hardware.hardware_steps`); ``--no-hardware`` skips it."""
-    from flows.common.hardware import QUICK_FPS, hardware_steps
-    from flows.common.report import NOT_YET_RUN
-
-    if args.no_hardware:
-        return {"hardware": NOT_YET_RUN}
-    fps = args.fold_fps if args.fold_fps is not None else (QUICK_FPS if args.quick else None)
-    return hardware_steps(onnx_path, out_dir, x_test, y_test, sim_images=args.sim_images,
-                          fps=fps, log=log)
-
 
 def _versions() -> dict[str, str]:
     from importlib.metadata import version
@@ -143,6 +130,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
 
     from flows.common.data import load_digits_28, load_mnist
     from flows.common.export import check_qonnx_agreement, export_qonnx_model
+    from flows.common.hardware import hardware_for_args
     from flows.common.models import build_fc
     from flows.common.report import write_results
     from flows.common.train import log_line, predict, seed_everything, train
@@ -228,7 +216,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
             f"golden accuracy {100 * golden['accuracy']:.2f} % on {golden['samples']} test "
             f"images, {golden['top1_disagreements_vs_torch']} top-1 disagreements with torch"
         )
-    results.update(hardware_step(args, onnx_path, out_dir, data.x_test, data.y_test, log))
+    results.update(hardware_for_args(args, onnx_path, out_dir, data.x_test, data.y_test, log))
     write_results(out_dir, results, f"bnn_baselines: {tag} on {data.name}")
     log(
         f"torch test accuracy {100 * result.test_accuracy:.2f} % after {epochs} epochs "

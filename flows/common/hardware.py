@@ -122,10 +122,14 @@ def hardware_steps(
 
 def hardware_for_args(args, onnx_path, out_dir, x_test, y_test, log=print) -> dict:
     """The hardware step as the flows' common options ask for it (``--no-hardware``,
-    ``--sim-images``, ``--quick`` folds to QUICK_FPS): a dict to merge into the results."""
+    ``--sim-images``, ``--fold-fps`` where the flow has it, else ``--quick`` folds to
+    QUICK_FPS): a dict to merge into the results."""
     from flows.common.report import NOT_YET_RUN
 
     if args.no_hardware:
         return {"hardware": NOT_YET_RUN}
+    fps = getattr(args, "fold_fps", None)
+    if fps is None:
+        fps = QUICK_FPS if args.quick else None
     return hardware_steps(onnx_path, out_dir, x_test, y_test, sim_images=args.sim_images,
-                          fps=QUICK_FPS if args.quick else None, log=log)
+                          fps=fps, log=log)

@@ -368,8 +368,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     from flows.bnn_baselines.flow import golden_step
     from flows.common.data import load_digits_28, load_mnist
     from flows.common.export import export_qonnx_model
-    from flows.common.hardware import QUICK_FPS, hardware_steps
-    from flows.common.report import NOT_YET_RUN, write_results
+    from flows.common.hardware import hardware_for_args
+    from flows.common.report import write_results
     from flows.common.train import log_line, predict
 
     log = log or log_line
@@ -404,12 +404,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         "hardware_weights": args.hw_weights,
     }
     results.update(golden_step(onnx_path, data.x_test, data.y_test, predict(det, data.x_test)))
-    if args.no_hardware:
-        results["hardware"] = NOT_YET_RUN
-    else:
-        fps = args.fold_fps or (QUICK_FPS if args.quick else None)
-        results.update(hardware_steps(onnx_path, out_dir, data.x_test, data.y_test,
-                                      sim_images=args.sim_images, fps=fps, log=log))
+    results.update(hardware_for_args(args, onnx_path, out_dir, data.x_test, data.y_test, log))
     results["total_seconds"] = round(time.perf_counter() - t0, 1)
     write_results(out_dir, results, f"weight_distributions on {data.name}")
     _append_table(out_dir / "results.md", results)
