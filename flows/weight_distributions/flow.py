@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--act-levels", type=int, default=2,
                    help="activation levels: 2 = sign (bipolar), or odd 3, 7, 15 = integers "
                    "-(N-1)/2 .. (N-1)/2 (narrow signed, scale 1)")
+    p.add_argument("--entropy", type=float, default=0.0,
+                   help="weight of the entropy penalty: lambda(t) times the summed weight entropy "
+                   "per training example, lambda rising linearly from 0 at --entropy-start to "
+                   "ENTROPY at the end; sharpens the distributions toward the most probable "
+                   "(deterministic) net (0: off)")
+    p.add_argument("--entropy-start", type=float, default=0.5,
+                   help="training progress (0..1) at which the entropy penalty starts")
     p.add_argument("--tau", type=float, default=2 / 3, help="Gumbel-softmax temperature")
     p.add_argument("--hw-weights", choices=("argmax", "sample"), default="argmax",
                    help="deterministic net sent to hardware: most probable or sampled weights")
@@ -120,6 +127,11 @@ class ProbLinear(nn.Module):
 
     def most_probable(self) -> torch.Tensor:
         return self.values[self.logits.argmax(-1)]
+
+    def entropy(self) -> torch.Tensor:
+        """Sum of the weights' categorical entropies (nats)."""
+        logp = torch.log_softmax(self.logits, -1)
+        return -(logp.exp() * logp).sum()
 
     def sample(self, gen: torch.Generator) -> torch.Tensor:
         """One draw of every weight from its categorical distribution."""
@@ -227,6 +239,10 @@ class ProbMLP(nn.Module):
         self.log_scale = nn.Parameter(torch.tensor(
             -0.5 * math.log(dims[-1] * float(self.acts[-1].levels[-1]) ** 2)))
 
+    def weight_entropy(self) -> torch.Tensor:
+        """Sum of every weight distribution's entropy (nats)."""
+        return sum(layer.entropy() for layer in [*self.layers, self.classifier])
+
     def gaussian_logits(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         a, a2 = _binarize_input(pixels), None
         for layer, norm, act in zip(self.layers, self.norms, self.acts):
@@ -310,6 +326,21 @@ def _nll(logits: np.ndarray, y: np.ndarray) -> float:
     return float(nn.functional.cross_entropy(t, torch.from_numpy(y)))
 
 
+def _entropy_schedule(prob: ProbMLP, weight: float, start: float
+                      ) -> Callable[[float], torch.Tensor | float]:
+    """The entropy penalty at training progress t: 0 before ``start``, then
+    ``weight * (t - start) / (1 - start)`` times the summed weight entropy."""
+    if not 0.0 <= start < 1.0:
+        raise HwgenError(f"--entropy-start must be in [0, 1), not {start}")
+
+    def penalty(t: float) -> torch.Tensor | float:
+        if t < start:
+            return 0.0
+        return (weight * (t - start) / (1.0 - start)) * prob.weight_entropy()
+
+    return penalty
+
+
 def train_kind(kind: str, data, args: argparse.Namespace, log: Callable[[str], None]
                ) -> tuple[dict[str, Any], nn.Module]:
     from flows.common.train import predict, seed_everything, train
@@ -320,8 +351,12 @@ def train_kind(kind: str, data, args: argparse.Namespace, log: Callable[[str], N
                    sampling=args.sampling, tau=args.tau)
     log(f"[{kind}] {args.sampling} training 784-{'-'.join(map(str, args.hidden))}-10, "
         f"{args.act_levels}-level activations, {args.epochs} epochs")
+    reg = None
+    if args.entropy > 0:
+        reg = _entropy_schedule(prob, args.entropy / len(data.y_train), args.entropy_start)
     res = train(prob, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                seed=args.seed, device=args.device, log=lambda s: log(f"[{kind}] {s}"))
+                seed=args.seed, device=args.device, log=lambda s: log(f"[{kind}] {s}"),
+                regularizer=reg)
     prob.cpu()
     p_out = predict(prob, data.x_test)
     nets: dict[str, nn.Module] = {}

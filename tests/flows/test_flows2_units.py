@@ -3,7 +3,8 @@
 - GaussAct's mean-field moments equal Monte Carlo moments of the quantized Gaussian for the
   sign and for 3- and 7-level activations;
 - a hardened bounded-rectifier net exported with ``export_unsigned_steps`` computes in QONNX
-  what it computes in torch (the 1-bit unsigned steps are not turned into signs).
+  what it computes in torch (the 1-bit unsigned steps are not turned into signs);
+- the weight-distribution entropy penalty: its value, schedule and effect.
 """
 
 from __future__ import annotations
@@ -60,3 +61,32 @@ def test_unsigned_steps_export_matches_torch(tmp_path: Path) -> None:
     t_out, q_out = predict(net, x), run_qonnx(path, x.reshape(len(x), -1))
     assert np.allclose(q_out, t_out, atol=1e-4), np.abs(q_out - t_out).max()
     assert len(np.unique(t_out.argmax(1))) > 1
+
+
+def test_entropy_penalty_schedule_and_value() -> None:
+    """The weight entropy is the categorical entropy summed over weights (uniform logits:
+    log 3 nats per ternary weight); the penalty is 0 before --entropy-start and rises linearly
+    to its weight at the end of training; with it, training sharpens the distributions."""
+    import math
+
+    from flows.weight_distributions.flow import ProbMLP, _entropy_schedule
+
+    net = ProbMLP((4,), (-1.0, 0.0, 1.0), n_in=6, n_out=3)
+    with torch.no_grad():
+        for layer in [*net.layers, net.classifier]:
+            layer.logits.zero_()
+    n_weights = 6 * 4 + 4 * 3
+    assert math.isclose(float(net.weight_entropy()), n_weights * math.log(3), rel_tol=1e-6)
+    pen = _entropy_schedule(net, 2.0, 0.5)
+    assert pen(0.25) == 0.0
+    assert math.isclose(float(pen(0.75)), 1.0 * n_weights * math.log(3), rel_tol=1e-6)
+    torch.manual_seed(0)
+    for layer in [*net.layers, net.classifier]:
+        torch.nn.init.normal_(layer.logits, std=0.5)
+    before = float(net.weight_entropy())
+    opt = torch.optim.Adam(net.parameters(), lr=0.05)
+    for _ in range(60):
+        opt.zero_grad()
+        pen(0.9).backward()
+        opt.step()
+    assert float(net.weight_entropy()) < 0.5 * before
