@@ -81,11 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--act-levels", type=int, default=2,
                    help="activation levels: 2 = sign (bipolar), or odd 3, 7, 15 = integers "
                    "-(N-1)/2 .. (N-1)/2 (narrow signed, scale 1)")
-    p.add_argument("--entropy", type=float, default=0.0,
+    p.add_argument("--entropy", type=float, default=4.0,
                    help="weight of the entropy penalty: lambda(t) times the summed weight entropy "
                    "per training example, lambda rising linearly from 0 at --entropy-start to "
                    "ENTROPY at the end; sharpens the distributions toward the most probable "
-                   "(deterministic) net (0: off)")
+                   "(deterministic) net (default 4; 0: off)")
     p.add_argument("--entropy-start", type=float, default=0.5,
                    help="training progress (0..1) at which the entropy penalty starts")
     p.add_argument("--tau", type=float, default=2 / 3, help="Gumbel-softmax temperature")
@@ -435,7 +435,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         "train_samples": len(data.y_train), "test_samples": len(data.y_test),
         "net": f"784-{'-'.join(map(str, args.hidden))}-10, {args.act_levels}-level activations",
         "sampling": args.sampling, "act_levels": args.act_levels, "batch_size": args.batch_size,
-        "epochs": args.epochs, "table": table, "hardware_kind": kind,
+        "epochs": args.epochs, "entropy": args.entropy, "entropy_start": args.entropy_start,
+        "table": table, "hardware_kind": kind,
         "hardware_weights": args.hw_weights,
     }
     results.update(golden_step(onnx_path, data.x_test, data.y_test, predict(det, data.x_test)))
