@@ -23,6 +23,12 @@ distribution of the pre-activations:
   at evaluation the distribution network always uses the mean-field pass;
 - last layer: cross-entropy on logits sampled from the output Gaussian (local
   reparameterization, ``m + sqrt(v) eps``) times a learned output scale.
+- entropy penalty (``--entropy W``, default 4): ``lambda(t) * H / N_train`` added to the
+  loss, ``H`` the summed entropy of every weight distribution, ``lambda`` rising linearly from
+  0 at ``--entropy-start`` (default half-way) to ``W`` at the end. It sharpens the
+  distributions onto the most probable weights, so the deterministic network is the one the
+  mean-field pass trained (MNIST 784-512-512-10: distribution-to-deterministic loss 0.79 pp
+  without it, 0.29 pp with it; results.md).
 
 After training two deterministic networks are made: every weight at its most probable value
 (argmax) and every weight drawn once from its distribution (sampled). Each is a
