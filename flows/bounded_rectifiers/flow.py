@@ -8,7 +8,22 @@ then per hidden layer either
   bit_width 4), or
 - a bounded rectifier ``clip(slope * x, 0, 1)`` with one learnable slope per layer
   (``slope = exp(log_slope)``). A penalty ``lambda(t) * sum_l 1 / slope_l`` with ``lambda``
-  growing quadratically over training pushes the slopes up until the unit is a step.
+  growing quadratically over training (``--penalty``; from ``--penalty-start``) pushes the
+  slopes up until the unit is a step.
+
+Surrogate gradient (default ``--surrogate-width 1``; this changes the method): the exact
+gradient of ``clip(slope * x, 0, 1)`` w.r.t. ``x`` is non-zero only in a window of width
+``1 / slope``, so once the slopes reach the hundreds almost no unit passes gradient and
+accuracy falls while the units become steps (MNIST, all layers binarized, 10 epochs: 90.5 %).
+With ``--surrogate-width w`` the forward pass is still the steep ramp, but ``x`` gets the
+gradient of a ramp of width ``max(1 / slope, w)`` with the same centre ``1 / (2 slope)``: the
+exact gradient while the ramp is wider than ``w``, the straight-through estimator of binarized
+networks (Hubara et al.: sign forward, hardtanh gradient) once it is narrower. The slope keeps
+its exact gradient. ``w`` is in units of the BatchNorm output, whose scale ``|gamma|`` stays
+near 1, so ``w = 1`` is about one standard deviation of the pre-activation. ``--surrogate-width
+0`` is the exact-gradient method; with it a cap on the slope (``--slope-max``, optionally
+growing geometrically over training: ``--slope-cap-schedule geometric``) helps a little, but
+a cap large enough for a genuine step leaves too narrow a window (results.md).
 
 Three variants: ``relu`` (all hidden layers ReLU-4bit), ``last`` (only the last hidden layer
 binarized) and ``all`` (every hidden layer binarized). After training each bounded rectifier
@@ -41,7 +56,7 @@ from flows.common.cli import add_run_args, int_list, run_main
 from hwgen.errors import HwgenError
 
 __all__ = ["BoundedStep", "BRNet", "build_parser", "export_unsigned_steps", "harden", "main",
-           "penalty_weight", "ramp_fractions", "run"]
+           "penalty_weight", "ramp_fractions", "run", "slope_cap"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 MODES = ("relu", "last", "all")
@@ -65,10 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "quadratically from 0 to --penalty at the end (0: from the first step)")
     p.add_argument("--slope-max", type=float, default=None,
                    help="cap on every slope (log-slope clamped after each step; default: none)")
-    p.add_argument("--surrogate-width", type=float, default=0.0,
+    p.add_argument("--slope-cap-schedule", choices=("constant", "geometric"), default="constant",
+                   help="constant: the cap is --slope-max throughout; geometric: the cap grows "
+                        "from 1 to --slope-max over training (--slope-max ** t, t in [0, 1])")
+    p.add_argument("--surrogate-width", type=float, default=1.0,
                    help="backward pass of each unit: gradient of a ramp of this width (in units "
-                        "of the BatchNorm output) wherever the true ramp is narrower; the forward "
-                        "pass keeps the steep ramp (0: exact gradient of the ramp)")
+                        "of the BatchNorm output, about one standard deviation) wherever the true "
+                        "ramp is narrower, a straight-through surrogate; the forward pass keeps "
+                        "the steep ramp (0: the exact gradient, the method before issue 8 part 2)")
     p.add_argument("--modes", default=",".join(MODES),
                    help=f"variants to train, comma-separated from {','.join(MODES)}; hardware "
                         "runs on 'all' when it is among them")
@@ -163,7 +182,11 @@ class BRNet(nn.Module):
 def harden(model: BRNet) -> None:
     """Replace every bounded rectifier by its step ``[slope * y >= 1/2]`` (``y`` = BatchNorm
     output): BatchNorm scaled by ``slope * s`` (``s`` = the 1-bit quantizer's scale, whose
-    threshold is ``s / 2``), then the 1-bit quantizer."""
+    threshold is ``s / 2``), then the 1-bit quantizer, whose output ``s * step`` is handed over
+    to what follows by scaling the next BatchNorm's running statistics (mean by ``s``, variance
+    by ``s**2``) or, after the last hidden layer, dividing the output scale by ``s``. A unit
+    whose input lies outside its ramp therefore computes exactly what it computed before (up to
+    BatchNorm's eps); only the units inside the ramp change."""
     mods = list(model.features)
     for i, m in enumerate(mods):
         if isinstance(m, BoundedStep) and not m.hard:
@@ -175,6 +198,12 @@ def harden(model: BRNet) -> None:
             bn.weight.mul_(k)
             bn.bias.mul_(k)
             m.hard = True
+            following = [b for b in mods[i + 1 :] if isinstance(b, nn.BatchNorm1d)]
+            if following:
+                following[0].running_mean.mul_(s)
+                following[0].running_var.mul_(s * s)
+            else:
+                model.output_scale.scale.div_(s)
 
 
 def export_unsigned_steps(model: BRNet, path: Path) -> Path:
@@ -219,6 +248,12 @@ def penalty_weight(t: float, penalty: float, start: float = 0.0) -> float:
     if t <= start:
         return 0.0
     return penalty * min((t - start) / (1.0 - start), 1.0) ** 2
+
+
+def slope_cap(t: float, slope_max: float, schedule: str = "constant") -> float:
+    """The cap on the slopes at training progress ``t`` in [0, 1]: ``slope_max`` throughout
+    (``constant``) or ``slope_max ** t`` (``geometric``: 1 at the start, ``slope_max`` at the end)."""
+    return slope_max if schedule == "constant" else slope_max ** min(max(t, 0.0), 1.0)
 
 
 def _bn_before_steps(model: BRNet) -> list[nn.BatchNorm1d]:
@@ -278,9 +313,10 @@ def _fit(model: BRNet, data, args, log: Callable[[str], None], tag: str) -> dict
             opt.step()
             sched.step()
             if args.slope_max is not None:
+                cap = slope_cap(step / total, args.slope_max, args.slope_cap_schedule)
                 with torch.no_grad():
                     for s in slopes:
-                        s.clamp_(max=math.log(args.slope_max))
+                        s.clamp_(max=math.log(cap))
             step += 1
             tot += loss.item() * len(idx)
         acc = evaluate(model, data.x_test, data.y_test)
@@ -352,7 +388,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         "train_samples": len(data.y_train), "test_samples": len(data.y_test),
         "net": f"784-{'-'.join(map(str, args.hidden))}-10, INT4 weights, 8-bit input",
         "epochs": args.epochs, "penalty": args.penalty, "penalty_start": args.penalty_start,
-        "slope_max": args.slope_max, "surrogate_width": args.surrogate_width, "table": table,
+        "slope_max": args.slope_max, "slope_cap_schedule": args.slope_cap_schedule,
+        "surrogate_width": args.surrogate_width, "table": table,
     }
     if hw_model is not None:
         onnx_path = export_unsigned_steps(hw_model, out_dir / "model_all_binarized.onnx")

@@ -95,8 +95,13 @@ def test_surrogate_gradient_of_a_steep_ramp() -> None:
     assert unit.log_slope.grad is not None and unit.log_slope.grad != 0
 
 
-def test_penalty_weight_schedule() -> None:
-    from flows.bounded_rectifiers.flow import penalty_weight
+def test_penalty_and_slope_cap_schedules() -> None:
+    from flows.bounded_rectifiers.flow import penalty_weight, slope_cap
+
+    assert slope_cap(0.3, 100.0) == 100.0
+    assert slope_cap(0.0, 100.0, "geometric") == 1.0
+    assert slope_cap(0.5, 100.0, "geometric") == pytest.approx(10.0)
+    assert slope_cap(1.0, 100.0, "geometric") == pytest.approx(100.0)
 
     assert penalty_weight(0.0, 2.0) == 0.0 and penalty_weight(1.0, 2.0) == 2.0
     assert penalty_weight(0.5, 2.0) == 0.5
@@ -140,8 +145,32 @@ def test_slope_cap_respected() -> None:
     torch.manual_seed(0)
     net = BRNet((16, 16), "all")
     args = argparse.Namespace(seed=0, lr=1e-2, slope_lr=0.2, batch_size=128, epochs=8,
-                              penalty=100.0, penalty_start=0.0, slope_max=5.0)
+                              penalty=100.0, penalty_start=0.0, slope_max=5.0,
+                              slope_cap_schedule="constant")
     fit = _fit(net, data, args, lambda line: None, "cap")
     slopes = [float(m.slope) for m in net.steps()]
     assert max(slopes) <= 5.0 * (1 + 1e-6) and min(slopes) > 4.9, slopes
     assert fit["history"][-1]["slopes"] == [round(v, 2) for v in slopes]
+
+
+def test_harden_keeps_the_output_of_units_outside_their_ramp() -> None:
+    """With every unit's input outside its ramp, the hardened net (1-bit outputs {0, s}) gives
+    the same logits as the bounded rectifiers (outputs {0, 1}): no BatchNorm re-estimation."""
+    from flows.bounded_rectifiers.flow import BRNet, harden, ramp_fractions
+    from flows.common.data import load_digits_28
+    from flows.common.train import predict
+    from flows.weight_distributions.flow import reestimate_bn
+
+    torch.manual_seed(0)
+    data = load_digits_28()
+    net = BRNet((32, 32), "all")
+    reestimate_bn(net, data.x_train[:500])
+    with torch.no_grad():
+        for unit in net.steps():
+            unit.log_slope.fill_(np.log(1e6))
+    x = data.x_test[:100]
+    assert ramp_fractions(net, x) == [0.0, 0.0]
+    before = predict(net, x)
+    harden(net)
+    after = predict(net, x)
+    assert np.allclose(after, before, rtol=1e-4, atol=1e-4), np.abs(after - before).max()
