@@ -321,7 +321,7 @@ def _fit(model: BRNet, data, args, log: Callable[[str], None], tag: str) -> dict
             step += 1
             tot += loss.item() * len(idx)
         acc = evaluate(model, data.x_test, data.y_test)
-        sl = [round(float(m.slope), 2) for m in model.steps()]
+        sl = [round(m.slope.item(), 2) for m in model.steps()]
         ramp = [round(f, 4) for f in ramp_fractions(model, data.x_test[:2000])]
         gam = [round(float(m.weight.abs().mean()), 3) for m in _bn_before_steps(model)]
         sec = round(time.perf_counter() - t0, 1)
