@@ -14,7 +14,8 @@ then per hidden layer either
 Surrogate gradient (default ``--surrogate-width 1``; this changes the method): the exact
 gradient of ``clip(slope * x, 0, 1)`` w.r.t. ``x`` is non-zero only in a window of width
 ``1 / slope``, so once the slopes reach the hundreds almost no unit passes gradient and
-accuracy falls while the units become steps (MNIST, all layers binarized, 10 epochs: 90.5 %).
+accuracy falls while the units become steps (MNIST, both hidden layers binarized, 10 epochs:
+90.5 % with the exact gradient, 98.2 % with the surrogate; ReLU-4bit 98.4 %).
 With ``--surrogate-width w`` the forward pass is still the steep ramp, but ``x`` gets the
 gradient of a ramp of width ``max(1 / slope, w)`` with the same centre ``1 / (2 slope)``: the
 exact gradient while the ramp is wider than ``w``, the straight-through estimator of binarized
@@ -29,8 +30,12 @@ Three variants: ``relu`` (all hidden layers ReLU-4bit), ``last`` (only the last 
 binarized) and ``all`` (every hidden layer binarized). After training each bounded rectifier
 becomes its limit, the step ``[slope * x >= 1/2]`` (the centre of the ramp), exported as a 1-bit
 unsigned activation (``QuantIdentity`` with a constant-scale 1-bit unsigned quantizer: one
-threshold); the slope and the quantizer scale are folded into the preceding BatchNorm. The
+threshold); the slope and the quantizer scale are folded into the preceding BatchNorm and
+the step's output scale into what follows (:func:`harden`), so a unit whose input is outside
+its ramp computes exactly what it did before; BatchNorm is then re-estimated. The per-epoch
+log reports the fraction of unit inputs still inside the ramp (:func:`ramp_fractions`). The
 ``all`` network goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
+``--modes`` trains a subset of the variants (hardware only with ``all``).
 
 Export: Brevitas' QONNX exporter writes every 1-bit quantizer as ``BipolarQuant`` (sign at 0,
 outputs +-s) whatever its signedness, so the unsigned step ``{0, s}`` with its threshold at
