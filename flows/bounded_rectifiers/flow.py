@@ -8,14 +8,34 @@ then per hidden layer either
   bit_width 4), or
 - a bounded rectifier ``clip(slope * x, 0, 1)`` with one learnable slope per layer
   (``slope = exp(log_slope)``). A penalty ``lambda(t) * sum_l 1 / slope_l`` with ``lambda``
-  growing quadratically over training pushes the slopes up until the unit is a step.
+  growing quadratically over training (``--penalty``; from ``--penalty-start``) pushes the
+  slopes up until the unit is a step.
+
+Surrogate gradient (default ``--surrogate-width 1``; this changes the method): the exact
+gradient of ``clip(slope * x, 0, 1)`` w.r.t. ``x`` is non-zero only in a window of width
+``1 / slope``, so once the slopes reach the hundreds almost no unit passes gradient and
+accuracy falls while the units become steps (MNIST, both hidden layers binarized, 10 epochs:
+90.5 % with the exact gradient, 98.2 % with the surrogate; ReLU-4bit 98.4 %).
+With ``--surrogate-width w`` the forward pass is still the steep ramp, but ``x`` gets the
+gradient of a ramp of width ``max(1 / slope, w)`` with the same centre ``1 / (2 slope)``: the
+exact gradient while the ramp is wider than ``w``, the straight-through estimator of binarized
+networks (Hubara et al.: sign forward, hardtanh gradient) once it is narrower. The slope keeps
+its exact gradient. ``w`` is in units of the BatchNorm output, whose scale ``|gamma|`` stays
+near 1, so ``w = 1`` is about one standard deviation of the pre-activation. ``--surrogate-width
+0`` is the exact-gradient method; with it a cap on the slope (``--slope-max``, optionally
+growing geometrically over training: ``--slope-cap-schedule geometric``) helps a little, but
+a cap large enough for a genuine step leaves too narrow a window (results.md).
 
 Three variants: ``relu`` (all hidden layers ReLU-4bit), ``last`` (only the last hidden layer
 binarized) and ``all`` (every hidden layer binarized). After training each bounded rectifier
 becomes its limit, the step ``[slope * x >= 1/2]`` (the centre of the ramp), exported as a 1-bit
 unsigned activation (``QuantIdentity`` with a constant-scale 1-bit unsigned quantizer: one
-threshold); the slope and the quantizer scale are folded into the preceding BatchNorm. The
+threshold); the slope and the quantizer scale are folded into the preceding BatchNorm and
+the step's output scale into what follows (:func:`harden`), so a unit whose input is outside
+its ramp computes exactly what it did before; BatchNorm is then re-estimated. The per-epoch
+log reports the fraction of unit inputs still inside the ramp (:func:`ramp_fractions`). The
 ``all`` network goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
+``--modes`` trains a subset of the variants (hardware only with ``all``).
 
 Export: Brevitas' QONNX exporter writes every 1-bit quantizer as ``BipolarQuant`` (sign at 0,
 outputs +-s) whatever its signedness, so the unsigned step ``{0, s}`` with its threshold at
@@ -41,7 +61,8 @@ from flows.common.cli import add_run_args, int_list, run_main
 from hwgen.errors import HwgenError
 
 __all__ = ["BoundedStep", "BRNet", "build_parser", "export_unsigned_steps", "harden", "main",
-           "run"]
+           "penalty_weight", "ramp_fractions", "run", "slope_cap",
+           "table_markdown"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 MODES = ("relu", "last", "all")
@@ -60,6 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=1e-2)
     p.add_argument("--slope-lr", type=float, default=0.05, help="Adam lr of the log-slopes")
     p.add_argument("--penalty", type=float, default=1.0, help="final weight of the 1/slope penalty")
+    p.add_argument("--penalty-start", type=float, default=0.0,
+                   help="fraction of training before the penalty starts; it then grows "
+                        "quadratically from 0 to --penalty at the end (0: from the first step)")
+    p.add_argument("--slope-max", type=float, default=None,
+                   help="cap on every slope (log-slope clamped after each step; default: none)")
+    p.add_argument("--slope-cap-schedule", choices=("constant", "geometric"), default="constant",
+                   help="constant: the cap is --slope-max throughout; geometric: the cap grows "
+                        "from 1 to --slope-max over training (--slope-max ** t, t in [0, 1])")
+    p.add_argument("--surrogate-width", type=float, default=1.0,
+                   help="backward pass of each unit: gradient of a ramp of this width (in units "
+                        "of the BatchNorm output, about one standard deviation) wherever the true "
+                        "ramp is narrower, a straight-through surrogate; the forward pass keeps "
+                        "the steep ramp (0: the exact gradient, the method before issue 8 part 2)")
+    p.add_argument("--modes", default=",".join(MODES),
+                   help=f"variants to train, comma-separated from {','.join(MODES)}; hardware "
+                        "runs on 'all' when it is among them")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--fold-fps", type=float, default=None,
                    help="folding target in frames/s (default: hwgen's; --quick 20 k)")
@@ -86,12 +123,13 @@ def _uint1_quant():
 class BoundedStep(nn.Module):
     """``clip(slope * x, 0, 1)`` while training; after :func:`harden`, a 1-bit activation."""
 
-    def __init__(self) -> None:
+    def __init__(self, surrogate_width: float = 0.0) -> None:
         super().__init__()
         from brevitas.nn import QuantIdentity
 
         self.log_slope = nn.Parameter(torch.zeros(()))
         self.quant = QuantIdentity(act_quant=_uint1_quant())
+        self.surrogate_width = surrogate_width
         self.hard = False
 
     @property
@@ -101,11 +139,20 @@ class BoundedStep(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.hard:
             return self.quant(x)
-        return torch.clamp(self.slope * x, 0.0, 1.0)
+        s = self.slope
+        if self.surrogate_width <= 0:
+            return torch.clamp(s * x, 0.0, 1.0)
+        # Forward: the steep ramp. Gradient w.r.t. x: a ramp of width max(1/s, w) with the same
+        # centre 1/(2s), so it never shrinks below w; w.r.t. the slope: the steep ramp's own.
+        inv = 1.0 / s.detach()
+        wide = torch.clamp((x - 0.5 * inv) / torch.clamp(inv, min=self.surrogate_width) + 0.5,
+                           0.0, 1.0)
+        return wide - wide.detach() + torch.clamp(s * x.detach(), 0.0, 1.0)
 
 
 class BRNet(nn.Module):
-    def __init__(self, hidden: tuple[int, ...], mode: str, n_in: int = 784, n_out: int = 10):
+    def __init__(self, hidden: tuple[int, ...], mode: str, n_in: int = 784, n_out: int = 10,
+                 surrogate_width: float = 0.0):
         super().__init__()
         from brevitas.nn import QuantIdentity, QuantLinear, QuantReLU
         from brevitas.quant import (
@@ -122,7 +169,7 @@ class BRNet(nn.Module):
         width = n_in
         for i, h in enumerate(hidden):
             binarize = mode == "all" or (mode == "last" and i == len(hidden) - 1)
-            act = BoundedStep() if binarize else QuantReLU(
+            act = BoundedStep(surrogate_width) if binarize else QuantReLU(
                 act_quant=Uint8ActPerTensorFixedPoint, bit_width=4)
             layers += [QuantLinear(width, h, bias=False, **wq), nn.BatchNorm1d(h), act]
             width = h
@@ -141,7 +188,11 @@ class BRNet(nn.Module):
 def harden(model: BRNet) -> None:
     """Replace every bounded rectifier by its step ``[slope * y >= 1/2]`` (``y`` = BatchNorm
     output): BatchNorm scaled by ``slope * s`` (``s`` = the 1-bit quantizer's scale, whose
-    threshold is ``s / 2``), then the 1-bit quantizer."""
+    threshold is ``s / 2``), then the 1-bit quantizer, whose output ``s * step`` is handed over
+    to what follows by scaling the next BatchNorm's running statistics (mean by ``s``, variance
+    by ``s**2``) or, after the last hidden layer, dividing the output scale by ``s``. A unit
+    whose input lies outside its ramp therefore computes exactly what it computed before (up to
+    BatchNorm's eps); only the units inside the ramp change."""
     mods = list(model.features)
     for i, m in enumerate(mods):
         if isinstance(m, BoundedStep) and not m.hard:
@@ -153,6 +204,12 @@ def harden(model: BRNet) -> None:
             bn.weight.mul_(k)
             bn.bias.mul_(k)
             m.hard = True
+            following = [b for b in mods[i + 1 :] if isinstance(b, nn.BatchNorm1d)]
+            if following:
+                following[0].running_mean.mul_(s)
+                following[0].running_var.mul_(s * s)
+            else:
+                model.output_scale.scale.div_(s)
 
 
 def export_unsigned_steps(model: BRNet, path: Path) -> Path:
@@ -191,6 +248,46 @@ def export_unsigned_steps(model: BRNet, path: Path) -> Path:
     return path
 
 
+def penalty_weight(t: float, penalty: float, start: float = 0.0) -> float:
+    """``lambda(t)`` at training progress ``t`` in [0, 1]: zero until ``start``, then growing
+    quadratically to ``penalty`` at ``t = 1`` (``start = 0``: ``penalty * t**2``)."""
+    if t <= start:
+        return 0.0
+    return penalty * min((t - start) / (1.0 - start), 1.0) ** 2
+
+
+def slope_cap(t: float, slope_max: float, schedule: str = "constant") -> float:
+    """The cap on the slopes at training progress ``t`` in [0, 1]: ``slope_max`` throughout
+    (``constant``) or ``slope_max ** t`` (``geometric``: 1 at the start, ``slope_max`` at the end)."""
+    return slope_max if schedule == "constant" else slope_max ** min(max(t, 0.0), 1.0)
+
+
+def _bn_before_steps(model: BRNet) -> list[nn.BatchNorm1d]:
+    mods = list(model.features)
+    return [mods[i - 1] for i, m in enumerate(mods) if isinstance(m, BoundedStep)]
+
+
+@torch.no_grad()
+def ramp_fractions(model: BRNet, x: np.ndarray) -> list[float]:
+    """Per bounded-rectifier layer, the fraction of units on ``x`` (eval mode) whose input
+    lies inside the ramp, ``0 < slope * y < 1``: the outputs that are not yet 0 or 1."""
+    from flows.common.train import predict
+
+    counts: list[float] = []
+
+    def hook(m: BoundedStep, inp: tuple[torch.Tensor]) -> None:
+        z = m.slope * inp[0]
+        counts.append(float(((z > 0) & (z < 1)).float().mean()))
+
+    handles = [m.register_forward_pre_hook(hook) for m in model.steps() if not m.hard]
+    try:
+        predict(model, x, batch_size=len(x))
+    finally:
+        for h in handles:
+            h.remove()
+    return counts
+
+
 def _fit(model: BRNet, data, args, log: Callable[[str], None], tag: str) -> dict[str, Any]:
     from flows.common.train import evaluate, pixels
 
@@ -214,21 +311,52 @@ def _fit(model: BRNet, data, args, log: Callable[[str], None], tag: str) -> dict
         for i in range(0, len(x), args.batch_size):
             idx = order[i : i + args.batch_size]
             loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
-            lam = args.penalty * (step / total) ** 2
-            if slopes:
+            lam = penalty_weight(step / total, args.penalty, args.penalty_start)
+            if slopes and lam > 0:
                 loss = loss + lam * sum(torch.exp(-s) for s in slopes)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
+            if args.slope_max is not None:
+                cap = slope_cap(step / total, args.slope_max, args.slope_cap_schedule)
+                with torch.no_grad():
+                    for s in slopes:
+                        s.clamp_(max=math.log(cap))
             step += 1
-            tot += float(loss) * len(idx)
+            tot += loss.item() * len(idx)
         acc = evaluate(model, data.x_test, data.y_test)
-        sl = [round(float(m.slope), 2) for m in model.steps()]
-        history.append({"epoch": epoch, "loss": tot / len(x), "test_accuracy": acc, "slopes": sl})
+        sl = [round(m.slope.item(), 2) for m in model.steps()]
+        ramp = [round(f, 4) for f in ramp_fractions(model, data.x_test[:2000])]
+        gam = [round(float(m.weight.abs().mean()), 3) for m in _bn_before_steps(model)]
+        sec = round(time.perf_counter() - t0, 1)
+        history.append({"epoch": epoch, "loss": tot / len(x), "test_accuracy": acc, "slopes": sl,
+                        "ramp_fraction": ramp, "bn_abs_gamma": gam, "seconds": sec})
         log(f"[{tag}] epoch {epoch:3d}/{args.epochs} loss {tot / len(x):.4f} test "
-            f"{100 * acc:6.2f} % slopes {sl} {time.perf_counter() - t0:6.1f} s")
+            f"{100 * acc:6.2f} % slopes {sl} in ramp {ramp} |gamma| {gam} {sec:6.1f} s")
     return {"history": history, "train_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def table_markdown(table: list[dict[str, Any]]) -> list[str]:
+    """The variants side by side, then test accuracy per epoch (markdown lines)."""
+    names = {"relu": "all ReLU 4-bit", "last": "last layer 1-bit step", "all": "all 1-bit steps"}
+    pct = lambda v: f"{100 * v:.2f} %"  # noqa: E731
+    lines = ["", "## Binarized layers vs ReLU-4bit", "",
+             "| hidden activations | bounded rectifier acc | as 1-bit steps | + BatchNorm "
+             "re-estimated | final slopes | units in ramp | train s |", "|---|---|---|---|---|---|---|"]
+    for r in table:
+        lines.append(f"| {names[r['mode']]} | {pct(r['soft_test_accuracy'])} | "
+                     f"{pct(r['test_accuracy_before_bn_reestimate'])} | {pct(r['test_accuracy'])} | "
+                     f"{r['final_slopes']} | {r['final_ramp_fraction']} | {r['train_seconds']} |")
+    lines += ["", "## Test accuracy per epoch (bounded rectifiers; slopes; cumulative seconds)", "",
+              "| epoch | " + " | ".join(names[r["mode"]] for r in table) + " |",
+              "|---|" + "---|" * len(table)]
+    for i, h in enumerate(table[0]["history"]):
+        cells = [" ".join([pct(r["history"][i]["test_accuracy"]),
+                           *([str(r["history"][i]["slopes"])] if r["history"][i]["slopes"] else []),
+                           f"{r['history'][i]['seconds']} s"]) for r in table]
+        lines.append(f"| {h['epoch']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -245,6 +373,16 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     if len(args.hidden) < 2:
         raise HwgenError("--hidden needs at least two layers (last vs all binarized)")
     args.epochs = args.epochs or (20 if args.quick else 15)
+    modes = [m for m in args.modes.split(",") if m]
+    if not modes or any(m not in MODES for m in modes):
+        raise HwgenError(f"--modes must be a comma-separated subset of {','.join(MODES)}, "
+                         f"not {args.modes!r}")
+    if args.slope_max is not None and args.slope_max < 1:
+        raise HwgenError(f"--slope-max must be >= 1 (the initial slope), not {args.slope_max}")
+    if not 0 <= args.penalty_start < 1:
+        raise HwgenError(f"--penalty-start must be in [0, 1), not {args.penalty_start}")
+    if args.surrogate_width < 0:
+        raise HwgenError(f"--surrogate-width must be >= 0, not {args.surrogate_width}")
     args.sim_images = args.sim_images or (100 if args.quick else 500)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -252,9 +390,9 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
     log(f"bounded_rectifiers on {data.name}: 784-{'-'.join(map(str, args.hidden))}-10, W4")
     t0 = time.perf_counter()
     table, hw_model = [], None
-    for mode in MODES:
+    for mode in modes:
         seed_everything(args.seed)
-        model = BRNet(tuple(args.hidden), mode)
+        model = BRNet(tuple(args.hidden), mode, surrogate_width=args.surrogate_width)
         fit = _fit(model, data, args, log, mode)
         soft = evaluate(model, data.x_test, data.y_test)
         harden(model)
@@ -265,32 +403,31 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         hard = evaluate(model, data.x_test, data.y_test)
         row = {"mode": mode, "soft_test_accuracy": soft, "test_accuracy": hard,
                "test_accuracy_before_bn_reestimate": hard_raw,
-               "final_slopes": fit["history"][-1]["slopes"], "train_seconds": fit["train_seconds"]}
+               "final_slopes": fit["history"][-1]["slopes"],
+               "final_ramp_fraction": fit["history"][-1]["ramp_fraction"],
+               "train_seconds": fit["train_seconds"], "history": fit["history"]}
         table.append(row)
         log(f"[{mode}] test accuracy: bounded rectifiers {100 * soft:.2f} %, after conversion to "
             f"1-bit steps {100 * hard_raw:.2f} %, BatchNorm re-estimated {100 * hard:.2f} %")
         if mode == "all":
             hw_model = model
-    onnx_path = export_unsigned_steps(hw_model, out_dir / "model_all_binarized.onnx")
     results: dict[str, Any] = {
         "flow": "bounded_rectifiers", "dataset": data.name,
         "train_samples": len(data.y_train), "test_samples": len(data.y_test),
         "net": f"784-{'-'.join(map(str, args.hidden))}-10, INT4 weights, 8-bit input",
-        "epochs": args.epochs, "penalty": args.penalty, "table": table,
+        "epochs": args.epochs, "penalty": args.penalty, "penalty_start": args.penalty_start,
+        "slope_max": args.slope_max, "slope_cap_schedule": args.slope_cap_schedule,
+        "surrogate_width": args.surrogate_width, "table": table,
     }
-    results.update(golden_step(onnx_path, data.x_test, data.y_test,
-                               predict(hw_model, data.x_test)))
-    results.update(hardware_for_args(args, onnx_path, out_dir, data.x_test, data.y_test, log))
+    if hw_model is not None:
+        onnx_path = export_unsigned_steps(hw_model, out_dir / "model_all_binarized.onnx")
+        results.update(golden_step(onnx_path, data.x_test, data.y_test,
+                                   predict(hw_model, data.x_test)))
+        results.update(hardware_for_args(args, onnx_path, out_dir, data.x_test, data.y_test,
+                                         log))
     results["total_seconds"] = round(time.perf_counter() - t0, 1)
     write_results(out_dir, results, f"bounded_rectifiers on {data.name}")
-    lines = ["", "## Binarized layers vs ReLU-4bit", "",
-             "| hidden activations | bounded rectifier acc | after step conversion | final slopes |"
-             " train s |", "|---|---|---|---|---|"]
-    names = {"relu": "all ReLU 4-bit", "last": "last layer 1-bit step", "all": "all 1-bit steps"}
-    for r in table:
-        lines.append(f"| {names[r['mode']]} | {100 * r['soft_test_accuracy']:.2f} % | "
-                     f"{100 * r['test_accuracy']:.2f} % | {r['final_slopes']} | "
-                     f"{r['train_seconds']} |")
+    lines = table_markdown(table)
     md = out_dir / "results.md"
     md.write_text(md.read_text() + "\n".join(lines) + "\n")
     log(f"wrote {out_dir}/results.json and results.md")

@@ -42,13 +42,21 @@ def test_weight_distributions_sampled_quick(tmp_path: Path) -> None:
 
 
 def test_bounded_rectifiers_quick(tmp_path: Path) -> None:
-    r = _run("bounded_rectifiers", tmp_path / "br")
+    # One torch thread: on a loaded 2-core machine two threads made the run 2-3x slower.
+    r = _run("bounded_rectifiers", tmp_path / "br", "--threads", "1")
     rows = {row["mode"]: row for row in r["table"]}
     assert set(rows) == {"relu", "last", "all"}
     for row in rows.values():
-        assert row["test_accuracy"] > 0.6, row
-    # The slopes grew far beyond their initial value 1.
-    assert min(rows["all"]["final_slopes"]) > 10, rows["all"]
+        # Quick run (surrogate gradient, the default): about 98 % ReLU, 97 % binarized.
+        assert row["test_accuracy"] > 0.9, row
+    for mode in ("last", "all"):
+        row = rows[mode]
+        # The slopes grew far beyond their initial value 1; the units are genuine steps: under
+        # 1 % of them sit inside the ramp at the end, and converting them to 1-bit steps (before
+        # any BatchNorm re-estimation) costs at most 1 pp.
+        assert min(row["final_slopes"]) > 10, row
+        assert max(row["final_ramp_fraction"]) < 0.01, row
+        assert row["test_accuracy_before_bn_reestimate"] >= row["soft_test_accuracy"] - 0.01, row
     # The exported all-binarized net computes what torch computes (1-bit steps exported as
     # unsigned Quant, not BipolarQuant); RTL == golden.
     assert r["golden"]["top1_disagreements_vs_torch"] == 0
