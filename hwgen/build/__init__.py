@@ -138,9 +138,14 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
 
 def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph) -> HwGraph:
     """Default folding when the I/O-bound one does not fit the device: the fastest folding
-    (fewest cycles per frame) whose estimate fits, found by doubling the cycle target and then
-    bisecting. If even the fully folded design does not fit, the fully folded design (the
-    summary shows the estimate against the device)."""
+    (fewest cycles per frame) whose estimate fits. If even the fully folded design does not
+    fit, the fully folded design (the summary shows the estimate against the device).
+
+    Fitting is not monotone in the cycle target (which weight memories become block RAM, and
+    how many banks they take, changes with PE and SIMD: a 784-1200-1200-10 ternary MLP fits
+    at 1,000 cycles but not at 1,176), so plain bisection can settle on a slower folding than
+    needed. The targets are scanned on a geometric ladder (ratio 2^(1/8)) from the I/O bound
+    up to the first that fits, then bisected between it and the ladder step below."""
     cost = lambda l: estimate_layer(l).LUT
 
     def fitting(c: int) -> HwGraph | None:
@@ -149,9 +154,10 @@ def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph) -> 
             else None
 
     slowest = _slowest_cycles(hw)
-    lo, hi, best = cycles, cycles, None
+    lo, hi, best, step = cycles, cycles, None, 0
     while best is None and hi < slowest:
-        lo, hi = hi, min(2 * hi, slowest)
+        lo, step = hi, step + 1
+        hi = min(max(math.ceil(cycles * 2 ** (step / 8)), hi + 1), slowest)
         best = fitting(hi)
     if best is None:
         return auto_fold(hw, slowest, cost) if slowest > cycles else fastest
