@@ -1,4 +1,4 @@
-"""FINN-style quantized MLPs (TFC / SFC / LFC) built from Brevitas layers.
+"""FINN-style quantized MLPs (TFC / SFC / LFC) and a small conv net (CNV) from Brevitas layers.
 
 Structure, for ``hidden = (H, H, H)``::
 
@@ -17,6 +17,9 @@ scale 1.0 (BIPOLAR); b >= 2 bits = narrow-range signed ints with scale 2^(2-b) (
 disagrees between torch and export); b >= 2 bits = signed ints with scale 2^(2-b) (range
 [-2, 2)); the input quantizer's scale is 2^-b (range [-0.5, 0.5), the pixels' range).
 Power-of-two scales keep the golden executor bit-exact with QONNX (DESIGN.md section 2).
+
+:class:`CNV` puts ``[QuantConv2d -> BatchNorm2d -> activation -> MaxPool2d]`` stages in front
+of the same fully connected part (max pool after the quantizer, as hwgen requires).
 
 Why constant: a learned power-of-two scale moves in factors of two. Trained with Adam it hovers
 at a rounding boundary and flips between two scales from step to step; BatchNorm in train mode

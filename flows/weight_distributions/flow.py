@@ -1,14 +1,16 @@
 """Weight distributions: discrete weights learned as per-weight categorical distributions.
 
-Each weight of an MLP with discrete activations is a categorical distribution over
-``{-1, 0, +1}`` (ternary) or ``{-1, +1}`` (binary), held as logits. Training propagates the
-distribution of the pre-activations:
+Each weight of an MLP (``--arch mlp``) or a small conv net (``--arch conv``) with discrete
+activations is a categorical distribution over ``{-1, 0, +1}`` (ternary) or ``{-1, +1}``
+(binary), held as logits. Training propagates the distribution of the pre-activations:
 
 - pre-activation of a unit: by the central limit theorem a Gaussian with mean
   ``m = sum_j E[w_j] E[h_j]`` and variance ``v = sum_j E[w_j^2] E[h_j^2] - E[w_j]^2 E[h_j]^2``
-  (bipolar inputs: ``E[h_j^2] = 1``);
+  (bipolar inputs: ``E[h_j^2] = 1``); for a convolution the same sums over each window,
+  ``m = conv(E[h], E[w])``, ``v = conv(E[h^2], E[w^2]) - conv(E[h]^2, E[w]^2)``;
 - BatchNorm on the Gaussian: normalised by the batch mean of ``m`` and the total variance
-  ``Var_batch(m) + mean(v)``, then the affine transform (``v`` scales by ``gamma^2 / var``);
+  ``Var_batch(m) + mean(v)`` (per channel; for feature maps over N, H, W), then the affine
+  transform (``v`` scales by ``gamma^2 / var``);
 - activation (``--act-levels``): the sign (2 levels, ``sign(0) = +1``) or ``N`` = 3, 7, 15
   integer levels ``-(N-1)/2 .. (N-1)/2`` with thresholds halfway; how it is trained
   (``--sampling``):
@@ -21,15 +23,26 @@ distribution of the pre-activations:
     whose probabilities come from the Gaussian, temperature ``--tau``;
 
   at evaluation the distribution network always uses the mean-field pass;
+- conv net only: a 2x2 max pool after the activation (hwgen needs MaxPool directly after a
+  quantizer). Mean-field, units independent: ``P(max <= l) = prod_i P(h_i <= l)`` for every
+  level ``l`` (all of 2, 3, 7, 15 levels are supported); for the sign
+  ``E[max] = 1 - 2 prod_i (1 - E[h_i]) / 2``. Sampled training: the max of the sampled values;
 - last layer: cross-entropy on logits sampled from the output Gaussian (local
   reparameterization, ``m + sqrt(v) eps``) times a learned output scale.
 
 After training two deterministic networks are made: every weight at its most probable value
 (argmax) and every weight drawn once from its distribution (sampled). Each is a
-:class:`flows.common.models.FC` with 2-bit narrow (ternary) or bipolar weights, bipolar
-activations (or narrow signed 2/3/4-bit activations with scale 1 for 3/7/15 levels), and gets
-its BatchNorm statistics re-estimated on the training set. The one named by ``--hw-weights`` is
-exported to QONNX and goes through the golden executor, ``hwgen build`` and ``hwgen sim``.
+:class:`flows.common.models.FC` (or :class:`flows.common.models.CNV`, exported with a
+(1, 1, 28, 28) input) with 2-bit narrow (ternary) or bipolar weights, bipolar activations (or
+narrow signed 2/3/4-bit activations with scale 1 for 3/7/15 levels; sign(0) = +1 as in QONNX),
+and gets its BatchNorm statistics re-estimated on the training set. The one named by
+``--hw-weights`` is exported to QONNX and goes through the golden executor, ``hwgen build`` and
+``hwgen sim``.
+
+The conv net (defaults; ``--quick``: 8, 16 channels and FC 32): 28x28x1 bipolar input ->
+conv3x3 16 (no padding) -> BN -> sign -> maxpool2 -> conv3x3 32 -> BN -> sign -> maxpool2 (11x11
+-> 5x5, the last row and column dropped) -> flatten 800 -> FC 128 -> BN -> sign -> FC 10 ->
+learned output scale.
 
 Reported: test accuracy of the distribution network (mean-field, argmax of the mean logits), of
 the deterministic torch network, golden and RTL accuracy, and the loss from distribution to
