@@ -47,7 +47,10 @@ def test_weight_distributions_conv_quick(tmp_path: Path) -> None:
     """The small conv net (8, 16 channels, FC 32, sign activations, max pool after the sign):
     mean-field training, argmax weights, golden == torch, RTL == golden, measured interval ==
     analytic."""
-    r = _run("weight_distributions", tmp_path / "wdc", "--arch", "conv", "--kinds", "ternary")
+    # One torch thread: the small convolutions gain nothing from two, and two threads on a
+    # loaded machine made the training 50x slower (OpenMP workers waiting for each other).
+    r = _run("weight_distributions", tmp_path / "wdc", "--arch", "conv", "--kinds", "ternary",
+             "--threads", "1")
     (row,) = r["table"]
     assert r["arch"] == "conv"
     # Quick run: about 85 % (distribution) and 83 % (argmax weights) on digits.
