@@ -98,12 +98,14 @@ def golden_step(
     onnx_path: Path, x_test: np.ndarray, y_test: np.ndarray, torch_out: np.ndarray
 ) -> dict:
     """Golden (bit-exact IR executor) accuracy on the whole test set, and its top-1 agreement
-    with torch. A model the frontend cannot lower is recorded with the error, not hidden."""
+    with torch. Images are reshaped to the model's ONNX input shape (flat rows or N, C, H, W).
+    A model the frontend cannot lower is recorded with the error, not hidden."""
     import hwgen
 
     try:
         model = hwgen.load(onnx_path)
-        out = np.asarray(hwgen.execute(model, x_test.reshape(len(x_test), -1).astype(np.float32)))
+        shape = (len(x_test), *model.onnx_input_shape[1:])
+        out = np.asarray(hwgen.execute(model, x_test.reshape(shape).astype(np.float32)))
     except HwgenError as err:
         return {"golden": {"error": str(err)}}
     out = out.reshape(len(x_test), -1)

@@ -47,9 +47,10 @@ def hardware_steps(
     """Build ``onnx_path`` into ``out_dir/build`` and simulate ``x[:sim_images]``.
 
     ``x`` holds test images as the model takes them (raw pixels for UINT8-annotated inputs);
-    each row is flattened to the model's input shape by the simulator job. ``fps`` is the
+    each image is reshaped to the model's ONNX input shape (flat rows or N, C, H, W). ``fps`` is the
     folding target (``None``: hwgen's default, as fast as the I/O port allows).
     """
+    import hwgen
     from hwgen.build import build
     from hwgen.simulate.job import run_job
 
@@ -83,7 +84,8 @@ def hardware_steps(
         "build_seconds": round(build_s, 1),
     }
     n = min(sim_images, len(x))
-    xs = np.asarray(x[:n], dtype=np.float32).reshape(n, -1)
+    shape = tuple(hwgen.load(onnx_path).onnx_input_shape[1:])
+    xs = np.asarray(x[:n], dtype=np.float32).reshape((n, *shape))
     labels = None if y is None else np.asarray(y[:n], dtype=np.int64)
     log(f"hwgen sim: {n} test images through the Verilator model of the core ...")
     t1 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""FINN-style quantized MLPs (TFC / SFC / LFC) built from Brevitas layers.
+"""FINN-style quantized MLPs (TFC / SFC / LFC) and a small conv net (CNV) from Brevitas layers.
 
 Structure, for ``hidden = (H, H, H)``::
 
@@ -18,6 +18,9 @@ disagrees between torch and export); b >= 2 bits = signed ints with scale 2^(2-b
 [-2, 2)); the input quantizer's scale is 2^-b (range [-0.5, 0.5), the pixels' range).
 Power-of-two scales keep the golden executor bit-exact with QONNX (DESIGN.md section 2).
 
+:class:`CNV` puts ``[QuantConv2d -> BatchNorm2d -> activation -> MaxPool2d]`` stages in front
+of the same fully connected part (max pool after the quantizer, as hwgen requires).
+
 Why constant: a learned power-of-two scale moves in factors of two. Trained with Adam it hovers
 at a rounding boundary and flips between two scales from step to step; BatchNorm in train mode
 follows each flip through its batch statistics, but its running statistics (eval mode, export)
@@ -31,7 +34,7 @@ import math
 
 import torch
 from brevitas.inject.enum import ScalingImplType
-from brevitas.nn import QuantIdentity, QuantLinear
+from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from brevitas.quant import (
     Int8ActPerTensorFixedPoint,
     Int8WeightPerTensorFixedPoint,
@@ -42,7 +45,7 @@ from torch import nn
 
 from hwgen.errors import HwgenError
 
-__all__ = ["FC", "FC_HIDDEN", "OutputScale", "PixelScale", "build_fc", "signed_act"]
+__all__ = ["CNV", "FC", "FC_HIDDEN", "OutputScale", "PixelScale", "build_fc", "signed_act"]
 
 # Hidden layer widths of the FINN/Brevitas BNN-PYNQ MLPs.
 FC_HIDDEN = {"tfc": (64, 64, 64), "sfc": (256, 256, 256), "lfc": (1024, 1024, 1024)}
@@ -138,6 +141,68 @@ class FC(nn.Module):
                 nn.init.uniform_(m.weight, -1.0, 1.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output_scale(self.classifier(self.features(x)))
+
+
+class CNV(nn.Module):
+    """Small quantized conv net on uint8-valued images, the convolutional sibling of :class:`FC`.
+
+    ``PixelScale -> input quantizer -> [QuantConv2d(k x k, no padding, bias=False) ->
+    BatchNorm2d -> activation -> MaxPool2d(pool)] per entry of channels -> Flatten ->
+    [QuantLinear -> BatchNorm1d -> activation] per entry of hidden -> QuantLinear -> OutputScale``,
+    with the quantizers of :class:`FC` (constant power-of-two scales). The max pool comes after
+    the activation quantizer, as hwgen requires. Takes (N, C, H, W) images or flattened rows
+    (N, C*H*W), reshaped to ``in_shape``; export it with a 4D input.
+    """
+
+    def __init__(
+        self,
+        channels: tuple[int, ...],
+        hidden: tuple[int, ...],
+        wbits: int,
+        abits: int,
+        in_bits: int,
+        in_shape: tuple[int, int, int] = (1, 28, 28),
+        num_classes: int = 10,
+        kernel: int = 3,
+        pool: int = 2,
+    ) -> None:
+        super().__init__()
+        self.in_shape = tuple(in_shape)
+        c, h, w = in_shape
+        layers: list[nn.Module] = [PixelScale(), signed_act(in_bits, _INPUT_RANGE)]
+        for ch in channels:
+            layers += [
+                QuantConv2d(c, ch, kernel, bias=False, **_weight_quant(wbits)),
+                nn.BatchNorm2d(ch),
+                signed_act(abits),
+                nn.MaxPool2d(pool),
+            ]
+            c, h, w = ch, (h - kernel + 1) // pool, (w - kernel + 1) // pool
+        if h < 1 or w < 1:
+            raise HwgenError(f"CNV input {in_shape} must stay at least 1x1 after "
+                             f"{len(channels)} conv/pool stages, not {h}x{w}",
+                             hint="use fewer conv layers or a larger input")
+        layers.append(nn.Flatten())
+        width = c * h * w
+        for hdim in hidden:
+            layers += [
+                QuantLinear(width, hdim, bias=False, **_weight_quant(wbits)),
+                nn.BatchNorm1d(hdim),
+                signed_act(abits),
+            ]
+            width = hdim
+        self.features = nn.Sequential(*layers)
+        self.classifier = QuantLinear(width, num_classes, bias=False, **_weight_quant(wbits))
+        self.output_scale = OutputScale(1.0 / math.sqrt(width))
+        self.wbits = wbits
+        for m in self.modules():  # latent weights in [-1, 1], as in FC
+            if isinstance(m, (QuantLinear, QuantConv2d)):
+                nn.init.uniform_(m.weight, -1.0, 1.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 2:  # flattened rows as flows.common.train.pixels gives them
+            x = x.reshape(len(x), *self.in_shape)
         return self.output_scale(self.classifier(self.features(x)))
 
 

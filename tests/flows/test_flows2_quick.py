@@ -2,6 +2,8 @@
 
 Each runs end to end on sklearn digits (train, export QONNX, golden executor, hwgen build, RTL
 simulation of 100 test images): accuracy well above chance (10 %), RTL output == golden output.
+The weight-distributions flow is run as an MLP (two weight kinds, then LRT sampling with 3-level
+activations) and as the small conv net (``--arch conv``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,27 @@ def test_weight_distributions_sampled_quick(tmp_path: Path) -> None:
     assert row["sampled_weights_test_accuracy"] > 0.2, row
     assert r["golden"]["top1_disagreements_vs_torch"] == 0
     _hardware_ok(r["hardware"])
+
+
+def test_weight_distributions_conv_quick(tmp_path: Path) -> None:
+    """The small conv net (8, 16 channels, FC 32, sign activations, max pool after the sign):
+    mean-field training, argmax weights, golden == torch, RTL == golden, measured interval ==
+    analytic."""
+    # One torch thread: the small convolutions gain nothing from two, and two threads on a
+    # loaded machine made the training 50x slower (OpenMP workers waiting for each other).
+    r = _run("weight_distributions", tmp_path / "wdc", "--arch", "conv", "--kinds", "ternary",
+             "--threads", "1")
+    (row,) = r["table"]
+    assert r["arch"] == "conv"
+    # Quick run: about 85 % (distribution) and 83 % (argmax weights) on digits.
+    assert row["distribution_test_accuracy"] > 0.6, row
+    assert row["deterministic_test_accuracy"] > 0.6, row
+    assert r["golden"]["top1_disagreements_vs_torch"] == 0
+    assert r["golden"]["accuracy"] == row["deterministic_test_accuracy"]
+    hw = r["hardware"]
+    _hardware_ok(hw)
+    assert {"swg", "pool"} <= {layer["op"] for layer in hw["layers"]}, hw["layers"]
+    assert hw["sim"]["interval_cycles"] == hw["sim"]["analytic_interval_cycles"], hw["sim"]
 
 
 def test_bounded_rectifiers_quick(tmp_path: Path) -> None:
