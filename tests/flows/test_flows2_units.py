@@ -172,20 +172,20 @@ def test_entropy_penalty_schedule_and_value() -> None:
         for layer in [*net.layers, net.classifier]:
             layer.logits.zero_()
     n_weights = 6 * 4 + 4 * 3
-    assert math.isclose(float(net.weight_entropy()), n_weights * math.log(3), rel_tol=1e-6)
+    assert math.isclose(net.weight_entropy().item(), n_weights * math.log(3), rel_tol=1e-6)
     pen = _entropy_schedule(net, 2.0, 0.5)
     assert pen(0.25) == 0.0
-    assert math.isclose(float(pen(0.75)), 1.0 * n_weights * math.log(3), rel_tol=1e-6)
+    assert math.isclose(pen(0.75).item(), 1.0 * n_weights * math.log(3), rel_tol=1e-6)
     torch.manual_seed(0)
     for layer in [*net.layers, net.classifier]:
         torch.nn.init.normal_(layer.logits, std=0.5)
-    before = float(net.weight_entropy())
+    before = net.weight_entropy().item()
     opt = torch.optim.Adam(net.parameters(), lr=0.05)
     for _ in range(60):
         opt.zero_grad()
         pen(0.9).backward()
         opt.step()
-    assert float(net.weight_entropy()) < 0.5 * before
+    assert net.weight_entropy().item() < 0.5 * before
 
 
 def test_surrogate_gradient_of_a_steep_ramp() -> None:
