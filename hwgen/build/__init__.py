@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hwgen.build.emit import (
+    TLAST_DEPTH,
     boundary,
     emit_accel,
     emit_core,
@@ -31,7 +32,7 @@ from hwgen.build.fold import apply_folding, auto_fold, folding_dict, read_foldin
 from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold
 from hwgen.build.lower import lower, verify_hw
 from hwgen.errors import FoldingError, HwgenError, ModelError
-from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_layer
+from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_instance, estimate_layer
 from hwgen.targets import Target, get_target
 from hwgen.tools import package_dir
 
@@ -73,15 +74,18 @@ def _design_cost(hw: HwGraph, depths: dict[str, int], dma_bits: int) -> tuple[di
         lw = layer.in_beat_elems * layer.in_bits
         extra = estimate_fifo(depths.get(layer.name, 0), lw) if depths.get(layer.name) else Cost()
         if prev_w is not None and prev_w != lw:
-            extra = extra + estimate_dwc(prev_w, lw)
+            extra = extra + estimate_dwc(prev_w, lw, layer.in_elems * layer.in_bits)
         per_layer[layer.name] = (c, extra)
         total = total + c + extra
         prev_w = layer.out_beat_elems * layer.out_bits
-    core_in, core_out, _, _ = boundary(hw)
+    core_in, core_out, frame_in, frame_out = boundary(hw)
+    # The accelerator top around the pipeline: the tlast tracker, and width converters to and
+    # from the DMA port where the widths differ.
+    total = total + estimate_instance("hwgen_frame_tlast", {"DEPTH": TLAST_DEPTH})
     if core_in != dma_bits:
-        total = total + estimate_dwc(dma_bits, core_in)
+        total = total + estimate_dwc(dma_bits, core_in, frame_in)
     if core_out != dma_bits:
-        total = total + estimate_dwc(core_out, dma_bits)
+        total = total + estimate_dwc(core_out, dma_bits, frame_out)
     return per_layer, total
 
 

@@ -30,6 +30,9 @@ __all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params",
            "TYPE_CODES", "weight_memory"]
 
 # IN_TYPE / W_TYPE codes of the templates.
+# Frames the accelerator top's tlast tracker holds in flight (hwgen_frame_tlast DEPTH).
+TLAST_DEPTH = 32
+
 TYPE_CODES = {"UINT": 0, "BINARY": 0, "INT": 1, "BIPOLAR": 2, "TERNARY": 3}
 
 
@@ -246,7 +249,7 @@ def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
     lines += _wires("host_in", in_w) + _wires("pipe_in", core_in) + _wires("pipe_out", core_out)
     lines += _instance(
         "hwgen_frame_tlast", "u_tlast",
-        {"IN_BEATS": in_beats, "OUT_BEATS": out_beats, "DEPTH": 32},
+        {"IN_BEATS": in_beats, "OUT_BEATS": out_beats, "DEPTH": TLAST_DEPTH},
         {"clk": "clk", "rst": "rst", "in_valid": "s_axis_tvalid", "in_last": "s_axis_tlast",
          "core_ready": "in_tready", "in_ready": "s_axis_tready",
          "out_fire": "m_axis_tvalid && m_axis_tready", "out_last": "m_axis_tlast"},

@@ -425,7 +425,9 @@ def estimate_fifo(depth: int, width: int) -> Cost:
     return estimate_instance("hwgen_fifo", {"WIDTH": width, "DEPTH": depth})
 
 
-def estimate_dwc(in_w: int, out_w: int) -> Cost:
-    frame = in_w * out_w // math.gcd(in_w, out_w)
+def estimate_dwc(in_w: int, out_w: int, frame_bits: int | None = None) -> Cost:
+    """A frame width converter from ``in_w`` to ``out_w`` bits for frames of ``frame_bits``
+    bits (as emitted; default: one lcm(in_w, out_w) block)."""
+    frame = frame_bits or in_w * out_w // math.gcd(in_w, out_w)
     return estimate_instance("hwgen_frame_dwc", {"IN_W": in_w, "OUT_W": out_w,
                                                  "FRAME_BITS": frame})

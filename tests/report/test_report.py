@@ -95,6 +95,16 @@ def test_build_writes_estimate_report(built) -> None:
     assert total == data["estimate"]["total"]
 
 
+@pytest.mark.parametrize("model_id", ["tfc_w1a1", "cnv_small"])
+def test_build_total_equals_report_total(built, model_id: str) -> None:
+    """The total hwgen build prints and folds against (manifest) is the report's sum over the
+    emitted instances: every FIFO, width converter and the tlast tracker, with the converters'
+    real frame sizes."""
+    out, result = built(model_id, TEST_DESIGNS[model_id])
+    data = collect(out)
+    assert result.manifest["estimate"]["total"] == data["estimate"]["total"]
+
+
 class _Cells(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
