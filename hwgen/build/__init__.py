@@ -158,6 +158,7 @@ def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph) -> 
             else None
 
     slowest = _slowest_cycles(hw)
+    cycles = max(cycles, _fastest_cycles(hw))  # below that auto_fold has no folding at all
     lo, hi, best, step = cycles, cycles, None, 0
     while best is None and hi < slowest:
         lo, step = hi, step + 1
