@@ -144,15 +144,15 @@ class FC(nn.Module):
         return self.output_scale(self.classifier(self.features(x)))
 
 
-class CNV(nn.Module):
+class CNV(FC):
     """Small quantized conv net on uint8-valued images, the convolutional sibling of :class:`FC`.
 
     ``PixelScale -> input quantizer -> [QuantConv2d(k x k, no padding, bias=False) ->
-    BatchNorm2d -> activation -> MaxPool2d(pool)] per entry of channels -> Flatten ->
-    [QuantLinear -> BatchNorm1d -> activation] per entry of hidden -> QuantLinear -> OutputScale``,
-    with the quantizers of :class:`FC` (constant power-of-two scales). The max pool comes after
-    the activation quantizer, as hwgen requires. Takes (N, C, H, W) images or flattened rows
-    (N, C*H*W), reshaped to ``in_shape``; export it with a 4D input.
+    BatchNorm2d -> activation -> MaxPool2d(pool)] per entry of channels -> Flatten ->`` the
+    fully connected part of :class:`FC` (``hidden``, classifier, output scale), with the same
+    quantizers (constant power-of-two scales). The max pool comes after the activation
+    quantizer, as hwgen requires. Takes (N, C, H, W) images or flattened rows (N, C*H*W),
+    reshaped to ``in_shape``; export it with a 4D input.
     """
 
     def __init__(
@@ -167,43 +167,27 @@ class CNV(nn.Module):
         kernel: int = 3,
         pool: int = 2,
     ) -> None:
-        super().__init__()
-        self.in_shape = tuple(in_shape)
         c, h, w = in_shape
-        layers: list[nn.Module] = [PixelScale(), signed_act(in_bits, _INPUT_RANGE)]
+        convs: list[nn.Module] = []
         for ch in channels:
-            layers += [
-                QuantConv2d(c, ch, kernel, bias=False, **_weight_quant(wbits)),
-                nn.BatchNorm2d(ch),
-                signed_act(abits),
-                nn.MaxPool2d(pool),
-            ]
+            conv = QuantConv2d(c, ch, kernel, bias=False, **_weight_quant(wbits))
+            nn.init.uniform_(conv.weight, -1.0, 1.0)  # latent weights in [-1, 1], as in FC
+            convs += [conv, nn.BatchNorm2d(ch), signed_act(abits), nn.MaxPool2d(pool)]
             c, h, w = ch, (h - kernel + 1) // pool, (w - kernel + 1) // pool
         if h < 1 or w < 1:
             raise HwgenError(f"CNV input {in_shape} must stay at least 1x1 after "
                              f"{len(channels)} conv/pool stages, not {h}x{w}",
                              hint="use fewer conv layers or a larger input")
-        layers.append(nn.Flatten())
-        width = c * h * w
-        for hdim in hidden:
-            layers += [
-                QuantLinear(width, hdim, bias=False, **_weight_quant(wbits)),
-                nn.BatchNorm1d(hdim),
-                signed_act(abits),
-            ]
-            width = hdim
-        self.features = nn.Sequential(*layers)
-        self.classifier = QuantLinear(width, num_classes, bias=False, **_weight_quant(wbits))
-        self.output_scale = OutputScale(1.0 / math.sqrt(width))
-        self.wbits = wbits
-        for m in self.modules():  # latent weights in [-1, 1], as in FC
-            if isinstance(m, (QuantLinear, QuantConv2d)):
-                nn.init.uniform_(m.weight, -1.0, 1.0)
+        super().__init__(hidden, wbits, abits, in_bits, c * h * w, num_classes)
+        self.in_shape = tuple(in_shape)
+        # FC's features: PixelScale, input quantizer, then the dense layers.
+        front, dense = list(self.features)[:2], list(self.features)[2:]
+        self.features = nn.Sequential(*front, *convs, nn.Flatten(), *dense)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 2:  # flattened rows as flows.common.train.pixels gives them
             x = x.reshape(len(x), *self.in_shape)
-        return self.output_scale(self.classifier(self.features(x)))
+        return super().forward(x)
 
 
 def build_fc(
