@@ -334,20 +334,27 @@ class ProbMLP(nn.Module):
         self.acts = nn.ModuleList(GaussAct(act_levels, sampling, tau) for _ in hidden)
         self.classifier = ProbLinear(dims[-1], n_out, values)
         self.act_levels = act_levels
+        # Conv stages in front of the dense layers: none here (see ProbCNV).
+        self.in_shape: tuple[int, ...] = (n_in,)
+        self.convs, self.conv_norms, self.conv_acts = (nn.ModuleList() for _ in range(3))
         # Output scale init 1/sqrt(fan-in * E[h^2]) of the widest-spread activation level.
         self.log_scale = nn.Parameter(torch.tensor(
             -0.5 * math.log(dims[-1] * float(self.acts[-1].levels[-1]) ** 2)))
 
     def weight_layers(self) -> list[_CategoricalWeights]:
         """Every layer with weight distributions, input to output."""
-        return [*getattr(self, "convs", []), *self.layers, self.classifier]
+        return [*self.convs, *self.layers, self.classifier]
 
     def weight_entropy(self) -> torch.Tensor:
         """Sum of every weight distribution's entropy (nats)."""
         return sum(layer.entropy() for layer in self.weight_layers())
 
     def gaussian_logits(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a, a2 = _binarize_input(pixels), None
+        """Mean and variance of the output logits for raw pixels, flat or (N, C, H, W)."""
+        a, a2 = _binarize_input(pixels).reshape(len(pixels), *self.in_shape), None
+        for conv, norm, act in zip(self.convs, self.conv_norms, self.conv_acts):
+            a, a2 = act(*norm(*conv(a, a2)))
+        a, a2 = a.flatten(1), None if a2 is None else a2.flatten(1)
         for layer, norm, act in zip(self.layers, self.norms, self.acts):
             a, a2 = act(*norm(*layer(a, a2)))
         m, v = self.classifier(a, a2)
@@ -387,17 +394,6 @@ class ProbCNV(ProbMLP):
         self.conv_norms = nn.ModuleList(GaussBatchNorm(ch) for ch in channels)
         self.conv_acts = nn.ModuleList(GaussActPool(GaussAct(act_levels, sampling, tau), pool)
                                        for _ in channels)
-
-    def gaussian_logits(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a, a2 = _binarize_input(pixels).reshape(len(pixels), *self.in_shape), None
-        for conv, norm, act in zip(self.convs, self.conv_norms, self.conv_acts):
-            a, a2 = act(*norm(*conv(a, a2)))
-        a, a2 = a.flatten(1), None if a2 is None else a2.flatten(1)
-        for layer, norm, act in zip(self.layers, self.norms, self.acts):
-            a, a2 = act(*norm(*layer(a, a2)))
-        m, v = self.classifier(a, a2)
-        s = self.log_scale.exp()
-        return m * s, v * s * s
 
 
 def _narrow_act_quant(bits: int):
