@@ -29,10 +29,10 @@ from hwgen.estimate.cost import rom_style
 __all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params", "template",
            "TYPE_CODES", "weight_memory"]
 
-# IN_TYPE / W_TYPE codes of the templates.
 # Frames the accelerator top's tlast tracker holds in flight (hwgen_frame_tlast DEPTH).
 TLAST_DEPTH = 32
 
+# IN_TYPE / W_TYPE codes of the templates.
 TYPE_CODES = {"UINT": 0, "BINARY": 0, "INT": 1, "BIPOLAR": 2, "TERNARY": 3}
 
 

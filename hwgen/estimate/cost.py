@@ -425,9 +425,8 @@ def estimate_fifo(depth: int, width: int) -> Cost:
     return estimate_instance("hwgen_fifo", {"WIDTH": width, "DEPTH": depth})
 
 
-def estimate_dwc(in_w: int, out_w: int, frame_bits: int | None = None) -> Cost:
+def estimate_dwc(in_w: int, out_w: int, frame_bits: int) -> Cost:
     """A frame width converter from ``in_w`` to ``out_w`` bits for frames of ``frame_bits``
-    bits (as emitted; default: one lcm(in_w, out_w) block)."""
-    frame = frame_bits or in_w * out_w // math.gcd(in_w, out_w)
+    bits, as the build emits it."""
     return estimate_instance("hwgen_frame_dwc", {"IN_W": in_w, "OUT_W": out_w,
-                                                 "FRAME_BITS": frame})
+                                                 "FRAME_BITS": frame_bits})
