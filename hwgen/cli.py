@@ -17,9 +17,10 @@ __all__ = ["main"]
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
     import hwgen
+    from hwgen.build import resolve_model
     from hwgen.inspect import format_inspect
 
-    print(format_inspect(hwgen.load(args.model)))
+    print(format_inspect(hwgen.load(resolve_model(args.model))), end="")
     return 0
 
 
@@ -36,16 +37,23 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    import hwgen
+
+    return hwgen.__version__
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hwgen",
         description="Compile trained discrete neural networks (QONNX) into streaming FPGA hardware.",
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    p.add_argument("--version", action="version", version=f"hwgen {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sp = sub.add_parser("inspect", help="print the lowered layers of a QONNX model")
-    sp.add_argument("model", help="QONNX .onnx file")
+    sp.add_argument("model", help="QONNX .onnx file, or example:tfc_w1a1 for the bundled model")
     sp.set_defaults(func=_cmd_inspect)
 
     sp = sub.add_parser("targets", help="list the board targets")

@@ -1,6 +1,7 @@
 """``format_inspect(graph)``: a plain-text table of the lowered IR (used by ``hwgen inspect``).
 
-It ends with a warning when the network is deeper than mean-field theory says a network with
+Each IR layer is shown with the hardware layer it becomes (``01_mvau``: the names folding.json
+and the build use; a Threshold after a MatMul is fused into that MatMul's MVAU). It ends with a warning when the network is deeper than mean-field theory says a network with
 its activation levels can be trained (:func:`depth_warning`).
 """
 
@@ -8,10 +9,37 @@ from __future__ import annotations
 
 import math
 
+from hwgen.errors import HwgenError
 from hwgen.ir.graph import Graph
-from hwgen.ir.layers import MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.layers import Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 
-__all__ = ["depth_warning", "format_inspect", "quantized_depth_scale"]
+__all__ = ["depth_warning", "format_inspect", "hardware_names", "quantized_depth_scale"]
+
+
+def hardware_names(graph: Graph) -> tuple[list[str], str | None]:
+    """(the hardware layer each IR layer becomes, "-" for none; None, or a note on why the
+    names are not shown).
+
+    Follows ``hwgen.build.lower.lower``: a MatMul and the Threshold after it become one MVAU,
+    a Flatten becomes nothing, every other layer one hardware layer, in order."""
+    from hwgen.build.lower import lower
+
+    try:
+        hw = [layer.name for layer in lower(graph).layers]
+    except HwgenError as exc:
+        return ["?"] * len(graph.layers), f"cannot be built: {exc}"
+    names, j = [], 0
+    for i, layer in enumerate(graph.layers):
+        if isinstance(layer, Flatten):
+            names.append("-")
+        elif isinstance(layer, Threshold) and i and isinstance(graph.layers[i - 1], MatMul):
+            names.append(f"{names[-1]} (fused)")
+        else:
+            names.append(hw[j] if j < len(hw) else "?")
+            j += 1
+    if j != len(hw):  # the rule above no longer follows lower(): show no names, not wrong ones
+        return ["?"] * len(graph.layers), "names not shown (report this as a hwgen bug)"
+    return names, None
 
 
 def _detail(layer) -> tuple[str, str, str]:
@@ -35,12 +63,13 @@ def _detail(layer) -> tuple[str, str, str]:
 
 def format_inspect(graph: Graph) -> str:
     """Layers with shapes, datatypes, accumulator widths, threshold counts and MACs per frame."""
-    head = ("layer", "op", "in", "out", "in dtype", "out dtype", "acc / thresholds", "MACs",
-            "detail")
+    head = ("layer", "hardware", "op", "in", "out", "in dtype", "out dtype", "acc / thresholds",
+            "MACs", "detail")
     rows = [head]
-    for layer in graph.layers:
+    hw_names, lower_error = hardware_names(graph)
+    for layer, hw_name in zip(graph.layers, hw_names):
         acc, macs, extra = _detail(layer)
-        rows.append((layer.name, layer.op, str(layer.in_shape), str(layer.out_shape),
+        rows.append((layer.name, hw_name, layer.op, str(layer.in_shape), str(layer.out_shape),
                      str(layer.in_dtype), str(layer.out_dtype), acc, macs, extra))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [f"model {graph.name}  (sha256 {graph.source_sha256[:12]})",
@@ -56,6 +85,10 @@ def format_inspect(graph: Graph) -> str:
     lines.append(f"epilogue: float ops [{ops}], top-1 {epi.top1}; ONNX output "
                  f"{graph.onnx_output_shape}")
     lines.append(f"total MACs per frame: {total:,}")
+    if lower_error is None:
+        lines.append("hardware: the layer names hwgen build, folding.json and the report use")
+    else:
+        lines.append(f"hardware: {lower_error}")
     warning = depth_warning(graph)
     if warning:
         lines.append(warning)

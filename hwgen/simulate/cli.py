@@ -41,19 +41,22 @@ def run(args: argparse.Namespace) -> int:
     import hwgen
     from hwgen.simulate.job import mnist_inputs, run_job
 
-    out = Path(args.out)
+    from hwgen.outdir import require_build_folder
+
+    out = require_build_folder(args.out)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    _check_options(args)
     labels = None
     if args.mnist:
         graph = hwgen.load(out / "model.onnx")
         x, labels = mnist_inputs(graph, args.mnist, args.count)
     else:
-        try:
-            x = np.load(args.inputs)
-        except (OSError, ValueError) as exc:
-            raise HwgenError(f"cannot read --inputs {args.inputs}: {exc}") from exc
+        x = _load_npy(args.inputs, "--inputs", "inputs shaped like the model input, batch first")
+        if x.ndim == 0 or len(x) == 0:
+            raise HwgenError(f"--inputs {args.inputs} holds no frames (shape {x.shape})",
+                             hint="give at least one frame, batch first")
         if args.labels:
-            labels = np.load(args.labels).astype(np.int64).reshape(-1)
+            labels = _labels(args.labels, len(x))
     if args.hls:
         from hwgen.hls.csim import cli_run
 
@@ -92,3 +95,50 @@ def run(args: argparse.Namespace) -> int:
         print("hwgen: error: the RTL does not match the golden model", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Option values argparse cannot check: one-line errors before any work."""
+    if args.labels and not args.inputs:
+        raise HwgenError("--labels goes with --inputs (--mnist reads its own labels)")
+    if args.count < 1:
+        raise HwgenError(f"--count must be at least 1, not {args.count}")
+    if args.qonnx_check < 0:
+        raise HwgenError(f"--qonnx-check must be 0 (skip) or a number of frames, not "
+                         f"{args.qonnx_check}")
+    if args.outputs:
+        dest = Path(args.outputs)
+        if dest.is_dir():
+            raise HwgenError(f"--outputs {dest} is a folder; give a .npy file name")
+        if not dest.parent.is_dir():
+            raise HwgenError(f"--outputs {dest}: folder {dest.parent} does not exist")
+
+
+def _load_npy(path: str, option: str, what: str) -> np.ndarray:
+    """A numeric .npy array, or a one-line error naming the option and what it takes."""
+    if not Path(path).is_file():
+        raise HwgenError(f"{option} file {path} does not exist", hint=f"{option} takes a .npy of "
+                         f"{what}")
+    try:
+        x = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise HwgenError(f"cannot read {option} {path} as a .npy array: {exc}",
+                         hint=f"{option} takes a .npy of {what}") from exc
+    if not isinstance(x, np.ndarray) or not (np.issubdtype(x.dtype, np.number)
+                                             or x.dtype == np.bool_):
+        raise HwgenError(f"{option} {path} must hold numbers, not {getattr(x, 'dtype', type(x))}",
+                         hint=f"{option} takes a .npy of {what}")
+    return x
+
+
+def _labels(path: str, frames: int) -> np.ndarray:
+    """Integer class labels, one per input frame."""
+    y = _load_npy(path, "--labels", f"{frames} integer class labels")
+    y = y.reshape(-1)
+    if len(y) != frames:
+        raise HwgenError(f"--labels {path} holds {len(y)} labels for {frames} input frames",
+                         hint="give one label per frame of --inputs")
+    if not np.all(np.isfinite(y)) or not np.array_equal(y, np.round(y)):
+        raise HwgenError(f"--labels {path} must hold integer class labels",
+                         hint="give one label per frame of --inputs")
+    return y.astype(np.int64)
