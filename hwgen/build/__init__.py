@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -22,7 +23,6 @@ from hwgen.build.emit import (
     emit_accel,
     emit_core,
     emit_pipeline,
-    template,
     weight_memory,
 )
 from hwgen.build.fifos import fifo_depths
@@ -248,17 +248,29 @@ def _kind(dtype) -> str:
             "TERNARY": "ternary"}[dtype.kind]
 
 
-def _template_sources(hw: HwGraph) -> list[str]:
-    names = {"hwgen_frame_dwc", "hwgen_frame_tlast", "hwgen_fifo"}
-    names.update(template(layer) for layer in hw.layers)
-    # Templates instantiate helpers; ship every helper the library has (small files).
+# A module instantiation in a Verilog file: the module name first on its line, then "#(" or
+# the instance name and "(". Templates are one module per file, file name = module name.
+_INSTANTIATION = re.compile(r"^\s*(hwgen_\w+)\s*(?:#|\w+\s*\()", re.MULTILINE)
+
+
+def _template_sources(generated: dict[str, str]) -> list[str]:
+    """The template files the generated Verilog (file name -> text) instantiates, directly or
+    through other templates (an MVAU needs its adder tree, popcount and threshold search)."""
     src = package_dir("rtl_templates")
-    helpers = {p.stem for p in src.glob("hwgen_*.v")} - set(names)
-    needed = []
-    for name in sorted(names | helpers):
-        if (src / f"{name}.v").exists():
-            needed.append(f"{name}.v")
-    return needed
+    own = {Path(name).stem for name in generated}
+    seen: set[str] = set()
+    todo = [m for text in generated.values() for m in _INSTANTIATION.findall(text)]
+    while todo:
+        mod = todo.pop()
+        if mod in seen or mod in own:
+            continue
+        path = src / f"{mod}.v"
+        if not path.is_file():
+            raise HwgenError(f"the generated Verilog instantiates {mod}, which no template "
+                             "defines", hint="report this as a hwgen bug")
+        seen.add(mod)
+        todo.extend(_INSTANTIATION.findall(path.read_text()))
+    return sorted(f"{m}.v" for m in seen)
 
 
 def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
@@ -354,7 +366,7 @@ def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: 
             move_into_place(tmp, out)
         except OSError as exc:
             raise HwgenError(f"cannot move the finished build into {out}: {exc.strerror}",
-                             hint="something changed the folder during the build; run again")
+                             hint="something changed the folder during the build; run again") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -369,15 +381,16 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     shutil.copyfile(src, tmp / "model.onnx")
     source = src.name
     files = _write_mem(hw, mem)
+    generated = {"hwgen_accel_pipeline.v": emit_pipeline(hw, depths, files, source),
+                 "hwgen_accel_core.v": emit_core(hw, source),
+                 "hwgen_accel.v": emit_accel(hw, tgt.dma_bits, source)}
     tdir = package_dir("rtl_templates")
-    templates = _template_sources(hw)
+    templates = _template_sources(generated)
     for name in templates:
         shutil.copyfile(tdir / name, rtl / name)
-    (rtl / "hwgen_accel_pipeline.v").write_text(emit_pipeline(hw, depths, files, source))
-    (rtl / "hwgen_accel_core.v").write_text(emit_core(hw, source))
-    (rtl / "hwgen_accel.v").write_text(emit_accel(hw, tgt.dma_bits, source))
-    generated = ["hwgen_accel_pipeline.v", "hwgen_accel_core.v", "hwgen_accel.v"]
-    (rtl / "filelist.f").write_text("".join(f"{n}\n" for n in templates + generated))
+    for name, text in generated.items():
+        (rtl / name).write_text(text)
+    (rtl / "filelist.f").write_text("".join(f"{n}\n" for n in templates + list(generated)))
     folding = folding_dict(hw)
     (tmp / "folding.json").write_text(json.dumps(folding, indent=2) + "\n")
     (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+
 from hwgen.errors import HwgenError
 
 __all__ = ["register", "run"]
@@ -25,10 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwgen.outdir import require_build_folder
     from hwgen.report import collect, write_report
     from hwgen.report.render import layer_rows
-
-    from hwgen.outdir import require_build_folder
 
     t0 = time.perf_counter()
     out = require_build_folder(args.out)

@@ -39,9 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import hwgen
-    from hwgen.simulate.job import mnist_inputs, run_job
-
     from hwgen.outdir import require_build_folder
+    from hwgen.simulate.job import mnist_inputs, run_job
 
     out = require_build_folder(args.out)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
