@@ -111,6 +111,9 @@ def check_output(out: str | Path, model: str | Path | None = None,
         raise HwgenError(f"output {shown} is a broken symbolic link",
                          hint="remove the link or choose another -o folder")
     real = path.resolve()
+    if model is not None and Path(model).resolve() == real:
+        raise HwgenError(f"output {shown} is the model file itself; hwgen never replaces a file",
+                         hint="choose another -o folder")
     if model is not None and _inside(Path(model).resolve(), real):
         raise HwgenError(f"the model {model} is inside the output folder {shown}; building would "
                          "replace it", hint="copy the model elsewhere or choose another -o folder")
