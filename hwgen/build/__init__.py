@@ -471,7 +471,7 @@ def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
         "io_cycles": max(io_in, io_out),
         "interval_cycles": max(max_cycles, io_in, io_out),
         "fps": {"core": core_fps, "io": io_fps, "achieved": min(core_fps, io_fps),
-                "bound": "core" if core_fps <= io_fps else "io"},
+                "bound": "core" if core_fps < io_fps else "io"},  # a tie: the DMA port
         "io": {
             "input": stream(hw.in_dtype, hw.in_elems, first.in_beat_elems, graph.input_shape,
                             graph.onnx_input_shape, io_in),

@@ -38,23 +38,36 @@ def run(args: argparse.Namespace) -> int:
                    fps=args.fps, folding_file=args.folding, fifo_depths_file=args.fifo_depths,
                    verify=args.verify, backend=args.backend, progress=lambda m: print(m, file=sys.stderr, flush=True))
     m = result.manifest
-    rows = [("layer", "op", "PE", "SIMD", "cycles", "LUT est", "BRAM18 est")]
-    for layer in m["layers"]:
-        est = layer["estimate"]
-        rows.append((layer["name"], layer["op"], str(layer["PE"]), str(layer["SIMD"] or "-"),
-                     str(layer["cycles"]), f"{est['LUT']:,}", str(est["BRAM18"])))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
     tot = m["estimate"]["total"]
     fps = m["fps"]
     clock = m["clock_mhz"]
     interval = m["interval_cycles"]
+    # Per layer as in OUT/report: the layer with its input FIFO and width converter; "io": the
+    # DMA-side converters and frame tracker (the rest of the total).
+    rows = [("layer", "op", "PE", "SIMD", "cycles", "LUT est", "BRAM18 est")]
+    lut = bram = 0
+    for layer in m["layers"]:
+        est = {k: layer["estimate"][k] + layer["estimate_streams"][k] for k in ("LUT", "BRAM18")}
+        lut, bram = lut + est["LUT"], bram + est["BRAM18"]
+        mark = " *" if layer["cycles"] == m["max_cycles"] else ""
+        rows.append((layer["name"] + mark, layer["op"], str(layer["PE"]),
+                     str(layer["SIMD"] or "-"), str(layer["cycles"]), f"{est['LUT']:,}",
+                     str(est["BRAM18"])))
+    rows.append(("io", "", "", "", "", f"{tot['LUT'] - lut:,}", str(tot["BRAM18"] - bram)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    print("(* slowest layer; per layer: the layer with its input FIFO and width converter, as "
+          "in OUT/report; io: the DMA-side converters)")
+    if fps["core"] < fps["io"]:
+        bound = "core-bound"
+    else:
+        bound = "I/O-bound" + (", the core exactly as fast" if fps["core"] == fps["io"] else "")
     print(f"total (with FIFOs, converters): ~{tot['LUT']:,} LUT, ~{tot['FF']:,} FF, "
           f"{tot['BRAM18']} BRAM18, {tot['DSP']} DSP on {m['target']} ({m['part']})")
     print(f"FIFOs: {m['fifo_bits']:,} bits in total (depths in fifo_depths.json)")
     print(f"max cycles/frame {m['max_cycles']}, I/O {m['io_cycles']} words/frame -> "
-          f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({fps['bound']}-bound; "
+          f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({bound}; "
           f"core {fps['core']:,.0f}, I/O {fps['io']:,.0f}); interval {interval} cycles "
           f"= {interval / clock:.2f} us")
     again = " (replacing the earlier build there)" if result.replaced is not None else ""

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwgen.outdir import require_build_folder
     from hwgen.report import collect, write_report
-    from hwgen.report.render import layer_rows
+    from hwgen.report.render import bound_text, layer_rows
 
     t0 = time.perf_counter()
     out = require_build_folder(args.out)
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
     for r in rows:
         print("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
                         for i, (c, w) in enumerate(zip(r, widths))).rstrip())
-    thr = data["throughput"]
-    print(f"{data['fps']:,.0f} frames/s at {data['clock_mhz']:g} MHz ({thr['bound']}-bound; "
-          f"bottleneck {data['bottleneck']}, {data['max_cycles']} cycles/frame); latency "
+    slowest = ", ".join(data["bottlenecks"])
+    print(f"{data['fps']:,.0f} frames/s at {data['clock_mhz']:g} MHz ({bound_text(data)}; "
+          f"slowest layers {slowest}, {data['max_cycles']} cycles/frame); latency "
           f"{data['latency_cycles']} cycles = {data['latency_us']:g} us (analytic)")
     if data.get("synth"):
         ld = data["synth"]["logic_depth"]
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
               f"{ld['fmax_mhz_est']:g} MHz; layers above the clock: {flagged}")
     if data.get("measured"):
         m = data["measured"]
-        print(f"measured (hwgen sim): interval {m.get('interval_cycles')} cycles, latency "
+        print(f"measured (hwgen sim, {m.get('level') or 'core'} level): interval {m.get('interval_cycles')} cycles, latency "
               f"{m.get('latency_cycles')} cycles, {m.get('mismatches')} mismatches")
     print(f"wrote {paths['json']}, {paths['md'].name}, {paths['html'].name} in "
           f"{time.perf_counter() - t0:.1f} s")

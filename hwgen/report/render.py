@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-__all__ = ["fmt", "layer_rows", "render_html", "render_markdown", "svg_bars"]
+__all__ = ["bound_text", "fmt", "layer_rows", "render_html", "render_markdown", "svg_bars"]
 
 RES = ("LUT", "FF", "BRAM18", "DSP")
 
@@ -61,16 +61,30 @@ def layer_rows(data: dict) -> list[list[str]]:
     return rows
 
 
+def bound_text(data: dict) -> str:
+    """ "core-bound" only when the core is strictly slower than the DMA port; a tie is I/O-bound
+    (the design is folded to match the port), said so."""
+    thr = data["throughput"]
+    if thr["bound"] == "core":
+        return "core-bound"
+    if thr.get("balanced"):
+        return "I/O-bound, the core exactly as fast"
+    return "I/O-bound"
+
+
 def _summary(data: dict) -> list[tuple[str, str]]:
     thr = data["throughput"]
+    slowest = data.get("bottlenecks") or [data["bottleneck"]]
     items = [
         ("target", f"{data['target']} ({data['part']}) at {fmt(data['clock_mhz'])} MHz"),
-        ("max cycles per frame", f"{fmt(data['max_cycles'])} ({data['bottleneck']})"),
-        ("throughput", (f"{fmt(data['fps'])} frames/s ({thr['bound']}-bound; core "
+        ("max cycles per frame", f"{fmt(data['max_cycles'])} ({', '.join(slowest)})"),
+        ("throughput", (f"{fmt(data['fps'])} frames/s ({bound_text(data)}; core "
                        f"{fmt(thr['core_fps'])}, I/O {fmt(thr['io_fps'])})")),
         ("latency (analytic)", (f"{fmt(data['latency_cycles'])} cycles = "
                                f"{fmt(data['latency_us'])} us")),
     ]
+    if data.get("latency_note"):
+        items.append(("analytic vs measured latency", data["latency_note"]))
     util = data["estimate"]["utilization"]
     items.append(("utilization (estimate)", ", ".join(
         f"{k} {100 * util[k]:.1f} %" for k in RES)))
@@ -83,7 +97,8 @@ def _summary(data: dict) -> list[tuple[str, str]]:
                       f"{fmt(ld['fmax_mhz_est'])} MHz; above the clock: {flagged}")))
     m = data.get("measured")
     if m:
-        items.append(("measured (hwgen sim)", (f"interval {fmt(m.get('interval_cycles'))} cycles "
+        level = f", {m['level']} level" if m.get("level") else ""
+        items.append((f"measured (hwgen sim{level})", (f"interval {fmt(m.get('interval_cycles'))} cycles "
                       f"(analytic {fmt(m.get('analytic_interval_cycles'))}), latency "
                       f"{fmt(m.get('latency_cycles'))} cycles, {fmt(m.get('frames'))} frames, "
                       f"{fmt(m.get('mismatches'))} mismatches")))
@@ -130,8 +145,10 @@ def svg_bars(title: str, labels: list[str], series: list[tuple[str, str, list[fl
     height = top + n * (k * bar_h + gap) + 30
     vmax = max([v for _, _, vals in series for v in vals] + [limit or 0, 1e-9])
     scale = width / vmax
-    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 110}" '
-           f'height="{height}" role="img" aria-label="{html.escape(title)}">'),
+    full = left + width + 110  # drawn in these units, scaled to the page width
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {height}" '
+            f'width="100%" preserveAspectRatio="xMinYMin meet" role="img" '
+            f'aria-label="{html.escape(title)}">'),
            f'<text x="4" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>']
     for j, (name, colour, _vals) in enumerate(series):
         x = left + j * 150
@@ -193,9 +210,12 @@ def render_html(data: dict) -> str:
     title = f"hwgen report: {data.get('design') or data.get('source')}"
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>{html.escape(title)}</title>",
-             ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-             "td:first-child,th:first-child{text-align:left}</style></head><body>"),
+             ('<meta name="viewport" content="width=device-width, initial-scale=1">'
+              "<style>body{font-family:sans-serif;margin:1em;max-width:none}"
+              "table{border-collapse:collapse;width:100%}"
+              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+              "td:first-child,th:first-child{text-align:left}"
+              "figure{margin:1em 0;width:100%}</style></head><body>"),
              f"<h1>{html.escape(title)}</h1>", "<ul>"]
     parts += [f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in _summary(data)]
     parts.append("</ul><h2>Per layer</h2><table>")
