@@ -133,7 +133,7 @@ def test_fifo_depth_file_of_the_wrong_structure(capsys, tmp_path: Path, text: st
 
 def test_sim_option_errors(capsys, example_build: Path, tmp_path: Path) -> None:
     out = str(example_build)
-    x = np.zeros((3, 1, 784), np.float32)
+    x = np.zeros((3, 784), np.float32)  # the model's ONNX input is (batch, 784)
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "empty.npy", x[:0])
     np.save(tmp_path / "l2.npy", np.arange(2))
@@ -142,7 +142,7 @@ def test_sim_option_errors(capsys, example_build: Path, tmp_path: Path) -> None:
     xs, ls = str(tmp_path / "x.npy"), str(tmp_path / "l2.npy")
     cases = [
         (["--inputs", str(tmp_path / "empty.npy")],
-         f"--inputs {tmp_path / 'empty.npy'} holds no frames (shape (0, 1, 784)) (hint: give at "
+         f"--inputs {tmp_path / 'empty.npy'} holds no frames (shape (0, 784)) (hint: give at "
          "least one frame, batch first)"),
         (["--inputs", "nox.npy"], "--inputs file nox.npy does not exist (hint: --inputs takes a "
          ".npy of inputs shaped like the model input, batch first)"),
@@ -157,6 +157,9 @@ def test_sim_option_errors(capsys, example_build: Path, tmp_path: Path) -> None:
         (["--mnist", str(tmp_path), "--labels", ls],
          "--labels goes with --inputs (--mnist reads its own labels)"),
         (["--mnist", str(tmp_path), "--count", "0"], "--count must be at least 1, not 0"),
+        (["--mnist", "nodir"], "--mnist folder nodir does not exist (hint: --mnist takes the "
+         "folder holding the MNIST test set IDX files (t10k-images-idx3-ubyte[.gz], "
+         "t10k-labels-idx1-ubyte[.gz]))"),
         (["--inputs", xs, "--qonnx-check", "-1"],
          "--qonnx-check must be 0 (skip) or a number of frames, not -1"),
         (["--inputs", xs, "--outputs", str(tmp_path)],

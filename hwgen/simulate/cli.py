@@ -100,6 +100,10 @@ def _check_options(args: argparse.Namespace) -> None:
     """Option values argparse cannot check: one-line errors before any work."""
     if args.labels and not args.inputs:
         raise HwgenError("--labels goes with --inputs (--mnist reads its own labels)")
+    if args.mnist and not Path(args.mnist).is_dir():
+        raise HwgenError(f"--mnist folder {args.mnist} does not exist",
+                         hint="--mnist takes the folder holding the MNIST test set IDX files "
+                              "(t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])")
     if args.count < 1:
         raise HwgenError(f"--count must be at least 1, not {args.count}")
     if args.qonnx_check < 0:
