@@ -74,6 +74,12 @@ def resolve_model(spec: str | Path) -> Path:
     return path
 
 
+def _finite(value: object) -> bool:
+    """A finite real number (not a bool, not NaN or infinite)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def _num(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else repr(value)
 
@@ -84,8 +90,7 @@ def check_clock(clock_mhz: float | None, tgt: Target) -> float:
     if clock_mhz is None:
         return float(tgt.clock_mhz)
     lo, hi = CLOCK_RANGE_MHZ.get(tgt.yosys_family, DEFAULT_CLOCK_RANGE_MHZ)
-    if not (isinstance(clock_mhz, (int, float)) and math.isfinite(clock_mhz)
-            and lo <= clock_mhz <= hi):
+    if not (_finite(clock_mhz) and lo <= clock_mhz <= hi):
         raise HwgenError(f"--clock-mhz must be a number from {lo:g} to {hi:g} MHz for "
                          f"{tgt.name} ({tgt.part}), not {_num(clock_mhz)}",
                          hint=f"the target's default is {tgt.clock_mhz:g} MHz")
@@ -94,7 +99,7 @@ def check_clock(clock_mhz: float | None, tgt: Target) -> float:
 
 def check_fps(fps: float | None) -> float | None:
     """``fps`` unless it is not a finite positive number."""
-    if fps is not None and not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+    if fps is not None and not (_finite(fps) and fps > 0):
         raise FoldingError(f"--fps must be a finite positive number of frames/s, not {_num(fps)}",
                            hint="leave --fps out for the fastest folding the DMA port can feed")
     return fps
