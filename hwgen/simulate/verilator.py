@@ -209,12 +209,16 @@ class _FrameWatch:
 
     def _loop(self) -> None:
         t0 = time.perf_counter()
+        words, offset = 0, 0  # lines counted so far, and where the count stopped
         while not self._stop.wait(PROGRESS_EVERY_S):
             try:
                 with open(self.path, "rb") as f:
-                    words = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+                    f.seek(offset)
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        words += chunk.count(b"\n")
+                        offset += len(chunk)
             except OSError:
-                words = 0
+                pass
             self.say(f"  simulated {min(words // max(1, self.wpf), self.frames):,} / "
                      f"{self.frames:,} frames ({time.perf_counter() - t0:.0f} s)")
 

@@ -93,8 +93,13 @@ def test_frame_watch_reports_frames_done(tmp_path: Path, monkeypatch) -> None:
     deadline = time.monotonic() + 10
     while not said and time.monotonic() < deadline:
         time.sleep(0.01)
+    with out.open("a") as f:  # the testbench goes on writing: 11 words, 5 frames
+        f.write("00 1 20\n" * 4)
+    while not any(" 5 / 10 " in m for m in said) and time.monotonic() < deadline:
+        time.sleep(0.01)
     watch.stop()
     assert said and said[0].startswith("  simulated 3 / 10 frames (")
+    assert said[-1].startswith("  simulated 5 / 10 frames (")
     n = len(said)
     time.sleep(0.1)
     assert len(said) == n  # stopped
