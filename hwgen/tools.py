@@ -23,6 +23,8 @@ __all__ = [
     "verilator_runner",
     "yosys_command",
     "package_dir",
+    "cache_root",
+    "yowasp_cache_dir",
 ]
 
 MIN_VERILATOR = (5, 36)
@@ -111,10 +113,23 @@ def yosys_command() -> list[str]:
     return [exe]
 
 
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME`` or ``~/.cache``: the parent of hwgen's caches (see ``hwgen cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return Path(base) if base else Path.home() / ".cache"
+
+
+def yowasp_cache_dir() -> Path:
+    """Where yowasp keeps Yosys compiled to machine code: ``$YOWASP_CACHE_DIR`` when set, else
+    ``hwgen-yowasp`` under ``cache_root()``."""
+    base = os.environ.get("YOWASP_CACHE_DIR")
+    return Path(base) if base else cache_root() / "hwgen-yowasp"
+
+
 def run_yosys(script: str, cwd: Path, log_name: str = "yosys.log") -> Path:
     """Run a Yosys script in ``cwd``; returns the log path; raises ToolError on failure."""
     env = dict(os.environ)
-    env.setdefault("YOWASP_CACHE_DIR", str(Path.home() / ".cache" / "hwgen-yowasp"))
+    env["YOWASP_CACHE_DIR"] = str(yowasp_cache_dir())
     script_path = cwd / "run.ys"
     script_path.write_text(script)
     log = cwd / log_name

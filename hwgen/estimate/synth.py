@@ -30,13 +30,15 @@ import json
 import os
 import re
 import shutil
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hwgen.errors import ToolError
-from hwgen.tools import run_yosys
+from hwgen.tools import cache_root, run_yosys
 
 __all__ = [
     "COUNTING_RULES",
@@ -125,7 +127,7 @@ def design_instances(out: Path, layer_names: list[str]) -> list[Instance]:
 def cache_dir() -> Path:
     """Where Yosys results are kept (``HWGEN_CACHE_DIR`` overrides, a debug knob)."""
     base = os.environ.get("HWGEN_CACHE_DIR")
-    return Path(base) if base else Path.home() / ".cache" / "hwgen" / "synth"
+    return Path(base) if base else cache_root() / "hwgen" / "synth"
 
 
 def _modules_used(rtl: Path, top: str) -> list[str]:
@@ -276,13 +278,18 @@ class SynthJob:
 
     def run(self, instances: list[Instance]) -> dict[str, dict]:
         unique: dict[str, Instance] = {i.name: i for i in instances}
+        lock = threading.Lock()
+        t0 = time.perf_counter()
 
         def one(inst: Instance) -> tuple[str, dict]:
             r = synth_instance(inst, self.rtl, self.mem, self.family,
                                inst.group in self.dsp_groups, self.cache)
-            if self.progress:
-                self.progress(f"  synth {inst.name} ({inst.module}): {r['LUT']} LUT, "
-                              f"{r['BRAM18']} BRAM18")
+            with lock:
+                self.done.append(inst.name)
+                if self.progress:
+                    self.progress(f"  synth {len(self.done)}/{len(unique)} {inst.name} "
+                                  f"({inst.module}): {r['LUT']} LUT, {r['BRAM18']} BRAM18 "
+                                  f"({time.perf_counter() - t0:.0f} s elapsed)")
             return inst.name, r
 
         with ThreadPoolExecutor(max(1, self.jobs)) as pool:

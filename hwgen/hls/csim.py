@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.errors import HwgenError, ToolError
+from hwgen.tools import cache_root
 
 __all__ = ["CXXFLAGS", "cache_dir", "cli_run", "compile_csim", "run_csim"]
 
@@ -31,7 +32,7 @@ MAX_SHOWN = 8
 
 def cache_dir() -> Path:
     """Where compiled testbenches are kept (by source hash)."""
-    return Path.home() / ".cache" / "hwgen" / "hls"
+    return cache_root() / "hwgen" / "hls"
 
 
 def _cxx() -> str:

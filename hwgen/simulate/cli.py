@@ -21,7 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--inputs", help=".npy shaped like the model input, batch first")
     src.add_argument("--mnist", metavar="DIR", help="folder with the MNIST IDX files (test set)")
-    p.add_argument("--count", type=int, default=1000, help="images with --mnist (default 1000)")
+    src.add_argument("--dataset", metavar="example:NAME",
+                     help="a data set bundled with hwgen: example:mnist (the first 1,000 MNIST "
+                          "test images with labels)")
+    p.add_argument("--count", type=int, default=1000,
+                   help="images with --mnist or --dataset (default 1000)")
     p.add_argument("--labels", help=".npy of labels for --inputs (accuracy)")
     p.add_argument("--outputs", help="write the outputs (epilogue applied) to this .npy")
     p.add_argument("--backpressure", action="store_true",
@@ -46,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     _check_options(args)
     labels = None
-    if args.mnist:
+    if args.mnist or args.dataset:
         graph = hwgen.load(out / "model.onnx")
-        x, labels = mnist_inputs(graph, args.mnist, args.count)
+        x, labels = mnist_inputs(graph, args.mnist or args.dataset, args.count)
     else:
         x = _load_npy(args.inputs, "--inputs", "inputs shaped like the model input, batch first")
         if x.ndim == 0 or len(x) == 0:
@@ -86,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
               f"{r['measured_fps']:,.0f} frames/s at {clock:g} MHz")
     if r.get("sim_cycles_per_s"):
         print(f"simulation speed  {r['sim_cycles_per_s']:,.0f} cycles/s "
-              f"({r['simulated_cycles']:,} cycles in {r['sim_wall_s']:.1f} s incl. start-up)")
+              f"({r['simulated_cycles']:,} cycles in {r['sim_run_s']:.1f} s; Verilator "
+              f"compile not counted)")
     print(f"results           {out / 'sim' / 'results.json'}")
     if args.waves:
         print(f"waveform          {out / 'sim' / f'{args.level}_run' / 'dump.vcd'}")

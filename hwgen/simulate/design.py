@@ -44,7 +44,7 @@ def pack_inputs(manifest: dict, values: np.ndarray, word_bits: int) -> list[str]
 
 
 def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idle_pct: int = 0,
-             bp_pct: int = 0, seed: int = 1, waves: bool = False) -> DesignRun:
+             bp_pct: int = 0, seed: int = 1, waves: bool = False, progress=None) -> DesignRun:
     """Run integer hardware inputs (frames, *input_shape) through the RTL of build ``out``."""
     out = Path(out)
     m = load_manifest(out)
@@ -61,10 +61,11 @@ def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idl
     rtl = out / "rtl"
     sources = [rtl / name for name in (rtl / "filelist.f").read_text().split()]
     build = build_sim(sources, dut, out / "sim" / f"{level}_build", in_bits=in_w, out_bits=out_w,
-                      in_words_per_frame=in_wpf, out_words_per_frame=out_wpf, waves=waves)
+                      in_words_per_frame=in_wpf, out_words_per_frame=out_wpf, waves=waves,
+                      progress=progress)
     run = run_sim(build, out / "sim" / f"{level}_run", pack_inputs(m, hw_inputs, in_w), frames,
                   sorted((out / "mem").glob("*.mem")), idle_pct=idle_pct, bp_pct=bp_pct, seed=seed,
-                  waves=waves)
+                  waves=waves, progress=progress)
     n_words = run.out_words.shape[0]
     if n_words != frames * out_wpf:
         raise SimulationError(f"got {n_words} output words, expected {frames * out_wpf}")

@@ -11,7 +11,9 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from hwgen.tools import package_dir, use_verilator, verilator_runner
 __all__ = ["SimBuild", "SimRun", "build_sim", "run_sim"]
 
 TB_TOP = "hwgen_tb"
+PROGRESS_EVERY_S = 5.0  # a "frames done" line this often during a run
+Progress = Callable[[str], None] | None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ def build_sim(
     in_words_per_frame: int,
     out_words_per_frame: int,
     waves: bool = False,
+    progress: Progress = None,
 ) -> SimBuild:
     """Verilate hwgen_tb + ``sources`` with ``dut`` as the device under test (cached)."""
     use_verilator()
@@ -86,6 +91,9 @@ def build_sim(
     if stamp.exists() and stamp.read_text() == key:
         return result
     build_dir.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _msg: None)
+    say(f"compiling the Verilator model (cached in {build_dir}; first time ~80 s) ...")
+    t0 = time.perf_counter()
     runner = verilator_runner()
     args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNUSED", "--x-assign", "fast", "--x-initial", "fast",
             "-O2"]
@@ -111,6 +119,7 @@ def build_sim(
             f"Verilator build of {dut} failed: {exc}", hint=f"see {build_dir / 'build.log'}"
         ) from exc
     stamp.write_text(key)
+    say(f"Verilator model compiled in {time.perf_counter() - t0:.0f} s")
     return result
 
 
@@ -126,8 +135,13 @@ def run_sim(
     seed: int = 1,
     timeout_cycles: int | None = None,
     waves: bool = False,
+    progress: Progress = None,
 ) -> SimRun:
-    """Run ``frames`` frames (``in_hex``: one hex word per line) and read back the outputs."""
+    """Run ``frames`` frames (``in_hex``: one hex word per line) and read back the outputs.
+
+    ``progress`` gets a "frames done" line every ``PROGRESS_EVERY_S`` seconds of a long run
+    (counted from the testbench's output file, which it writes in buffered blocks).
+    """
     use_verilator()
     if len(in_hex) != frames * build.in_words_per_frame:
         raise SimulationError(
@@ -145,6 +159,7 @@ def run_sim(
     os.environ["HWGEN_TIMEOUT_CYCLES"] = str(timeout_cycles)
     runner = verilator_runner()
     t0 = time.perf_counter()
+    watch = _FrameWatch(run_dir / "tb_out.txt", frames, build.out_words_per_frame, progress)
     try:
         xml = runner.test(
             test_module="hwgen_cocotb",
@@ -159,6 +174,8 @@ def run_sim(
         )
     except SystemExit as exc:
         raise SimulationError("simulation failed", hint=f"see {run_dir / 'sim.log'}") from exc
+    finally:
+        watch.stop()
     wall = time.perf_counter() - t0
     _check_results(Path(xml), run_dir)
     out_lines = (run_dir / "tb_out.txt").read_text().split()
@@ -176,6 +193,39 @@ def run_sim(
         wall_s=wall,
         cycles=int(out_cycle[-1]) if len(out_cycle) else 0,
     )
+
+
+class _FrameWatch:
+    """Prints frames done every few seconds while a run is in progress (a daemon thread)."""
+
+    def __init__(self, path: Path, frames: int, words_per_frame: int, progress: Progress):
+        self._stop = threading.Event()
+        self._thread = None
+        if progress is None:
+            return
+        self.path, self.frames, self.wpf, self.say = path, frames, words_per_frame, progress
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        t0 = time.perf_counter()
+        words, offset = 0, 0  # lines counted so far, and where the count stopped
+        while not self._stop.wait(PROGRESS_EVERY_S):
+            try:
+                with open(self.path, "rb") as f:
+                    f.seek(offset)
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        words += chunk.count(b"\n")
+                        offset += len(chunk)
+            except OSError:
+                pass
+            self.say(f"  simulated {min(words // max(1, self.wpf), self.frames):,} / "
+                     f"{self.frames:,} frames ({time.perf_counter() - t0:.0f} s)")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _check_results(xml: Path, run_dir: Path) -> None:
