@@ -44,6 +44,7 @@ SUPPORTED_OPS = tuple(
     )
 )
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_OPS)
+_TOP1_CHECK_LIMIT = 1 << 22  # top-1 in hardware only if every stream value can be checked
 
 
 def read(path: Any) -> Any:
@@ -561,13 +562,24 @@ class _Lowering:
             for op in self.pending
         )
         identity = np.array_equal(self.gather, np.arange(self.gather.size))
-        if self.layers and monotone and identity:
+        if self.layers and monotone and identity and self.strictly_increasing_epilogue():
             self.add_layer(TopK(self.lname("topk"), node.name, self.hw_shape, self.dtype))
             self.top1 = "hw"
             self.pending = []
         else:
             self.top1 = "host"
         self.top1_node = node.name
+
+    def strictly_increasing_epilogue(self) -> bool:
+        """True when the float32 epilogue maps distinct stream values to distinct, increasing
+        floats over the whole stream range, so top-1 of the integers equals ONNX ArgMax (float32
+        ``acc * s + b`` can round neighbours to one value when |b| / s >= 2^24)."""
+        lo, hi = int(self.lo.min()), int(self.hi.max())
+        if hi - lo >= _TOP1_CHECK_LIMIT:
+            return False  # too wide to check every value: top-1 stays on the host
+        with np.errstate(all="ignore"):
+            y = eval_path(tuple(self.pending), np.arange(lo, hi + 1, dtype=np.int64)[:, None])
+        return bool(np.all(np.diff(y, axis=0) > 0))
 
     # -- the walk ----------------------------------------------------------------------------
 
