@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from hwgen.errors import ModelError, UnsupportedError
+from hwgen.frontend.checks import prepare
 from hwgen.ir.datatypes import BIPOLAR, INT, TERNARY, UINT, DataType
 from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.graph import Epilogue, Graph, Prologue
@@ -56,11 +57,19 @@ def read(path: Any) -> Any:
     from qonnx.transformation.infer_shapes import InferShapes
 
     p = Path(path)
+    if p.is_dir():
+        raise ModelError(f"model path {str(p)!r} is a folder, not a file",
+                         hint="pass the path of a .onnx file written by brevitas export_qonnx")
     if not p.is_file():
         raise ModelError(f"model file {str(p)!r} does not exist",
                          hint="pass the path of a .onnx file written by brevitas export_qonnx")
     try:
         proto = onnx.load(str(p))
+    except Exception as exc:
+        raise ModelError(f"cannot read {str(p)!r} as an ONNX/QONNX model: {exc}".splitlines()[0],
+                         hint="pass a .onnx file written by brevitas export_qonnx") from exc
+    proto = prepare(proto)  # before qonnx allocates or folds anything
+    try:
         model = ModelWrapper(proto)
         model = model.transform(RemoveStaticGraphInputs())
         names = [n.name for n in model.graph.node]
