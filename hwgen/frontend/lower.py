@@ -208,6 +208,10 @@ class _Lowering:
         if s is None:
             raise ModelError(f"tensor {tensor!r} has no inferred shape",
                              hint="export with static shapes (a fixed example input)")
+        if not all(isinstance(d, (int, np.integer)) and d > 0 for d in s):
+            raise ModelError(f"tensor {tensor!r} must have a static, non-empty shape, not "
+                             f"{tuple(s)}", hint="export with static shapes (a fixed example "
+                             "input)")
         return tuple(int(d) for d in s)
 
     def attrs(self, node: Any) -> dict[str, Any]:
@@ -227,8 +231,10 @@ class _Lowering:
         try:
             full = np.broadcast_to(value, self.onnx_shape)[0].reshape(-1)
         except ValueError as exc:
-            raise UnsupportedError(
-                f"constant of shape {value.shape} does not broadcast to the tensor {self.onnx_shape}",
+            raise ModelError(
+                f"constant of shape {value.shape} does not broadcast to the tensor of shape "
+                f"{self.onnx_shape}: expected a scalar or one value per channel "
+                f"({self.onnx_shape[1] if len(self.onnx_shape) > 1 else 1})",
                 node=node.name, op=node.op_type, hint="per-channel constants only") from exc
         hw = np.empty_like(full)
         hw[self.gather] = full
@@ -292,6 +298,13 @@ class _Lowering:
         if prod is not None and prod.op_type in ("Quant", "BipolarQuant"):
             spec = self.quant_spec(prod, weights=True)
             raw = self.const(prod.input[0], prod).astype(np.float32)
+            try:
+                np.broadcast_shapes(spec.scale.shape, raw.shape)
+            except ValueError as exc:
+                raise ModelError(f"weight scale of shape {spec.scale.shape} does not broadcast "
+                                 f"to the weights of shape {raw.shape}: expected a scalar or one "
+                                 "value per output channel", node=prod.name, op=prod.op_type,
+                                 hint="check the per-channel weight scale") from exc
             w = spec.values(raw)
             s = np.broadcast_to(spec.scale, w.shape).astype(np.float32)
             if spec.bipolar:
@@ -348,8 +361,21 @@ class _Lowering:
         layout = a.get("data_layout", "NCHW")
         if layout not in ("NCHW", "NHWC", "NC"):
             raise self.fail(node, f"data_layout must be NCHW or NHWC, not {layout}", "")
-        if t.ndim != 2:
-            raise self.fail(node, f"thresholds must be 2-D (C, K), not {t.shape}", "")
+        if t.ndim != 2 or t.shape[1] < 1:
+            raise ModelError(f"thresholds must be a 2-D table (channels, steps), not of shape "
+                             f"{t.shape}", node=node.name, op=node.op_type,
+                             hint="one row per channel (or one shared row), one column per step")
+        if layout == "NHWC" and len(self.onnx_shape) == 4 and t.shape[0] > 1:
+            # QONNX then reads the last ONNX axis (W of this NCHW tensor) as the channels
+            raise self.fail(node, f"data_layout NHWC on the NCHW tensor {self.onnx_shape} applies "
+                            f"{t.shape[0]} threshold rows along its last axis; hwgen supports "
+                            "per-channel thresholds along axis 1 only",
+                            "use data_layout NCHW (or one shared threshold row)")
+        channels = self.onnx_shape[1] if len(self.onnx_shape) > 1 else 1
+        if t.shape[0] not in (1, channels):
+            raise ModelError(f"thresholds must have 1 or {channels} rows (one per channel), not "
+                             f"{t.shape[0]}", node=node.name, op=node.op_type,
+                             hint="the threshold table does not match its input's channels")
         if t.shape[0] > 1:
             if len(self.onnx_shape) == 4:
                 pass  # rows are channels, already hardware channel order
@@ -413,12 +439,23 @@ class _Lowering:
             return
         if op == "BatchNormalization":
             eps = np.float32(self.attrs(node).get("epsilon", 1e-5))
+            channels = self.onnx_shape[1] if len(self.onnx_shape) > 1 else 1
             parts = []
-            for t in node.input[1:5]:
+            for t, role in zip(node.input[1:5], ("scale", "bias", "mean", "variance")):
                 c = self.const(t, node).astype(np.float32)
+                if c.size != channels:
+                    raise ModelError(f"{role} must have {channels} values (one per channel), "
+                                     f"not {c.size}", node=node.name, op=node.op_type,
+                                     hint="the BatchNorm does not match its input's channels")
                 shape = [1] * len(self.onnx_shape)
                 shape[1] = -1
                 parts.append(self.channel_const(c.reshape(shape), node))
+            if not np.isfinite(eps) or np.any(parts[3] + eps <= 0):
+                bad = int(np.argmax(parts[3] + eps <= 0))
+                raise ModelError(f"variance + epsilon must be > 0 in every channel, not "
+                                 f"{float(parts[3].reshape(-1)[bad] if parts[3].size > 1 else parts[3])}"
+                                 f" + {float(eps)} (channel {bad})", node=node.name,
+                                 op=node.op_type, hint="the BatchNorm statistics are corrupt")
             self.pending.append(FloatOp("bn", (*parts, eps), onnx_name=node.name))
             return
         # binary ops with one constant operand
@@ -440,6 +477,14 @@ class _Lowering:
         if len(self.hw_shape) != 1 and len(self.onnx_shape) != 4:
             raise self.fail(node, f"matrix product on a tensor of shape {self.onnx_shape}",
                             "flatten to (batch, features) first")
+        if w.shape[1] != self.hw_shape[-1]:
+            raise ModelError(f"weights must have {self.hw_shape[-1]} inputs (the features of "
+                             f"the input {self.onnx_shape}), not {w.shape[1]}", node=node.name,
+                             op=node.op_type, hint="the weight matrix does not match its input")
+        if bias is not None and bias.size != w.shape[0]:
+            raise ModelError(f"bias must have {w.shape[0]} values (one per output), not "
+                             f"{bias.size}", node=node.name, op=node.op_type,
+                             hint="the bias does not match the layer's outputs")
         cols = w
         if len(self.hw_shape) == 1:
             cols = np.empty_like(w)
@@ -455,6 +500,9 @@ class _Lowering:
             self.pending.append(FloatOp("add", (bias.astype(np.float32),), onnx_name=node.name))
 
     def gemm_or_matmul(self, node: Any) -> None:
+        if len(self.onnx_shape) != 2:
+            raise self.fail(node, f"the input must be (batch, features), not {self.onnx_shape}",
+                            "flatten before the Linear layer")
         if node.op_type == "MatMul":
             w, s, wdt = self.weight(node.input[1], node)
             alpha, beta, bias = 1.0, 1.0, None
@@ -496,9 +544,24 @@ class _Lowering:
             raise self.fail(node, f"auto_pad must be NOTSET, not {a['auto_pad']}",
                             "export with explicit padding")
         w, s, wdt = self.weight(node.input[1], node)
+        if w.ndim != 4 or w.shape[1] != self.onnx_shape[1]:
+            raise ModelError(f"weights must be (out, {self.onnx_shape[1]}, kh, kw) for the input "
+                             f"{self.onnx_shape}, not {w.shape}", node=node.name, op=node.op_type,
+                             hint="the weights do not match the input channels")
         o, c, kh, kw = w.shape
         stride = tuple(a.get("strides", [1, 1]))
         pads = tuple(a.get("pads", [0, 0, 0, 0]))
+        if tuple(a.get("kernel_shape", (kh, kw))) != (kh, kw) or len(stride) != 2 or \
+                len(pads) != 4:
+            raise ModelError(f"kernel_shape {a.get('kernel_shape')}, strides {list(stride)}, pads "
+                             f"{list(pads)} must describe a 2-D window matching the weights "
+                             f"{w.shape}", node=node.name, op=node.op_type,
+                             hint="2-D convolutions only")
+        if kh > self.onnx_shape[2] + pads[0] + pads[2] or kw > self.onnx_shape[3] + pads[1] + \
+                pads[3]:
+            raise ModelError(f"kernel {(kh, kw)} is larger than the padded input "
+                             f"{self.onnx_shape[2:]} (pads {list(pads)})", node=node.name,
+                             op=node.op_type, hint="check the input size")
         if (kh, kw, stride, pads) != (1, 1, (1, 1), (0, 0, 0, 0)):
             if self.dtype == BIPOLAR and any(pads):
                 raise self.fail(node, "zero padding of a BIPOLAR (+1/-1) input has no code",
@@ -520,14 +583,22 @@ class _Lowering:
                 any(d != 1 for d in a.get("dilations", [1, 1])):
             raise self.fail(node, "only MaxPool without padding, dilation or ceil_mode is "
                             "supported", "use nn.MaxPool2d(k, stride) with padding=0")
+        kernel = tuple(a.get("kernel_shape", ()))
+        stride = tuple(a.get("strides", kernel))
+        if len(self.onnx_shape) != 4 or len(kernel) != 2 or len(stride) != 2:
+            raise ModelError(f"kernel_shape {list(kernel)} and strides {list(stride)} must be 2-D "
+                             f"on an NCHW input, here {self.onnx_shape}", node=node.name,
+                             op=node.op_type, hint="2-D max pooling only")
+        if kernel[0] > self.onnx_shape[2] or kernel[1] > self.onnx_shape[3]:
+            raise ModelError(f"kernel {kernel} is larger than the input {self.onnx_shape[2:]}",
+                             node=node.name, op=node.op_type, hint="check the input size")
         p = self.pending
         if self.dtype is None or not all(op.kind == "scale" and np.all(op.consts[0] > 0)
                                          for op in p):
             raise self.fail(node, "MaxPool must follow a quantizer directly",
                             "put the MaxPool after the activation quantizer")
         self.add_layer(MaxPool(self.lname("pool"), node.name, self.hw_shape, self.dtype,
-                               tuple(a["kernel_shape"]), tuple(a.get("strides",
-                                                                     a["kernel_shape"]))))
+                               kernel, stride))
 
     def reshape(self, node: Any, out: str) -> None:
         new = self.shape(out)
