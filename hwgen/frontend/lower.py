@@ -452,9 +452,9 @@ class _Lowering:
                 parts.append(self.channel_const(c.reshape(shape), node))
             if not np.isfinite(eps) or np.any(parts[3] + eps <= 0):
                 bad = int(np.argmax(parts[3] + eps <= 0))
+                var = float(np.broadcast_to(parts[3], (channels,))[bad])
                 raise ModelError(f"variance + epsilon must be > 0 in every channel, not "
-                                 f"{float(parts[3].reshape(-1)[bad] if parts[3].size > 1 else parts[3])}"
-                                 f" + {float(eps)} (channel {bad})", node=node.name,
+                                 f"{var:g} + {float(eps):g} (channel {bad})", node=node.name,
                                  op=node.op_type, hint="the BatchNorm statistics are corrupt")
             self.pending.append(FloatOp("bn", (*parts, eps), onnx_name=node.name))
             return
