@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hwgen.errors import ModelError, UnsupportedError
+from hwgen.errors import HwgenError, ModelError, UnsupportedError
 from hwgen.frontend.checks import prepare
 from hwgen.ir.datatypes import BIPOLAR, INT, TERNARY, UINT, DataType
 from hwgen.ir.floatops import FloatOp, QuantSpec
@@ -69,21 +69,56 @@ def read(path: Any) -> Any:
         raise ModelError(f"cannot read {str(p)!r} as an ONNX/QONNX model: {exc}".splitlines()[0],
                          hint="pass a .onnx file written by brevitas export_qonnx") from exc
     proto = prepare(proto)  # before qonnx allocates or folds anything
+    notes = _drop_constant_outputs(proto)
     try:
         model = ModelWrapper(proto)
         model = model.transform(RemoveStaticGraphInputs())
         names = [n.name for n in model.graph.node]
         if "" in names or len(set(names)) != len(names):
             model = model.transform(GiveUniqueNodeNames())
+        if any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node):
+            from qonnx.transformation.qcdq_to_qonnx import QCDQToQuant
+
+            model = model.transform(QCDQToQuant())
+            notes.append("QCDQ export (QuantizeLinear/Clip/DequantizeLinear) read as QONNX Quant "
+                         "nodes")
         model = model.transform(InferShapes())
         model = model.transform(FoldConstants())
         model = model.transform(InferShapes())
+    except HwgenError:
+        raise
     except Exception as exc:
         raise ModelError(f"cannot read {str(p)!r} as an ONNX/QONNX model: {exc}".splitlines()[0],
                          hint="pass a .onnx file written by brevitas export_qonnx") from exc
     model._hwgen_sha256 = hashlib.sha256(p.read_bytes()).hexdigest()
     model._hwgen_name = p.stem
+    model._hwgen_notes = tuple(notes)
     return model
+
+
+def _drop_constant_outputs(proto: Any) -> list[str]:
+    """A Brevitas QuantTensor output (``return_quant_tensor=True``) exports six outputs: value,
+    scale, zero point, bit width, signed, training. Keep the value (the first output) when the
+    other five are constants or computed only from constants; otherwise refuse."""
+    g = proto.graph
+    outs = list(g.output)
+    if len(outs) < 2:
+        return []
+    const = {i.name for i in g.initializer}
+    for node in g.node:  # ONNX node order is topological
+        if all(t in const for t in node.input if t):
+            const.update(node.output)
+    dynamic = [o.name for o in outs if o.name not in const]
+    if dynamic != [outs[0].name]:
+        raise UnsupportedError(
+            f"the model must have one output, not {len(outs)}: only the first (a QuantTensor's "
+            f"value) may depend on the input, but {', '.join(repr(d) for d in dynamic)} do",
+            hint="export a single-output model (a QuantTensor's scale, zero point, bit width, "
+            "signed and training outputs are accepted when they are constants)")
+    for o in outs[1:]:
+        g.output.remove(o)
+    return [f"QuantTensor output: reading the value {outs[0].name!r}; the {len(outs) - 1} "
+            f"constant outputs (scale, zero point, bit width, signed, training) are dropped"]
 
 
 def load(path: Any) -> Graph:
@@ -752,6 +787,7 @@ class _Lowering:
             prologue=self.prologue,
             epilogue=epi,
             source_sha256=getattr(self.m, "_hwgen_sha256", ""),
+            notes=getattr(self.m, "_hwgen_notes", ()),
         )
         del in_dtype_ann, input_shape, seen
         return verify(graph)
