@@ -79,6 +79,12 @@ def read(path: Any) -> Any:
         if any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node):
             from qonnx.transformation.qcdq_to_qonnx import QCDQToQuant
 
+            # the conversion needs shapes and constant scales, but not folded weight chains
+            model = model.transform(InferShapes())
+            model = model.transform(FoldConstants(exclude_op_types=[
+                "Quant", "BipolarQuant", "QuantizeLinear", "Clip", "DequantizeLinear"]))
+            model = model.transform(InferShapes())
+            _constant_dequant_to_quant(model)
             model = model.transform(QCDQToQuant())
             notes.append("QCDQ export (QuantizeLinear/Clip/DequantizeLinear) read as QONNX Quant "
                          "nodes")
@@ -94,6 +100,58 @@ def read(path: Any) -> Any:
     model._hwgen_name = p.stem
     model._hwgen_notes = tuple(notes)
     return model
+
+
+def _constant_dequant_to_quant(model: Any) -> None:
+    """QCDQ weights are exported already quantized: integer constant -> Clip -> DequantizeLinear
+    (no QuantizeLinear, so qonnx's QCDQToQuant leaves them). Rewrite each chain as the QONNX
+    Quant of ``(q - zp) * scale`` with the bit width, sign and narrow range of the Clip."""
+    from onnx import helper
+
+    g = model.graph
+    producer = {t: n for n in g.node for t in n.output}
+    for dq in [n for n in g.node if n.op_type == "DequantizeLinear"]:
+        src, clip = dq.input[0], None
+        if src in producer and producer[src].op_type == "Clip":
+            clip = producer[src]
+            src = clip.input[0]
+        q = model.get_initializer(src)
+        scale = model.get_initializer(dq.input[1])
+        zp = model.get_initializer(dq.input[2]) if len(dq.input) > 2 and dq.input[2] else None
+        if q is None or scale is None or q.dtype.kind not in "iu":
+            continue
+        info = np.iinfo(q.dtype)
+        lo, hi = int(info.min), int(info.max)
+        if clip is not None:
+            bounds = [model.get_initializer(t) for t in clip.input[1:3]]
+            if len(bounds) != 2 or any(b is None for b in bounds):
+                continue
+            lo, hi = int(bounds[0]), int(bounds[1])
+        zero = np.zeros((), np.float32) if zp is None else np.asarray(zp, np.float32)
+        signed = lo < 0
+        narrow = signed and lo == -hi
+        bits = max(1, int(np.ceil(np.log2(hi - lo + 1))))
+        axis = int(next((a.i for a in dq.attribute if a.name == "axis"), 1))
+        sc = np.asarray(scale, np.float32)
+        if sc.ndim == 1 and q.ndim > 1:  # per-axis scale: broadcast along ``axis``
+            shape = [1] * q.ndim
+            shape[axis] = -1
+            sc, zero = sc.reshape(shape), zero.reshape(shape) if zero.size > 1 else zero
+        name = dq.output[0]
+        model.set_initializer(name + "_hwgen_w", ((np.clip(q, lo, hi) - zero) * sc)
+                              .astype(np.float32))
+        model.set_initializer(name + "_hwgen_s", sc)
+        model.set_initializer(name + "_hwgen_z", np.zeros((), np.float32))
+        model.set_initializer(name + "_hwgen_b", np.asarray(bits, np.float32))
+        quant = helper.make_node(
+            "Quant", [name + "_hwgen_w", name + "_hwgen_s", name + "_hwgen_z", name + "_hwgen_b"],
+            [name], name=dq.name or name, domain="qonnx.custom_op.general", signed=int(signed),
+            narrow=int(narrow), rounding_mode="ROUND")
+        idx = list(g.node).index(dq)
+        g.node.remove(dq)
+        g.node.insert(idx, quant)
+        if clip is not None and all(clip.output[0] not in n.input for n in g.node):
+            g.node.remove(clip)
 
 
 def _drop_constant_outputs(proto: Any) -> list[str]:
