@@ -88,12 +88,44 @@ def _check_window_attrs(node: Any) -> None:
                                  "padding")
 
 
+_QONNX_ATTRS = {
+    "Quant": {"signed", "narrow", "rounding_mode"},
+    "BipolarQuant": set(),
+    "MultiThreshold": {"out_dtype", "out_scale", "out_bias", "data_layout"},
+}
+
+
+def _check_attr_names(node: Any, opset: dict[str, int]) -> None:
+    """Attributes a node's op does not define make the file invalid (onnxruntime refuses it)."""
+    import onnx
+
+    domain = node.domain or ""
+    if domain in ("", "ai.onnx"):
+        try:
+            schema = onnx.defs.get_schema(node.op_type, opset.get("", 13), "")
+        except Exception:  # an unknown op: the lowering names it
+            return
+        known = set(schema.attributes)
+    elif domain.startswith("qonnx") or domain.startswith("finn"):
+        if node.op_type not in _QONNX_ATTRS:
+            return
+        known = _QONNX_ATTRS[node.op_type]
+    else:
+        return
+    for a in node.attribute:
+        if a.name not in known:
+            raise ModelError(f"attribute {a.name!r} is not defined for {node.op_type}; expected "
+                             f"one of: {', '.join(sorted(known)) or 'none'}", node=node.name,
+                             op=node.op_type, hint="the file is not valid ONNX: re-export it")
+
+
 def prepare(proto: Any) -> Any:
     """Refuse what qonnx's cleanup must never see; fix a symbolic batch axis to 1."""
     import onnx
     from onnx import numpy_helper
 
     g = proto.graph
+    opset = {o.domain or "": o.version for o in proto.opset_import}
     consumers: dict[str, list[Any]] = {}
     for node in g.node:
         for t in node.input:
@@ -117,7 +149,16 @@ def prepare(proto: Any) -> Any:
                     _check_constant(node.output[0], numpy_helper.to_array(a.t), consumers)
         if node.op_type in _WINDOW_OPS:
             _check_window_attrs(node)
+        _check_attr_names(node, opset)
 
+    for vi in g.input:
+        elem = vi.type.tensor_type.elem_type
+        if vi.name not in inits and elem != onnx.TensorProto.FLOAT:
+            node, op = _where(consumers, vi.name)
+            raise ModelError(f"input {vi.name!r} must be a float32 tensor, not "
+                             f"{onnx.TensorProto.DataType.Name(elem).lower()}", node=node, op=op,
+                             hint="export with a float input; mark integer pixels with a QONNX "
+                             "datatype annotation (e.g. UINT8)")
     # graph inputs: a symbolic/unknown batch axis becomes 1; symbolic feature sizes are refused
     for vi in [*g.input, *g.output]:
         if vi.name in inits:

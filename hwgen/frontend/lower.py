@@ -25,6 +25,7 @@ from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.graph import Epilogue, Graph, Prologue
 from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 from hwgen.ir.verify import verify
+from hwgen.runtime.floatops import ROUNDING
 
 __all__ = [
     "SUPPORTED_OPS",
@@ -440,6 +441,9 @@ class _Lowering:
         if np.any(scale <= 0):
             raise self.fail(node, "scale must be positive", "check the quantizer's scale")
         rounding = str(a.get("rounding_mode", "ROUND")).upper()
+        if rounding not in ROUNDING:
+            raise self.fail(node, f"rounding_mode must be one of {', '.join(ROUNDING)}, not "
+                            f"{rounding!r}", "export with a QONNX rounding mode")
         return QuantSpec("int", scale if weights else self.channel_const(scale, node),
                          bits=int(float(bits)), signed=bool(a.get("signed", 1)),
                          narrow=bool(a.get("narrow", 0)), rounding=rounding, onnx_name=node.name)
