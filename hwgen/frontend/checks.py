@@ -75,6 +75,24 @@ def _check_constant(name: str, arr: np.ndarray, consumers: dict[str, list[Any]])
                      "BatchNorm statistics, thresholds or biases): retrain or re-export")
 
 
+def _check_quant_params(node: Any, g: Any) -> None:
+    """A Quant's bit width is one value; its zero point has one value or one per scale."""
+    from onnx import numpy_helper
+
+    inits = {i.name: i for i in g.initializer}
+    sizes = {}
+    for k, role in ((1, "scale"), (2, "zero point"), (3, "bit width")):
+        if node.input[k] in inits:
+            sizes[role] = int(numpy_helper.to_array(inits[node.input[k]]).size)
+    if sizes.get("bit width", 1) != 1:
+        raise ModelError(f"bit width must be one value, not {sizes['bit width']}",
+                         node=node.name, op=node.op_type, hint="use a fixed integer bit width")
+    if sizes.get("zero point", 1) not in (1, sizes.get("scale", 1)):
+        raise ModelError(f"zero point must have 1 value or one per scale "
+                         f"({sizes.get('scale', 1)}), not {sizes['zero point']}",
+                         node=node.name, op=node.op_type, hint="use a zero point of 0")
+
+
 def _check_window_attrs(node: Any) -> None:
     from onnx import helper
 
@@ -108,7 +126,10 @@ def _check_attr_names(node: Any, opset: dict[str, int]) -> None:
         known = set(schema.attributes)
     elif domain.startswith("qonnx") or domain.startswith("finn"):
         if node.op_type not in _QONNX_ATTRS:
-            return
+            raise ModelError(f"op {node.op_type} in domain {domain!r} is not a QONNX op hwgen "
+                             f"reads; expected one of: {', '.join(_QONNX_ATTRS)}",
+                             node=node.name, op=node.op_type,
+                             hint="standard ONNX ops belong to the default domain")
         known = _QONNX_ATTRS[node.op_type]
     else:
         return
@@ -149,6 +170,8 @@ def prepare(proto: Any) -> Any:
                     _check_constant(node.output[0], numpy_helper.to_array(a.t), consumers)
         if node.op_type in _WINDOW_OPS:
             _check_window_attrs(node)
+        if node.op_type == "Quant" and len(node.input) == 4:
+            _check_quant_params(node, g)
         _check_attr_names(node, opset)
 
     for vi in g.input:

@@ -318,3 +318,49 @@ def test_window_attributes(tmp_path, op, attrs, msg):
     extra = [b.weight_quant(np.ones((2, 2, 3, 3)), 1.0, 2)] if op == "Conv" else []
     b.node(op, extra, **attrs)
     assert f"({op}): {msg}" in _load_msg(b.save(tmp_path / "m.onnx"))
+
+
+def test_unknown_rounding_mode(tmp_path):
+    b = Builder((1, 2))
+    _mm(b)
+    b.quant(0.5, 4, rounding="BOGUS")
+    assert "(Quant): rounding_mode must be one of ROUND, HALF_EVEN, CEIL, FLOOR, UP, DOWN, " \
+           "HALF_UP, HALF_DOWN, not 'BOGUS'" in _load_msg(b.save(tmp_path / "m.onnx"))
+
+
+def test_non_float_input(tmp_path):
+    import onnx
+
+    b = Builder((1, 2))
+    _mm(b)
+    path = b.save(tmp_path / "m.onnx")
+    m = onnx.load(str(path))
+    m.graph.input[0].type.tensor_type.elem_type = onnx.TensorProto.DOUBLE
+    onnx.save(m, str(path))
+    assert "input 'x' must be a float32 tensor, not double" in _load_msg(path)
+
+
+def test_unknown_attribute_and_domain(tmp_path):
+    b = Builder((1, 2))
+    w = b.weight_quant(WI, 0.5, 4)
+    b.node("MatMul", [w], bogus=1)
+    assert "(MatMul): attribute 'bogus' is not defined for MatMul; expected one of: none" in \
+        _load_msg(b.save(tmp_path / "m.onnx"))
+    b = Builder((1, 2))
+    _mm(b)
+    b.node("Relu", domain=QDOMAIN)
+    assert "(Relu): op Relu in domain 'qonnx.custom_op.general' is not a QONNX op hwgen reads; " \
+           "expected one of: Quant, BipolarQuant, MultiThreshold" in \
+        _load_msg(b.save(tmp_path / "m2.onnx"))
+
+
+def test_quant_parameter_sizes(tmp_path):
+    b = Builder((1, 2))
+    _mm(b)
+    b.quant(0.5, np.array([4, 4]))
+    assert "(Quant): bit width must be one value, not 2" in _load_msg(b.save(tmp_path / "m.onnx"))
+    b = Builder((1, 2))
+    _mm(b)
+    b.quant(0.5, 4, zp=np.zeros(3))
+    assert "(Quant): zero point must have 1 value or one per scale (1), not 3" in \
+        _load_msg(b.save(tmp_path / "m2.onnx"))
