@@ -462,7 +462,10 @@ class _Lowering:
             raise ModelError(f"thresholds must be a 2-D table (channels, steps), not of shape "
                              f"{t.shape}", node=node.name, op=node.op_type,
                              hint="one row per channel (or one shared row), one column per step")
-        if layout == "NHWC" and len(self.onnx_shape) == 4 and t.shape[0] > 1:
+        if layout == "NHWC" and len(self.onnx_shape) != 4:
+            raise self.fail(node, f"data_layout NHWC needs a 4-D tensor, not {self.onnx_shape} "
+                            "(QONNX cannot execute it)", "use data_layout NCHW")
+        if layout == "NHWC" and t.shape[0] > 1:
             # QONNX then reads the last ONNX axis (W of this NCHW tensor) as the channels
             raise self.fail(node, f"data_layout NHWC on the NCHW tensor {self.onnx_shape} applies "
                             f"{t.shape[0]} threshold rows along its last axis; hwgen supports "

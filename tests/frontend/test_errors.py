@@ -292,6 +292,14 @@ def test_multithreshold_nhwc_per_channel_refused(tmp_path):
            "threshold rows along its last axis" in _load_msg(b.save(tmp_path / "m.onnx"))
 
 
+def test_multithreshold_nhwc_on_a_flat_tensor_refused(tmp_path):
+    b = Builder((1, 2))
+    _mm(b)
+    b.node("MultiThreshold", [b.const(np.zeros((1, 2)))], domain=QDOMAIN, data_layout="NHWC")
+    assert "(MultiThreshold): data_layout NHWC needs a 4-D tensor, not (1, 2) (QONNX cannot " \
+           "execute it)" in _load_msg(b.save(tmp_path / "m.onnx"))
+
+
 def test_multithreshold_nhwc_shared_row_matches_qonnx(tmp_path):
     from hwgen.frontend import read
     from tests.frontend.onnx_ref import run_onnx
