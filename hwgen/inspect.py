@@ -75,6 +75,7 @@ def format_inspect(graph: Graph) -> str:
     lines = [f"model {graph.name}  (sha256 {graph.source_sha256[:12]})",
              f"prologue: {graph.prologue.kind}; ONNX input {graph.onnx_input_shape} -> hardware "
              f"{graph.input_shape} {graph.input_dtype}"]
+    lines[1:1] = [f"source: {note}" for note in graph.notes]
     for i, r in enumerate(rows):
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
         if i == 0:

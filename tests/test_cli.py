@@ -193,7 +193,7 @@ def test_inspect_takes_example_models_and_shows_hardware_names(capsys, example_b
     assert _error(capsys, ["inspect", "nosuch.onnx"]) == \
         "model file nosuch.onnx does not exist (hint: give a QONNX .onnx file or example:tfc_w1a1)"
     assert _error(capsys, ["inspect", str(example_build)]) == \
-        (f"model {example_build} is a folder, not a QONNX .onnx file (hint: give a QONNX .onnx "
+        (f"model path {str(example_build)!r} is a folder, not a file (hint: give a QONNX .onnx "
          "file or example:tfc_w1a1)")
 
 

@@ -137,9 +137,14 @@ def _ternary_sign() -> nn.Module:
     return model
 
 
-def _mlp_pow2() -> nn.Module:
-    """Power-of-two scales everywhere (FixedPoint quantizers, no BatchNorm): exact vs QONNX."""
+def _mlp_pow2(quant_tensor: bool = False) -> nn.Module:
+    """Power-of-two scales everywhere (FixedPoint quantizers, no BatchNorm): exact vs QONNX.
+
+    ``quant_tensor``: the last layer returns a QuantTensor (``return_quant_tensor=True``), so the
+    export has six outputs (value, scale, zero point, bit width, signed, training).
+    """
     qnn, bq = _q()
+    qt = {"return_quant_tensor": True} if quant_tensor else {}
     return nn.Sequential(
         _Pixels(bipolar=False),
         qnn.QuantIdentity(act_quant=bq.Uint8ActPerTensorFixedPoint, bit_width=4, max_val=1.0),
@@ -148,9 +153,9 @@ def _mlp_pow2() -> nn.Module:
         qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFixedPoint, bit_width=3, max_val=4.0),
         qnn.QuantLinear(32, 24, bias=False, weight_quant=bq.Int8WeightPerTensorFixedPoint,
                         weight_bit_width=3),
-        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=2, max_val=1.0),
+        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=2, max_val=1.0, **qt),
         qnn.QuantLinear(24, 10, bias=False, weight_quant=bq.Int8WeightPerTensorFixedPoint,
-                        weight_bit_width=4),
+                        weight_bit_width=4, **qt),
     )
 
 
@@ -243,6 +248,9 @@ def _entries() -> dict[str, ZooEntry]:
         ZooEntry("mlp_pow2", _mlp_pow2, px, "uint8",
                  "Int8WeightPerTensorFixedPoint(4,3) / Uint8ActPerTensorFixedPoint(4,3), "
                  "Int8ActPerTensorFixedPoint(2); no BatchNorm", True, seed=3),
+        ZooEntry("mlp_pow2_qt", lambda: _mlp_pow2(quant_tensor=True), px, "uint8",
+                 "as mlp_pow2, the last layer returns a QuantTensor (six ONNX outputs)", True,
+                 seed=3),
         ZooEntry("cnv_small", _SmallCnv, (1, 1, 12, 12), "float",
                  "Int8ActPerTensorFloat(8) input on host / Int8WeightPerChannelFloat(2) conv, "
                  "BatchNorm, Uint8ActPerTensorFloat(2) QuantReLU, MaxPool, "
@@ -330,16 +338,21 @@ def build(id: str, seed: int | None = None) -> tuple[nn.Module, torch.Tensor]:
     return model, example
 
 
-def export(id: str, folder: str | Path, dynamo: bool = False, seed: int | None = None) -> Path:
-    """Export zoo model ``id`` to ``folder/<id>[_dynamo].onnx`` with Brevitas' export_qonnx."""
-    from brevitas.export import export_qonnx
+def export(id: str, folder: str | Path, dynamo: bool = False, seed: int | None = None,
+           qcdq: bool = False) -> Path:
+    """Export zoo model ``id`` to ``folder/<id>[_dynamo|_qcdq].onnx`` with Brevitas'
+    export_qonnx (or export_onnx_qcdq: QuantizeLinear / Clip / DequantizeLinear)."""
+    from brevitas.export import export_onnx_qcdq, export_qonnx
 
     entry = MODELS[id]
     model, example = build(id, seed)
-    path = Path(folder) / f"{id}{'_dynamo' if dynamo else ''}.onnx"
+    path = Path(folder) / f"{id}{'_dynamo' if dynamo else ''}{'_qcdq' if qcdq else ''}.onnx"
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
-        export_qonnx(model, example, export_path=str(path), dynamo=dynamo)
+        if qcdq:
+            export_onnx_qcdq(model, example, export_path=str(path), dynamo=dynamo)
+        else:
+            export_qonnx(model, example, export_path=str(path), dynamo=dynamo)
     if entry.input_kind == "uint8":
         from qonnx.core.datatype import DataType
         from qonnx.core.modelwrapper import ModelWrapper

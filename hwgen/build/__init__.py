@@ -66,7 +66,7 @@ def resolve_model(spec: str | Path) -> Path:
         return path
     path = Path(text)
     if path.is_dir():
-        raise ModelError(f"model {text} is a folder, not a QONNX .onnx file",
+        raise ModelError(f"model path {text!r} is a folder, not a file",
                          hint="give a QONNX .onnx file or example:tfc_w1a1")
     if not path.is_file():
         raise ModelError(f"model file {text} does not exist",

@@ -92,9 +92,9 @@ def _clip(t: np.ndarray, lo: int, hi: int) -> np.ndarray:
 
 
 def _fused_mvau(mm: MatMul, thr: Threshold | None, cmap: CodeMap, code: DataType, pixels: int,
-                idx: int, values: bool = False) -> tuple[HwMVAU, CodeMap]:
+                idx: int, values: bool = False, raw_acc: bool = False) -> tuple[HwMVAU, CodeMap]:
     w = np.asarray(mm.weights, dtype=np.int64)
-    in_code_dtype = mm.in_dtype if cmap.identity else code
+    in_code_dtype = mm.in_dtype if cmap.identity and not raw_acc else code
     if mm.xnor:
         acc_lo, acc_hi = 0, mm.mw  # popcount
     else:
@@ -143,6 +143,7 @@ def lower(graph: Graph) -> HwGraph:
     layers = list(graph.layers)
     out: list[HwLayer] = []
     cmap = CodeMap()
+    raw_acc = False  # the stream is a raw MVAU accumulator (signed code, value == code)
     i = 0
     while i < len(layers):
         layer = layers[i]
@@ -156,12 +157,17 @@ def lower(graph: Graph) -> HwGraph:
             pixels = int(np.prod(layer.in_shape[:-1], dtype=np.int64))
             thr = nxt if isinstance(nxt, Threshold) else None
             values = thr is not None and not _consumer_folds(layers, i + 1)
-            hw, cmap = _fused_mvau(layer, thr, cmap, stream, pixels, idx, values)
+            hw, cmap = _fused_mvau(layer, thr, cmap, stream, pixels, idx, values, raw_acc)
             out.append(hw)
+            raw_acc = thr is None
             i += 2 if thr is not None else 1
             continue
         elems = int(np.prod(layer.in_shape, dtype=np.int64))
         code_dtype = layer.in_dtype if cmap.identity else stream
+        if raw_acc:
+            # a raw MVAU emits its accumulator as a signed code (one bit wider than the IR's
+            # unsigned type when every product is >= 0); pools and windows pass it on as it is
+            code_dtype = stream
         if isinstance(layer, Threshold):
             out_dtype, out_bias, new_map, t = _threshold_code(layer,
                                                               not _consumer_folds(layers, i))
@@ -180,6 +186,7 @@ def lower(graph: Graph) -> HwGraph:
                 thr_dtype=thr_dtype,
             ))
             cmap = new_map
+            raw_acc = False
         elif isinstance(layer, SlidingWindow):
             pad_code = layer.pad_value
             if any(layer.pad):

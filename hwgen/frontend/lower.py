@@ -18,12 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from hwgen.errors import ModelError, UnsupportedError
+from hwgen.errors import HwgenError, ModelError, UnsupportedError
+from hwgen.frontend.checks import prepare
 from hwgen.ir.datatypes import BIPOLAR, INT, TERNARY, UINT, DataType
 from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.graph import Epilogue, Graph, Prologue
 from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 from hwgen.ir.verify import verify
+from hwgen.runtime.floatops import ROUNDING
 
 __all__ = [
     "SUPPORTED_OPS",
@@ -44,6 +46,7 @@ SUPPORTED_OPS = tuple(
     )
 )
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_OPS)
+_TOP1_CHECK_LIMIT = 1 << 22  # top-1 in hardware only if every stream value can be checked
 
 
 def read(path: Any) -> Any:
@@ -55,25 +58,126 @@ def read(path: Any) -> Any:
     from qonnx.transformation.infer_shapes import InferShapes
 
     p = Path(path)
+    if p.is_dir():
+        raise ModelError(f"model path {str(p)!r} is a folder, not a file",
+                         hint="pass the path of a .onnx file written by brevitas export_qonnx")
     if not p.is_file():
         raise ModelError(f"model file {str(p)!r} does not exist",
                          hint="pass the path of a .onnx file written by brevitas export_qonnx")
     try:
         proto = onnx.load(str(p))
+    except Exception as exc:
+        raise ModelError(f"cannot read {str(p)!r} as an ONNX/QONNX model: {exc}".splitlines()[0],
+                         hint="pass a .onnx file written by brevitas export_qonnx") from exc
+    proto = prepare(proto)  # before qonnx allocates or folds anything
+    notes = _drop_constant_outputs(proto)
+    try:
         model = ModelWrapper(proto)
         model = model.transform(RemoveStaticGraphInputs())
         names = [n.name for n in model.graph.node]
         if "" in names or len(set(names)) != len(names):
             model = model.transform(GiveUniqueNodeNames())
+        if any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node):
+            from qonnx.transformation.qcdq_to_qonnx import QCDQToQuant
+
+            # the conversion needs shapes and constant scales, but not folded weight chains
+            model = model.transform(InferShapes())
+            model = model.transform(FoldConstants(exclude_op_types=[
+                "Quant", "BipolarQuant", "QuantizeLinear", "Clip", "DequantizeLinear"]))
+            model = model.transform(InferShapes())
+            _constant_dequant_to_quant(model)
+            model = model.transform(QCDQToQuant())
+            notes.append("QCDQ export (QuantizeLinear/Clip/DequantizeLinear) read as QONNX Quant "
+                         "nodes")
         model = model.transform(InferShapes())
         model = model.transform(FoldConstants())
         model = model.transform(InferShapes())
+    except HwgenError:
+        raise
     except Exception as exc:
         raise ModelError(f"cannot read {str(p)!r} as an ONNX/QONNX model: {exc}".splitlines()[0],
                          hint="pass a .onnx file written by brevitas export_qonnx") from exc
     model._hwgen_sha256 = hashlib.sha256(p.read_bytes()).hexdigest()
     model._hwgen_name = p.stem
+    model._hwgen_notes = tuple(notes)
     return model
+
+
+def _constant_dequant_to_quant(model: Any) -> None:
+    """QCDQ weights are exported already quantized: integer constant -> Clip -> DequantizeLinear
+    (no QuantizeLinear, so qonnx's QCDQToQuant leaves them). Rewrite each chain as the QONNX
+    Quant of ``(q - zp) * scale`` with the bit width, sign and narrow range of the Clip."""
+    from onnx import helper
+
+    g = model.graph
+    producer = {t: n for n in g.node for t in n.output}
+    for dq in [n for n in g.node if n.op_type == "DequantizeLinear"]:
+        src, clip = dq.input[0], None
+        if src in producer and producer[src].op_type == "Clip":
+            clip = producer[src]
+            src = clip.input[0]
+        q = model.get_initializer(src)
+        scale = model.get_initializer(dq.input[1])
+        zp = model.get_initializer(dq.input[2]) if len(dq.input) > 2 and dq.input[2] else None
+        if q is None or scale is None or q.dtype.kind not in "iu":
+            continue
+        info = np.iinfo(q.dtype)
+        lo, hi = int(info.min), int(info.max)
+        if clip is not None:
+            bounds = [model.get_initializer(t) for t in clip.input[1:3]]
+            if len(bounds) != 2 or any(b is None for b in bounds):
+                continue
+            lo, hi = int(bounds[0]), int(bounds[1])
+        zero = np.zeros((), np.float32) if zp is None else np.asarray(zp, np.float32)
+        signed = lo < 0
+        narrow = signed and lo == -hi
+        bits = max(1, int(np.ceil(np.log2(hi - lo + 1))))
+        axis = int(next((a.i for a in dq.attribute if a.name == "axis"), 1))
+        sc = np.asarray(scale, np.float32)
+        if sc.ndim == 1 and q.ndim > 1:  # per-axis scale: broadcast along ``axis``
+            shape = [1] * q.ndim
+            shape[axis] = -1
+            sc, zero = sc.reshape(shape), zero.reshape(shape) if zero.size > 1 else zero
+        name = dq.output[0]
+        model.set_initializer(name + "_hwgen_w", ((np.clip(q, lo, hi) - zero) * sc)
+                              .astype(np.float32))
+        model.set_initializer(name + "_hwgen_s", sc)
+        model.set_initializer(name + "_hwgen_z", np.zeros((), np.float32))
+        model.set_initializer(name + "_hwgen_b", np.asarray(bits, np.float32))
+        quant = helper.make_node(
+            "Quant", [name + "_hwgen_w", name + "_hwgen_s", name + "_hwgen_z", name + "_hwgen_b"],
+            [name], name=dq.name or name, domain="qonnx.custom_op.general", signed=int(signed),
+            narrow=int(narrow), rounding_mode="ROUND")
+        idx = list(g.node).index(dq)
+        g.node.remove(dq)
+        g.node.insert(idx, quant)
+        if clip is not None and all(clip.output[0] not in n.input for n in g.node):
+            g.node.remove(clip)
+
+
+def _drop_constant_outputs(proto: Any) -> list[str]:
+    """A Brevitas QuantTensor output (``return_quant_tensor=True``) exports six outputs: value,
+    scale, zero point, bit width, signed, training. Keep the value (the first output) when the
+    other five are constants or computed only from constants; otherwise refuse."""
+    g = proto.graph
+    outs = list(g.output)
+    if len(outs) < 2:
+        return []
+    const = {i.name for i in g.initializer}
+    for node in g.node:  # ONNX node order is topological
+        if all(t in const for t in node.input if t):
+            const.update(node.output)
+    dynamic = [o.name for o in outs if o.name not in const]
+    if dynamic != [outs[0].name]:
+        raise UnsupportedError(
+            f"the model must have one output, not {len(outs)}: only the first (a QuantTensor's "
+            f"value) may depend on the input, but {', '.join(repr(d) for d in dynamic)} do",
+            hint="export a single-output model (a QuantTensor's scale, zero point, bit width, "
+            "signed and training outputs are accepted when they are constants)")
+    for o in outs[1:]:
+        g.output.remove(o)
+    return [f"QuantTensor output: reading the value {outs[0].name!r}; the {len(outs) - 1} "
+            f"constant outputs (scale, zero point, bit width, signed, training) are dropped"]
 
 
 def load(path: Any) -> Graph:
@@ -198,6 +302,10 @@ class _Lowering:
         if s is None:
             raise ModelError(f"tensor {tensor!r} has no inferred shape",
                              hint="export with static shapes (a fixed example input)")
+        if not all(isinstance(d, (int, np.integer)) and d > 0 for d in s):
+            raise ModelError(f"tensor {tensor!r} must have a static, non-empty shape, not "
+                             f"{tuple(s)}", hint="export with static shapes (a fixed example "
+                             "input)")
         return tuple(int(d) for d in s)
 
     def attrs(self, node: Any) -> dict[str, Any]:
@@ -217,8 +325,10 @@ class _Lowering:
         try:
             full = np.broadcast_to(value, self.onnx_shape)[0].reshape(-1)
         except ValueError as exc:
-            raise UnsupportedError(
-                f"constant of shape {value.shape} does not broadcast to the tensor {self.onnx_shape}",
+            raise ModelError(
+                f"constant of shape {value.shape} does not broadcast to the tensor of shape "
+                f"{self.onnx_shape}: expected a scalar or one value per channel "
+                f"({self.onnx_shape[1] if len(self.onnx_shape) > 1 else 1})",
                 node=node.name, op=node.op_type, hint="per-channel constants only") from exc
         hw = np.empty_like(full)
         hw[self.gather] = full
@@ -282,6 +392,13 @@ class _Lowering:
         if prod is not None and prod.op_type in ("Quant", "BipolarQuant"):
             spec = self.quant_spec(prod, weights=True)
             raw = self.const(prod.input[0], prod).astype(np.float32)
+            try:
+                np.broadcast_shapes(spec.scale.shape, raw.shape)
+            except ValueError as exc:
+                raise ModelError(f"weight scale of shape {spec.scale.shape} does not broadcast "
+                                 f"to the weights of shape {raw.shape}: expected a scalar or one "
+                                 "value per output channel", node=prod.name, op=prod.op_type,
+                                 hint="check the per-channel weight scale") from exc
             w = spec.values(raw)
             s = np.broadcast_to(spec.scale, w.shape).astype(np.float32)
             if spec.bipolar:
@@ -324,6 +441,9 @@ class _Lowering:
         if np.any(scale <= 0):
             raise self.fail(node, "scale must be positive", "check the quantizer's scale")
         rounding = str(a.get("rounding_mode", "ROUND")).upper()
+        if rounding not in ROUNDING:
+            raise self.fail(node, f"rounding_mode must be one of {', '.join(ROUNDING)}, not "
+                            f"{rounding!r}", "export with a QONNX rounding mode")
         return QuantSpec("int", scale if weights else self.channel_const(scale, node),
                          bits=int(float(bits)), signed=bool(a.get("signed", 1)),
                          narrow=bool(a.get("narrow", 0)), rounding=rounding, onnx_name=node.name)
@@ -338,8 +458,24 @@ class _Lowering:
         layout = a.get("data_layout", "NCHW")
         if layout not in ("NCHW", "NHWC", "NC"):
             raise self.fail(node, f"data_layout must be NCHW or NHWC, not {layout}", "")
-        if t.ndim != 2:
-            raise self.fail(node, f"thresholds must be 2-D (C, K), not {t.shape}", "")
+        if t.ndim != 2 or t.shape[1] < 1:
+            raise ModelError(f"thresholds must be a 2-D table (channels, steps), not of shape "
+                             f"{t.shape}", node=node.name, op=node.op_type,
+                             hint="one row per channel (or one shared row), one column per step")
+        if layout == "NHWC" and len(self.onnx_shape) != 4:
+            raise self.fail(node, f"data_layout NHWC needs a 4-D tensor, not {self.onnx_shape} "
+                            "(QONNX cannot execute it)", "use data_layout NCHW")
+        if layout == "NHWC" and t.shape[0] > 1:
+            # QONNX then reads the last ONNX axis (W of this NCHW tensor) as the channels
+            raise self.fail(node, f"data_layout NHWC on the NCHW tensor {self.onnx_shape} applies "
+                            f"{t.shape[0]} threshold rows along its last axis; hwgen supports "
+                            "per-channel thresholds along axis 1 only",
+                            "use data_layout NCHW (or one shared threshold row)")
+        channels = self.onnx_shape[1] if len(self.onnx_shape) > 1 else 1
+        if t.shape[0] not in (1, channels):
+            raise ModelError(f"thresholds must have 1 or {channels} rows (one per channel), not "
+                             f"{t.shape[0]}", node=node.name, op=node.op_type,
+                             hint="the threshold table does not match its input's channels")
         if t.shape[0] > 1:
             if len(self.onnx_shape) == 4:
                 pass  # rows are channels, already hardware channel order
@@ -403,12 +539,23 @@ class _Lowering:
             return
         if op == "BatchNormalization":
             eps = np.float32(self.attrs(node).get("epsilon", 1e-5))
+            channels = self.onnx_shape[1] if len(self.onnx_shape) > 1 else 1
             parts = []
-            for t in node.input[1:5]:
+            for t, role in zip(node.input[1:5], ("scale", "bias", "mean", "variance")):
                 c = self.const(t, node).astype(np.float32)
+                if c.size != channels:
+                    raise ModelError(f"{role} must have {channels} values (one per channel), "
+                                     f"not {c.size}", node=node.name, op=node.op_type,
+                                     hint="the BatchNorm does not match its input's channels")
                 shape = [1] * len(self.onnx_shape)
                 shape[1] = -1
                 parts.append(self.channel_const(c.reshape(shape), node))
+            if not np.isfinite(eps) or np.any(parts[3] + eps <= 0):
+                bad = int(np.argmax(parts[3] + eps <= 0))
+                var = float(np.broadcast_to(parts[3], (channels,))[bad])
+                raise ModelError(f"variance + epsilon must be > 0 in every channel, not "
+                                 f"{var:g} + {float(eps):g} (channel {bad})", node=node.name,
+                                 op=node.op_type, hint="the BatchNorm statistics are corrupt")
             self.pending.append(FloatOp("bn", (*parts, eps), onnx_name=node.name))
             return
         # binary ops with one constant operand
@@ -430,6 +577,14 @@ class _Lowering:
         if len(self.hw_shape) != 1 and len(self.onnx_shape) != 4:
             raise self.fail(node, f"matrix product on a tensor of shape {self.onnx_shape}",
                             "flatten to (batch, features) first")
+        if w.shape[1] != self.hw_shape[-1]:
+            raise ModelError(f"weights must have {self.hw_shape[-1]} inputs (the features of "
+                             f"the input {self.onnx_shape}), not {w.shape[1]}", node=node.name,
+                             op=node.op_type, hint="the weight matrix does not match its input")
+        if bias is not None and bias.size != w.shape[0]:
+            raise ModelError(f"bias must have {w.shape[0]} values (one per output), not "
+                             f"{bias.size}", node=node.name, op=node.op_type,
+                             hint="the bias does not match the layer's outputs")
         cols = w
         if len(self.hw_shape) == 1:
             cols = np.empty_like(w)
@@ -445,6 +600,9 @@ class _Lowering:
             self.pending.append(FloatOp("add", (bias.astype(np.float32),), onnx_name=node.name))
 
     def gemm_or_matmul(self, node: Any) -> None:
+        if len(self.onnx_shape) != 2:
+            raise self.fail(node, f"the input must be (batch, features), not {self.onnx_shape}",
+                            "flatten before the Linear layer")
         if node.op_type == "MatMul":
             w, s, wdt = self.weight(node.input[1], node)
             alpha, beta, bias = 1.0, 1.0, None
@@ -486,9 +644,24 @@ class _Lowering:
             raise self.fail(node, f"auto_pad must be NOTSET, not {a['auto_pad']}",
                             "export with explicit padding")
         w, s, wdt = self.weight(node.input[1], node)
+        if w.ndim != 4 or w.shape[1] != self.onnx_shape[1]:
+            raise ModelError(f"weights must be (out, {self.onnx_shape[1]}, kh, kw) for the input "
+                             f"{self.onnx_shape}, not {w.shape}", node=node.name, op=node.op_type,
+                             hint="the weights do not match the input channels")
         o, c, kh, kw = w.shape
         stride = tuple(a.get("strides", [1, 1]))
         pads = tuple(a.get("pads", [0, 0, 0, 0]))
+        if tuple(a.get("kernel_shape", (kh, kw))) != (kh, kw) or len(stride) != 2 or \
+                len(pads) != 4:
+            raise ModelError(f"kernel_shape {a.get('kernel_shape')}, strides {list(stride)}, pads "
+                             f"{list(pads)} must describe a 2-D window matching the weights "
+                             f"{w.shape}", node=node.name, op=node.op_type,
+                             hint="2-D convolutions only")
+        if kh > self.onnx_shape[2] + pads[0] + pads[2] or kw > self.onnx_shape[3] + pads[1] + \
+                pads[3]:
+            raise ModelError(f"kernel {(kh, kw)} is larger than the padded input "
+                             f"{self.onnx_shape[2:]} (pads {list(pads)})", node=node.name,
+                             op=node.op_type, hint="check the input size")
         if (kh, kw, stride, pads) != (1, 1, (1, 1), (0, 0, 0, 0)):
             if self.dtype == BIPOLAR and any(pads):
                 raise self.fail(node, "zero padding of a BIPOLAR (+1/-1) input has no code",
@@ -510,14 +683,22 @@ class _Lowering:
                 any(d != 1 for d in a.get("dilations", [1, 1])):
             raise self.fail(node, "only MaxPool without padding, dilation or ceil_mode is "
                             "supported", "use nn.MaxPool2d(k, stride) with padding=0")
+        kernel = tuple(a.get("kernel_shape", ()))
+        stride = tuple(a.get("strides", kernel))
+        if len(self.onnx_shape) != 4 or len(kernel) != 2 or len(stride) != 2:
+            raise ModelError(f"kernel_shape {list(kernel)} and strides {list(stride)} must be 2-D "
+                             f"on an NCHW input, here {self.onnx_shape}", node=node.name,
+                             op=node.op_type, hint="2-D max pooling only")
+        if kernel[0] > self.onnx_shape[2] or kernel[1] > self.onnx_shape[3]:
+            raise ModelError(f"kernel {kernel} is larger than the input {self.onnx_shape[2:]}",
+                             node=node.name, op=node.op_type, hint="check the input size")
         p = self.pending
         if self.dtype is None or not all(op.kind == "scale" and np.all(op.consts[0] > 0)
                                          for op in p):
             raise self.fail(node, "MaxPool must follow a quantizer directly",
                             "put the MaxPool after the activation quantizer")
         self.add_layer(MaxPool(self.lname("pool"), node.name, self.hw_shape, self.dtype,
-                               tuple(a["kernel_shape"]), tuple(a.get("strides",
-                                                                     a["kernel_shape"]))))
+                               kernel, stride))
 
     def reshape(self, node: Any, out: str) -> None:
         new = self.shape(out)
@@ -561,13 +742,24 @@ class _Lowering:
             for op in self.pending
         )
         identity = np.array_equal(self.gather, np.arange(self.gather.size))
-        if self.layers and monotone and identity:
+        if self.layers and monotone and identity and self.strictly_increasing_epilogue():
             self.add_layer(TopK(self.lname("topk"), node.name, self.hw_shape, self.dtype))
             self.top1 = "hw"
             self.pending = []
         else:
             self.top1 = "host"
         self.top1_node = node.name
+
+    def strictly_increasing_epilogue(self) -> bool:
+        """True when the float32 epilogue maps distinct stream values to distinct, increasing
+        floats over the whole stream range, so top-1 of the integers equals ONNX ArgMax (float32
+        ``acc * s + b`` can round neighbours to one value when |b| / s >= 2^24)."""
+        lo, hi = int(self.lo.min()), int(self.hi.max())
+        if hi - lo >= _TOP1_CHECK_LIMIT:
+            return False  # too wide to check every value: top-1 stays on the host
+        with np.errstate(all="ignore"):
+            y = eval_path(tuple(self.pending), np.arange(lo, hi + 1, dtype=np.int64)[:, None])
+        return bool(np.all(np.diff(y, axis=0) > 0))
 
     # -- the walk ----------------------------------------------------------------------------
 
@@ -660,6 +852,7 @@ class _Lowering:
             prologue=self.prologue,
             epilogue=epi,
             source_sha256=getattr(self.m, "_hwgen_sha256", ""),
+            notes=getattr(self.m, "_hwgen_notes", ()),
         )
         del in_dtype_ann, input_shape, seen
         return verify(graph)

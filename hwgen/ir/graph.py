@@ -61,6 +61,7 @@ class Graph:
     prologue: Prologue
     epilogue: Epilogue
     source_sha256: str = ""
+    notes: tuple[str, ...] = ()  # how the source was read (QCDQ, QuantTensor outputs), for inspect
 
     @property
     def output_shape(self) -> tuple[int, ...]:

@@ -222,5 +222,5 @@ def test_sim_and_report_name_the_missing_build_folder(command: str, tmp_path: Pa
 def test_model_path_messages(tmp_path: Path) -> None:
     with pytest.raises(HwgenError, match=r"model file .*nosuch.onnx does not exist"):
         resolve_model(tmp_path / "nosuch.onnx")
-    with pytest.raises(HwgenError, match=r"is a folder, not a QONNX .onnx file"):
+    with pytest.raises(HwgenError, match=r"is a folder, not a file"):
         resolve_model(tmp_path)

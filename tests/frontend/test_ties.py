@@ -76,3 +76,33 @@ def test_negative_factor_negates_weights(tmp_path):
     x = np.arange(-128, 128, dtype=np.float32)[:, None]
     assert np.array_equal(hwgen.execute(graph, x), run_onnx(read(path), x))
     assert np.all(np.diff(graph.layers[1].thresholds, axis=1) >= 0)
+
+
+def _argmax_model(path, bias: float):
+    b = Builder((1, 1), dtype="INT8")
+    w = b.weight_quant(np.array([[1, 2, 3]], np.float32), 1.0, 4)  # acc = x * (1, 2, 3)
+    b.node("MatMul", [w])
+    b.node("Add", [b.const(bias)])
+    b.node("ArgMax", axis=1, keepdims=0)
+    return b.save(path)
+
+
+def test_top1_stays_on_host_when_float32_merges_accumulators(tmp_path):
+    # acc + 2^25 in float32 rounds neighbouring accumulators to one value: ONNX ArgMax then sees
+    # ties that the integers do not have, so top-1 in hardware would differ
+    path = _argmax_model(tmp_path / "m.onnx", 2.0 ** 25)
+    graph = hwgen.load(path)
+    assert graph.epilogue.top1 == "host"
+    x = np.arange(-128, 128, dtype=np.float32)[:, None]
+    ref = run_onnx(read(path), x)
+    assert np.array_equal(hwgen.execute(graph, x).reshape(-1), ref.reshape(-1))
+    assert np.any(ref.reshape(-1) != np.where(x[:, 0] > 0, 2, 0))  # ties really happen
+
+
+def test_top1_in_hardware_when_the_epilogue_is_strictly_increasing(tmp_path):
+    path = _argmax_model(tmp_path / "m.onnx", 1000.0)
+    graph = hwgen.load(path)
+    assert graph.epilogue.top1 == "hw"
+    x = np.arange(-128, 128, dtype=np.float32)[:, None]
+    ref = run_onnx(read(path), x)
+    assert np.array_equal(hwgen.execute(graph, x).reshape(-1), ref.reshape(-1))
