@@ -29,7 +29,8 @@ from hwgen.ir import (
 RNG = np.random.default_rng(16)
 
 
-def _graph(layers, shape=(4,), dtype=UINT(2)) -> Graph:
+def _graph(layers, shape=(4,), dtype=None) -> Graph:
+    dtype = dtype or UINT(2)
     last = layers[-1]
     return Graph("g", tuple(layers), shape, dtype, (1, *shape), (1, *last.out_shape),
                  Prologue("identity"), Epilogue())
