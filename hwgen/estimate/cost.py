@@ -392,7 +392,25 @@ def _tlast(p: dict) -> Cost:
     return _c(lut=K["tlast_lut"], ff=p.get("DEPTH", 32) + 20)
 
 
+# -- graphs: fork and joins (issue 16) ---------------------------------------------------------
+
+
+def _dup(p: dict) -> Cost:
+    """hwgen_dup: one skid register per output and the AND of their readies."""
+    w = p["WIDTH"]
+    return _axis_register(w) + _axis_register(w) + _c(lut=1)
+
+
+def _concat(p: dict) -> Cost:
+    """hwgen_concat: input and output skid registers, the per-pixel beat counter, a 2:1 mux."""
+    w = p["PE"] * p["BITS"]
+    cw = _clog2((p["C0"] + p["C1"]) // p["PE"] + 1)
+    return _axis_register(w) + _axis_register(w) + _axis_register(w) + \
+        _c(lut=w + 2 * cw + 3, ff=cw)
+
+
 _MODELS = {
+    "hwgen_dup": _dup, "hwgen_concat": _concat,
     "hwgen_thresholding": _thresholding, "hwgen_fifo": _fifo, "hwgen_frame_dwc": _frame_dwc,
     "hwgen_swg": _swg, "hwgen_swg_par": _swg_par, "hwgen_maxpool": _maxpool, "hwgen_label_select": _label,
     "hwgen_frame_tlast": _tlast,
