@@ -11,7 +11,7 @@ import math
 
 from hwgen.errors import HwgenError
 from hwgen.ir.graph import Graph
-from hwgen.ir.layers import Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.layers import Add, Concat, Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 
 __all__ = ["depth_warning", "format_inspect", "hardware_names", "quantized_depth_scale"]
 
@@ -58,7 +58,12 @@ def _detail(layer) -> tuple[str, str, str]:
         return ("", "", f"k {layer.kernel} s {layer.stride}")
     if isinstance(layer, TopK):
         return ("", "", "top-1, ties to lowest index")
-    return ("", "", "")
+    if isinstance(layer, Add):
+        return ("", "", f"{layer.coeffs[0]} * {layer.inputs[0]} + {layer.coeffs[1]} * "
+                f"{layer.inputs[1]}")
+    if isinstance(layer, Concat):
+        return ("", "", f"channels of {layer.inputs[0]}, then {layer.inputs[1]}")
+    return ("", "", f"from {layer.inputs[0]}" if layer.inputs else "")
 
 
 def format_inspect(graph: Graph) -> str:

@@ -225,6 +225,103 @@ class _CnvW1A1(nn.Module):
         return self.classifier(torch.flatten(self.features(self.inp(x)), 1))
 
 
+class _ResBlock(nn.Module):
+    """Brevitas-style basic block: conv-BN-ReLU-conv-BN-q(shared) + shortcut, then QuantReLU.
+
+    The second branch's quantizer is the shortcut's quantizer instance (Brevitas requires equal
+    scales for a QuantTensor add); a strided block has a 1x1 conv-BN-QuantReLU projection.
+    """
+
+    def __init__(self, cin: int, cout: int, stride: int, shared: nn.Module, bits: int) -> None:
+        super().__init__()
+        qnn, bq = _q()
+        w = {"weight_quant": bq.Int8WeightPerTensorFixedPoint, "weight_bit_width": 3,
+             "bias": False}
+        self.conv1 = qnn.QuantConv2d(cin, cout, 3, stride=stride, padding=1, **w)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu1 = _relu(bits)
+        self.conv2 = qnn.QuantConv2d(cout, cout, 3, padding=1, **w)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(qnn.QuantConv2d(cin, cout, 1, stride=stride, **w),
+                                      nn.BatchNorm2d(cout), _relu(bits))
+            shared = self.down[-1]
+        self.relu2 = shared
+        self.relu_out = _relu(bits)
+
+    def forward(self, x):
+        out = self.relu2(self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x))))))
+        if self.down is not None:
+            x = self.down(x)
+        return self.relu_out(out + x)
+
+
+def _relu(bits: int) -> nn.Module:
+    qnn, bq = _q()
+    return qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFixedPoint, bit_width=bits, max_val=2.0,
+                         return_quant_tensor=True)
+
+
+class _ResNetSmall(nn.Module):
+    """1x12x12 float -> stem conv 8 -> identity block -> stride-2 block with a 1x1 projection
+    (16 channels) -> linear 10. Power-of-two scales, 2- to 4-bit activations, 3-bit weights."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        qnn, bq = _q()
+        self.inp = qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=4,
+                                     max_val=1.0, return_quant_tensor=True)
+        self.stem = qnn.QuantConv2d(1, 8, 3, padding=1, bias=False,
+                                    weight_quant=bq.Int8WeightPerTensorFixedPoint,
+                                    weight_bit_width=4)
+        self.bn = nn.BatchNorm2d(8)
+        self.relu = _relu(3)
+        self.block1 = _ResBlock(8, 8, 1, self.relu, 2)
+        self.block2 = _ResBlock(8, 16, 2, None, 4)
+        self.fc = qnn.QuantLinear(16 * 6 * 6, 10, bias=False,
+                                  weight_quant=bq.Int8WeightPerTensorFixedPoint, weight_bit_width=4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(self.bn(self.stem(self.inp(x))))
+        x = self.block2(self.block1(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+class _ConcatNet(nn.Module):
+    """1x12x12 float -> conv 4 -> pool -> two branches (1x1 conv, 3x3 conv) sharing one output
+    quantizer -> concatenation on channels (8) -> conv 3x3 -> linear 10. Power-of-two scales."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        qnn, bq = _q()
+        w = {"weight_quant": bq.Int8WeightPerTensorFixedPoint, "weight_bit_width": 3,
+             "bias": False}
+        self.inp = qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=4,
+                                     max_val=1.0)
+        self.stem = qnn.QuantConv2d(1, 4, 3, padding=1, **w)
+        self.bn = nn.BatchNorm2d(4)
+        self.relu = _relu(2)
+        self.pool = nn.MaxPool2d(2)
+        self.a = qnn.QuantConv2d(4, 4, 1, **w)
+        self.bn_a = nn.BatchNorm2d(4)
+        self.b = qnn.QuantConv2d(4, 4, 3, padding=1, **w)
+        self.bn_b = nn.BatchNorm2d(4)
+        self.shared = _relu(3)
+        self.conv = qnn.QuantConv2d(8, 8, 3, **w)
+        self.bn_c = nn.BatchNorm2d(8)
+        self.relu_c = _relu(2)
+        self.fc = qnn.QuantLinear(8 * 4 * 4, 10, bias=False,
+                                  weight_quant=bq.Int8WeightPerTensorFixedPoint, weight_bit_width=4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(self.relu(self.bn(self.stem(self.inp(x)))))
+        a = self.shared(self.bn_a(self.a(x)))
+        b = self.shared(self.bn_b(self.b(x)))
+        x = self.relu_c(self.bn_c(self.conv(torch.cat([a, b], dim=1))))
+        return self.fc(torch.flatten(x, 1))
+
+
 def _entries() -> dict[str, ZooEntry]:
     px = (1, 1, 28, 28)
     rows = [
@@ -260,6 +357,14 @@ def _entries() -> dict[str, ZooEntry]:
         ZooEntry("cnv_w1a1", _CnvW1A1, (1, 3, 32, 32), "float",
                  "Int8ActPerTensorFixedPoint(8) input on host / SignedBinaryWeightPerTensorConst "
                  "conv + linear, BatchNorm, SignedBinaryActPerTensorConst, MaxPool", False),
+        ZooEntry("resnet_small", _ResNetSmall, (1, 1, 12, 12), "float",
+                 "Int8ActPerTensorFixedPoint(4) input on host / Int8WeightPerTensorFixedPoint(3,4)"
+                 " conv + linear, BatchNorm, Uint8ActPerTensorFixedPoint(2-4) QuantReLU, residual "
+                 "adds of QuantTensors (identity and stride-2 1x1 projection)", True),
+        ZooEntry("concat_small", _ConcatNet, (1, 1, 12, 12), "float",
+                 "Int8ActPerTensorFixedPoint(4) input on host / Int8WeightPerTensorFixedPoint(3,4)"
+                 " conv + linear, BatchNorm, Uint8ActPerTensorFixedPoint(2-3), MaxPool, two "
+                 "branches concatenated on channels (one shared quantizer)", True),
     ]
     return {r.id: r for r in rows}
 

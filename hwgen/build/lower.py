@@ -25,7 +25,7 @@ from hwgen.build.hwlayers import (
 )
 from hwgen.errors import UnsupportedError, VerifyError
 from hwgen.ir.datatypes import BIPOLAR, UINT, DataType
-from hwgen.ir.graph import Graph
+from hwgen.ir.graph import GRAPH_INPUT, Graph
 from hwgen.ir.layers import Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
 
 __all__ = ["lower", "verify_hw"]
@@ -140,6 +140,16 @@ def _fused_mvau(mm: MatMul, thr: Threshold | None, cmap: CodeMap, code: DataType
 
 def lower(graph: Graph) -> HwGraph:
     """IR graph -> hardware layers (MVAU with fused thresholds, thresholding, SWG, pool, top-1)."""
+    if not graph.is_chain:  # forks and joins (issue 16): the hardware build is not there yet
+        join = next(x for i, x in enumerate(graph.layers)
+                    if len(graph.producers(i)) > 1 or graph.producers(i)[0] !=
+                    (graph.layers[i - 1].name if i else GRAPH_INPUT))
+        raise UnsupportedError(
+            f"the hardware build supports chains only; {join.name} reads "
+            f"{', '.join(graph.producers(join))}", node=join.onnx_name, op=join.op,
+            hint="golden execution (hwgen.execute) supports graphs; the hardware for forks, "
+            "adds and concatenations (rtl_templates/hwgen_dup, hwgen_add, hwgen_concat) is not "
+            "wired into the build yet")
     layers = list(graph.layers)
     out: list[HwLayer] = []
     cmap = CodeMap()

@@ -1,12 +1,15 @@
-"""Lowering a cleaned-up QONNX graph (a chain of nodes) to hwgen's IR.
+"""Lowering a cleaned-up QONNX graph (a DAG of nodes) to hwgen's IR.
 
-The walk follows the single activation tensor from the graph input to the graph output and keeps
-a small state: the current integer stream (IR shape, datatype, per-channel value range), the
+The walk visits the ONNX nodes that read activations in graph (topological) order. Every
+activation tensor carries a small state: the current integer stream (IR shape, datatype, per-channel value range), the
 float ops that map its integers to the ONNX tensor's real values (``pending``), and ``gather``,
 the map from ONNX element order to hardware (NHWC / HWC) element order. Weight quantizers fold
 to integer matrices; each activation quantizer becomes a Threshold layer whose thresholds are
 found by bisection over the integer range, evaluating ``pending`` + the quantizer in float32 in
 ONNX node order (exact for every monotone path; round-half-even ties come out as QONNX's).
+A tensor read by several nodes (a fork) hands its state to each; ``Add``/``Concat`` of two
+quantized streams join two states (DESIGN.md 3b: integer add of equal scales, exact re-coding
+of integer-multiple scales, or a refusal naming the node).
 """
 
 from __future__ import annotations
@@ -22,8 +25,18 @@ from hwgen.errors import HwgenError, ModelError, UnsupportedError
 from hwgen.frontend.checks import prepare
 from hwgen.ir.datatypes import BIPOLAR, INT, TERNARY, UINT, DataType
 from hwgen.ir.floatops import FloatOp, QuantSpec
-from hwgen.ir.graph import Epilogue, Graph, Prologue
-from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.graph import GRAPH_INPUT, Epilogue, Graph, Prologue
+from hwgen.ir.layers import (
+    Add,
+    Concat,
+    Flatten,
+    Layer,
+    MatMul,
+    MaxPool,
+    SlidingWindow,
+    Threshold,
+    TopK,
+)
 from hwgen.ir.verify import verify
 from hwgen.runtime.floatops import ROUNDING
 
@@ -345,7 +358,11 @@ class _Lowering:
         return UnsupportedError(msg, node=node.name, op=node.op_type, hint=hint)
 
     def add_layer(self, layer: Layer) -> None:
+        prev = self.layers[-1].name if self.layers else GRAPH_INPUT
+        if not layer.inputs and self.src != prev:  # a branch: name the producer
+            layer = replace(layer, inputs=(self.src,))
         self.layers.append(layer)
+        self.src = layer.name
         self.hw_shape = tuple(layer.out_shape)
         self.dtype = layer.out_dtype
         self.mm_index = None
@@ -769,8 +786,10 @@ class _Lowering:
         self.outputs = [o.name for o in g.output]
         if len(inputs) != 1 or len(self.outputs) != 1:
             raise UnsupportedError(
-                f"the model must have one input and one output, not {len(inputs)} and "
-                f"{len(self.outputs)}", hint="export a single-input single-output model")
+                f"the model must have one input and one output, not {len(inputs)} "
+                f"({', '.join(inputs)}) and {len(self.outputs)} ({', '.join(self.outputs)})",
+                op="graph", hint="export a single-input single-output model (merge the extra "
+                "inputs into one tensor, return one output tensor)")
         self.tensor = inputs[0]
         onnx_in = self.shape(self.tensor)
         self.onnx_shape = onnx_in
@@ -783,53 +802,49 @@ class _Lowering:
                                    f"{onnx_in}", hint="export with an NCHW or flat input")
         self.gather = _canonical_gather(onnx_in)
         self.dtype = _dtype_from_qonnx(self.m.get_tensor_datatype(self.tensor))
-        in_dtype_ann = self.dtype
         self.prologue = Prologue("identity") if self.dtype is not None else None
+        self.lo = self.hi = np.zeros(0, np.int64)
         if self.dtype is not None:
             self.lo = np.full(self.hw_shape[-1], self.dtype.min, np.int64)
             self.hi = np.full(self.hw_shape[-1], self.dtype.max, np.int64)
         self.top1, self.top1_node = "none", ""
-        input_shape = None
-        seen = 0
-        while self.tensor not in self.outputs:
-            users = self.consumers.get(self.tensor, [])
-            if len(users) != 1:
-                raise UnsupportedError(
-                    f"tensor {self.tensor!r} feeds {len(users)} nodes; only chains are supported",
-                    hint="branches, residual connections and concatenation are not supported")
-            node = users[0]
-            seen += 1
-            op = node.op_type
-            out = node.output[1] if op == "TopK" else node.output[0]
+        self.src = GRAPH_INPUT
+        # The walk: ONNX nodes in graph order (topological) that read an activation tensor; each
+        # activation tensor keeps the stream state it was produced with (forks restore it).
+        states = {self.tensor: self.save_state()}
+        for node in g.node:
+            acts = [t for t in node.input if t in states]
+            if not acts:
+                continue  # weight quantizers and transposes, read by their consumers
             if self.top1 != "none":
                 raise self.fail(node, "nothing may follow the final ArgMax/TopK", "")
-            if op in ("Quant", "BipolarQuant", "MultiThreshold"):
-                self.quantizer(node)
-            elif op in _ELEMENTWISE:
-                self.elementwise(node)
-            elif op in ("MatMul", "Gemm"):
-                self.gemm_or_matmul(node)
-            elif op == "Conv":
-                self.conv(node)
-            elif op == "MaxPool":
-                self.maxpool(node)
-            elif op in ("Reshape", "Flatten"):
-                self.reshape(node, out)
-            elif op in ("Identity", "Dropout"):
-                pass
-            elif op in ("ArgMax", "TopK"):
-                self.topk(node)
+            op = node.op_type
+            out = node.output[1] if op == "TopK" else node.output[0]
+            if op in ("Add", "Concat") and len(acts) == 2:
+                self.join(node, [states[t] for t in acts])
+            elif len(acts) != 1:
+                raise self.fail(node, f"{len(acts)} activation inputs; only Add and Concat may "
+                                "join two streams", "join branches with an Add or a Concat")
             else:
-                raise self.fail(node, f"op {op} is not supported; supported ops: "
-                                f"{_SUPPORTED_TEXT}",
-                                "replace it in the model or open an issue with the model attached")
-            if self.dtype is not None and input_shape is None:
-                input_shape = self.hw_shape if not self.layers else self.layers[0].in_shape
-            if op not in ("ArgMax", "TopK"):
-                self.onnx_shape = self.shape(out)
-                if len(self.onnx_shape) == 4 and op != "Identity" or op in ("MatMul", "Gemm"):
-                    self.gather = _canonical_gather(self.onnx_shape)
-            self.tensor = out
+                self.load_state(states[acts[0]], node)
+                self.node(node, out)
+            states[out] = self.save_state()
+        out = self.outputs[0]
+        if out not in states:
+            raise UnsupportedError(f"the graph output {out!r} does not depend on the input",
+                                   op="graph", hint="export a model whose output is computed "
+                                   "from its input")
+        used = {t for n in g.node for t in n.input}
+        dead = [t for t in states if t not in used and t != out]
+        if dead:
+            node = self.producer[dead[0]]
+            raise self.fail(node, f"its output {dead[0]!r} is never used: the graph must have "
+                            "one output", "remove the unused branch or return one tensor")
+        self.load_state(states[out], None)
+        if self.layers and self.src != self.layers[-1].name:
+            raise UnsupportedError(f"the graph output comes from layer {self.src}, not from the "
+                                   f"last layer {self.layers[-1].name}", op="graph",
+                                   hint="every branch must reach the output")
         if self.dtype is None:
             raise UnsupportedError("the input is float and never quantized",
                                    hint="add a QuantIdentity at the model input or annotate the "
@@ -841,6 +856,7 @@ class _Lowering:
         else:
             names = tuple(dict.fromkeys(op.onnx_name for op in self.pending))
             epi = Epilogue(tuple(self.pending), gather, self.top1, names)
+        self.canonical_order()
         first_shape = self.layers[0].in_shape if self.layers else self.hw_shape
         graph = Graph(
             name=getattr(self.m, "_hwgen_name", "model"),
@@ -854,8 +870,179 @@ class _Lowering:
             source_sha256=getattr(self.m, "_hwgen_sha256", ""),
             notes=getattr(self.m, "_hwgen_notes", ()),
         )
-        del in_dtype_ann, input_shape, seen
         return verify(graph)
+
+    def node(self, node: Any, out: str) -> None:
+        """Lower one single-input node reading the current stream (``self.tensor``)."""
+        op = node.op_type
+        if op in ("Quant", "BipolarQuant", "MultiThreshold"):
+            self.quantizer(node)
+        elif op in _ELEMENTWISE:
+            self.elementwise(node)
+        elif op in ("MatMul", "Gemm"):
+            self.gemm_or_matmul(node)
+        elif op == "Conv":
+            self.conv(node)
+        elif op == "MaxPool":
+            self.maxpool(node)
+        elif op in ("Reshape", "Flatten"):
+            self.reshape(node, out)
+        elif op in ("Identity", "Dropout"):
+            pass
+        elif op in ("ArgMax", "TopK"):
+            self.topk(node)
+        else:
+            raise self.fail(node, f"op {op} is not supported; supported ops: "
+                            f"{_SUPPORTED_TEXT}",
+                            "replace it in the model or open an issue with the model attached")
+        if op not in ("ArgMax", "TopK"):
+            self.onnx_shape = self.shape(out)
+            if len(self.onnx_shape) == 4 and op != "Identity" or op in ("MatMul", "Gemm"):
+                self.gather = _canonical_gather(self.onnx_shape)
+        self.tensor = out
+
+    # -- graphs: stream states, forks and joins (issue 16) -----------------------------------
+
+    def canonical_order(self) -> None:
+        """Reorder and rename the layers: depth first from the output, input 0 before input 1.
+
+        The order does not depend on how the exporter interleaved independent branches (the
+        dynamo flavour does), so positional names stay stable across flavours; a chain keeps its
+        order; each branch is contiguous, so a matrix product still precedes its quantizer.
+        """
+        by_name = {x.name: x for x in self.layers}
+        prev = {x.name: (self.layers[i - 1].name if i else GRAPH_INPUT)
+                for i, x in enumerate(self.layers)}
+        srcs = {x.name: tuple(x.inputs) or (prev[x.name],) for x in self.layers}
+        order: list[str] = []
+        seen = {GRAPH_INPUT}
+        stack = [(self.layers[-1].name, False)] if self.layers else []
+        while stack:  # iterative post-order DFS
+            name, expanded = stack.pop()
+            if expanded:
+                order.append(name)
+                continue
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.append((name, True))
+            stack.extend((s, False) for s in reversed(srcs[name]) if s not in seen)
+        rename = {GRAPH_INPUT: GRAPH_INPUT}
+        for i, name in enumerate(order):
+            rename[name] = f"{i:02d}_{name.split('_', 1)[1]}"
+        layers: list[Layer] = []
+        for name in order:
+            ins = tuple(rename[s] for s in srcs[name])
+            before = layers[-1].name if layers else GRAPH_INPUT
+            keep = len(ins) > 1 or ins != (before,)
+            layers.append(replace(by_name[name], name=rename[name], inputs=ins if keep else ()))
+        self.paths = {rename[k]: v for k, v in self.paths.items() if k in rename}
+        self.layers = layers
+        self.src = rename.get(self.src, self.src)
+
+    _STATE = ("tensor", "hw_shape", "dtype", "lo", "hi", "pending", "gather", "onnx_shape",
+              "mm_index", "src")
+
+    def save_state(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self._STATE} | {"pending": tuple(self.pending)}
+
+    def load_state(self, state: dict[str, Any], node: Any) -> None:
+        """Continue from a saved stream; a stream read by several nodes (a fork) must already be
+        quantized integers (a matrix product's raw output is fused with its quantizer)."""
+        for k, v in state.items():
+            setattr(self, k, list(v) if k == "pending" else v)
+        users = self.consumers.get(self.tensor, [])
+        if node is None or len(users) < 2:
+            return
+        if self.dtype is None:
+            raise self.fail(node, f"the float input {self.tensor!r} feeds {len(users)} nodes "
+                            "before its quantizer", "quantize the input once (one QuantIdentity)"
+                            " before branching")
+        if self.mm_index is not None:
+            raise self.fail(node, f"the matrix product output {self.tensor!r} feeds {len(users)}"
+                            " nodes before a quantizer", "put the activation quantizer before "
+                            "the branch point")
+
+    def stream_scale(self, node: Any, state: dict[str, Any], port: int) -> np.ndarray:
+        """The real value of one integer step of a join operand (scalar or per channel)."""
+        p = state["pending"]
+        if state["dtype"] is None or state["mm_index"] is not None or len(p) > 1 or \
+                (p and p[0].kind != "scale"):
+            ops = ", ".join(op.kind for op in p) or "no quantizer"
+            raise self.fail(node, f"operand {port} ({state['tensor']!r}) is not a quantized "
+                            f"activation (float ops after its last quantizer: {ops})",
+                            "put an activation quantizer (QuantIdentity/QuantReLU, one shared "
+                            "instance for both operands) right before the join")
+        return np.asarray(p[0].consts[0], np.float64) if p else np.float64(1.0)
+
+    def join(self, node: Any, states: list[dict[str, Any]]) -> None:
+        """``Add`` of two quantized streams (an integer add, or exact re-coding when one scale is
+        an integer multiple of the other) or ``Concat`` on the channel axis (equal scales)."""
+        a, b = states
+        ca, cb = (self.stream_scale(node, s, i) for i, s in enumerate(states))
+        fix = ("share the quantizer: quantize both operands with one activation quantizer "
+               "instance (Brevitas: pass the same QuantReLU/QuantIdentity, e.g. shared_quant_act)")
+        self.load_state(a, None)
+        out = node.output[0]
+        if node.op_type == "Add":
+            if a["onnx_shape"] != b["onnx_shape"]:
+                raise self.fail(node, f"operand shapes {a['onnx_shape']} and {b['onnx_shape']} "
+                                "differ (no broadcasting between streams)",
+                                "add tensors of equal shape")
+            if not np.array_equal(a["gather"], b["gather"]):
+                raise self.fail(node, "the operands' element orders differ (one was flattened "
+                                "from a feature map)", "add tensors of the same layout")
+            coeffs, scale = (1, 1), ca
+            if not np.array_equal(ca, cb):
+                ratio = float(ca.max()) / float(cb.max())
+                k = round(max(ratio, 1 / ratio))
+                if ca.size == 1 and cb.size == 1 and k > 1 and float(ca) == k * float(cb):
+                    coeffs, scale = (k, 1), cb
+                elif ca.size == 1 and cb.size == 1 and k > 1 and float(cb) == k * float(ca):
+                    coeffs, scale = (1, k), ca
+                else:
+                    raise self.fail(node, f"operand scales {_fmt(ca)} and {_fmt(cb)} differ and "
+                                    "neither is an integer multiple of the other: the add has "
+                                    "no exact integer form", fix)
+            if BIPOLAR in (a["dtype"], b["dtype"]):
+                raise self.fail(node, "bipolar (+1/-1) operands cannot be added in hardware "
+                                "codes", "use a QuantReLU/QuantIdentity with >= 2 bits before "
+                                "the add")
+            layer = Add(self.lname("add"), node.name, a["hw_shape"], a["dtype"], b["dtype"],
+                        coeffs=coeffs, inputs=(a["src"], b["src"]))
+            lo = coeffs[0] * a["lo"] + coeffs[1] * b["lo"]
+            hi = coeffs[0] * a["hi"] + coeffs[1] * b["hi"]
+        else:
+            axis = self.attrs(node).get("axis", 1)
+            rank = len(a["onnx_shape"])
+            if axis not in (1, 1 - rank) or rank not in (2, 4):
+                raise self.fail(node, f"concatenation on axis {axis} of a {rank}-D tensor",
+                                "concatenate on the channel axis (1) of NCHW or (N, F) tensors")
+            if a["onnx_shape"][2:] != b["onnx_shape"][2:]:
+                raise self.fail(node, f"operand shapes {a['onnx_shape']} and {b['onnx_shape']} "
+                                "differ outside the channel axis", "")
+            if rank == 2 and not (np.array_equal(a["gather"], np.arange(a["gather"].size)) and
+                                  np.array_equal(b["gather"], np.arange(b["gather"].size))):
+                raise self.fail(node, "flattened feature maps cannot be concatenated",
+                                "concatenate the feature maps before flattening")
+            if not np.array_equal(ca, cb):
+                raise self.fail(node, f"operand scales {_fmt(ca)} and {_fmt(cb)} differ",
+                                fix)
+            scale = ca
+            layer = Concat(self.lname("cat"), node.name, a["hw_shape"], a["dtype"],
+                           b["hw_shape"], b["dtype"], inputs=(a["src"], b["src"]))
+            lo, hi = np.concatenate([a["lo"], b["lo"]]), np.concatenate([a["hi"], b["hi"]])
+        self.add_layer(layer)
+        self.lo, self.hi = lo.astype(np.int64), hi.astype(np.int64)
+        self.pending = [FloatOp("scale", (scale,), onnx_name=node.name)] if \
+            a["pending"] or b["pending"] else []
+        self.onnx_shape = self.shape(out)
+        self.gather = _canonical_gather(self.onnx_shape)
+        self.tensor = out
+
+
+def _fmt(c: np.ndarray) -> str:
+    return f"{float(c):.6g}" if np.size(c) == 1 else f"(per channel, {np.size(c)} values)"
 
 
 def lower(model: Any) -> Graph:

@@ -3,6 +3,7 @@
 ``execute(graph, x)`` returns what ``qonnx.core.onnx_exec.execute_onnx`` returns for the same
 input (epilogue applied); ``upto="hw"`` returns the int64 values of the last hardware stream;
 ``trace=True`` returns ``{layer name: int64 tensor}`` (plus ``"input"``, the first stream).
+Layers run in ``Graph.layers`` order (topological) on their producers' tensors.
 Integer layers run in float64 BLAS, which is exact while |acc| < 2^53 (the verifier's bound).
 """
 
@@ -14,8 +15,18 @@ import numpy as np
 
 from hwgen.errors import HwgenError, ModelError
 from hwgen.ir.floatops import apply_ops
-from hwgen.ir.graph import Graph
-from hwgen.ir.layers import Flatten, Layer, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.graph import GRAPH_INPUT, Graph
+from hwgen.ir.layers import (
+    Add,
+    Concat,
+    Flatten,
+    Layer,
+    MatMul,
+    MaxPool,
+    SlidingWindow,
+    Threshold,
+    TopK,
+)
 
 __all__ = ["epilogue", "execute", "prologue", "run_layer"]
 
@@ -75,6 +86,8 @@ def _float_weights(layer: MatMul) -> np.ndarray:
 def run_layer(layer: Layer, x: np.ndarray, out_dtype: type = np.int64) -> np.ndarray:
     """One layer on a batch of int64 values (B, *in_shape) -> int64 (B, *out_shape).
 
+    A join (``Add``, ``Concat``) takes a tuple of its inputs' batches.
+
     ``out_dtype`` float32 lets a single-threshold layer hand exact float values straight to the
     next MatMul (the fast path of ``execute``); every other layer ignores it.
     """
@@ -111,6 +124,8 @@ def run_layer(layer: Layer, x: np.ndarray, out_dtype: type = np.int64) -> np.nda
         return x.reshape(x.shape[0], -1)
     if isinstance(layer, TopK):
         return np.argmax(x, axis=-1)[..., None].astype(np.int64)
+    if isinstance(layer, (Add, Concat)):
+        return _run_join(layer, x)
     raise HwgenError(f"no golden definition for {layer.op}", node=layer.name, op=layer.op)
 
 
@@ -135,14 +150,42 @@ def execute(graph: Graph, x: np.ndarray, upto: str = "output", trace: bool = Fal
     if upto not in ("output", "hw"):
         raise HwgenError(f"upto must be 'output' or 'hw', not {upto!r}")
     v = prologue(graph, x)
-    record = {"input": v} if trace else None
+    record = {GRAPH_INPUT: v} if trace else None
     layers = graph.layers
+    live = {GRAPH_INPUT: v}
+    left = {name: len(users) for name, users in _consumer_counts(graph).items()}
     for i, layer in enumerate(layers):
-        fast = record is None and i + 1 < len(layers) and isinstance(layers[i + 1], MatMul) \
-            and _float_weights(layers[i + 1]).dtype == np.float32
-        v = run_layer(layer, v, np.float32 if fast else np.int64)
+        srcs = graph.producers(i)
+        args = tuple(live[s] for s in srcs)
+        for s in srcs:  # free a tensor once its last consumer has read it
+            left[s] -= 1
+            if not left[s] and record is None:
+                del live[s]
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        fast = record is None and isinstance(nxt, MatMul) and \
+            graph.consumers(layer.name) == (nxt.name,) and _float_weights(nxt).dtype == np.float32
+        v = run_layer(layer, args[0] if len(args) == 1 else args,
+                      np.float32 if fast else np.int64)
+        live[layer.name] = v
         if record is not None:
             record[layer.name] = v
     if record is not None:
         return record
     return v if upto == "hw" else epilogue(graph, v)
+
+
+def _consumer_counts(graph: Graph) -> dict[str, tuple[str, ...]]:
+    names = [GRAPH_INPUT] + [x.name for x in graph.layers]
+    return {n: graph.consumers(n) for n in names}
+
+
+# ----------------------------------------------------------------------------------------------
+# graphs: joins (issue 16)
+
+
+def _run_join(layer: Add | Concat, xs: tuple[np.ndarray, ...]) -> np.ndarray:
+    a, b = (np.asarray(x, np.int64) for x in xs)
+    if isinstance(layer, Add):
+        k0, k1 = layer.coeffs
+        return k0 * a + k1 * b
+    return np.concatenate([a, b], axis=-1)

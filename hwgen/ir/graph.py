@@ -1,4 +1,9 @@
-"""The IR graph: a chain of integer layers between a host prologue and a host epilogue.
+"""The IR graph: a DAG of integer layers between a host prologue and a host epilogue.
+
+``Graph.layers`` is in topological order; each layer names its producers in ``Layer.inputs``
+(``()``: the layer just before it, or ``GRAPH_INPUT`` for the first layer, so a chain is the
+special case that names nothing). One graph input (``GRAPH_INPUT``), one graph output: the last
+layer. ``Graph.producers``/``Graph.consumers`` resolve the edges.
 
 ``Prologue``: ONNX input -> first integer stream (``identity``: the input already carries an
 integer datatype; ``quant``: scalar float ops and the first Quant run on the host with QONNX's
@@ -12,6 +17,7 @@ the hardware output already is the index.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -19,7 +25,9 @@ from hwgen.ir.datatypes import DataType
 from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.layers import Layer
 
-__all__ = ["Epilogue", "Graph", "Prologue"]
+__all__ = ["GRAPH_INPUT", "Epilogue", "Graph", "Prologue"]
+
+GRAPH_INPUT = "input"  # the name of the first integer stream (what the prologue delivers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,3 +84,33 @@ class Graph:
             if layer.name == name:
                 return layer
         raise KeyError(f"no layer {name!r}; layers: {', '.join(x.name for x in self.layers)}")
+
+    def producers(self, layer: Layer | int) -> tuple[str, ...]:
+        """The names of the layers (or ``GRAPH_INPUT``) feeding ``layer`` (a layer or index)."""
+        i = layer if isinstance(layer, int) else self._index[layer.name]
+        ly = self.layers[i]
+        if ly.inputs:
+            return tuple(ly.inputs)
+        return (self.layers[i - 1].name if i else GRAPH_INPUT,)
+
+    def consumers(self, name: str) -> tuple[str, ...]:
+        """The names of the layers reading the stream ``name`` (a layer or ``GRAPH_INPUT``),
+        in order, once per input port (an add of a stream with itself lists it twice)."""
+        return self._consumers.get(name, ())
+
+    @property
+    def is_chain(self) -> bool:
+        return all(self.producers(i) == ((self.layers[i - 1].name if i else GRAPH_INPUT),)
+                   for i in range(len(self.layers)))
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {layer.name: i for i, layer in enumerate(self.layers)}
+
+    @cached_property
+    def _consumers(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for i, layer in enumerate(self.layers):
+            for p in self.producers(i):
+                out.setdefault(p, []).append(layer.name)
+        return {k: tuple(v) for k, v in out.items()}

@@ -3,19 +3,27 @@
 Shapes are per frame without the batch axis, NHWC ((H, W, C)) or (features,). Every layer has
 ``name`` (unique, stable, positional), ``onnx_name`` (the ONNX node it came from),
 ``in_shape``/``in_dtype`` (fields) and ``out_shape``/``out_dtype`` (derived properties).
+``inputs`` names the producer layers (keyword only): ``()`` means the layer just before it in
+``Graph.layers`` (the graph input, ``hwgen.ir.graph.GRAPH_INPUT``, for the first layer), so a
+chain needs no names; multi-input layers (``Add``, ``Concat``) list theirs explicitly and
+describe input ``i`` by ``in_shapes[i]``/``in_dtypes[i]``.
 The executable definition of every layer is ``hwgen.golden``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from hwgen.ir.datatypes import BIPOLAR, UINT, DataType
 
-__all__ = ["Flatten", "Layer", "MatMul", "MaxPool", "SlidingWindow", "Threshold", "TopK"]
+__all__ = [
+    "Flatten", "Layer", "MatMul", "MaxPool", "SlidingWindow", "Threshold", "TopK",
+    # graphs (joins)
+    "Add", "Concat",
+]
 
 
 def _ro(a: object) -> np.ndarray:
@@ -30,6 +38,16 @@ class Layer:
     onnx_name: str
     in_shape: tuple[int, ...]
     in_dtype: DataType
+    inputs: tuple[str, ...] = field(default=(), kw_only=True)
+
+    @property
+    def in_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Shape of each input (one for every layer but the joins)."""
+        return (tuple(self.in_shape),)
+
+    @property
+    def in_dtypes(self) -> tuple[DataType, ...]:
+        return (self.in_dtype,)
 
     @property
     def out_shape(self) -> tuple[int, ...]:
@@ -202,3 +220,60 @@ class TopK(Layer):
     @property
     def out_dtype(self) -> DataType:
         return UINT(max(1, (int(self.in_shape[-1]) - 1).bit_length()))
+
+
+# ----------------------------------------------------------------------------------------------
+# graphs: joins of two streams (issue 16). ``in_shape``/``in_dtype`` describe input 0.
+
+
+@dataclass(frozen=True, eq=False)
+class Add(Layer):
+    """y = coeffs[0] * x0 + coeffs[1] * x1 on VALUES, equal shapes (``inputs`` names both).
+
+    ``coeffs`` are positive integers: (1, 1) when both operands share a scale; (m, 1) when input
+    0's scale is m times input 1's (an exact integer re-coding of unequal scales).
+    """
+
+    in_dtype1: DataType
+    coeffs: tuple[int, int] = (1, 1)
+
+    @property
+    def in_shapes(self) -> tuple[tuple[int, ...], ...]:
+        return (tuple(self.in_shape), tuple(self.in_shape))
+
+    @property
+    def in_dtypes(self) -> tuple[DataType, ...]:
+        return (self.in_dtype, self.in_dtype1)
+
+    @property
+    def out_dtype(self) -> DataType:
+        lo = sum(k * d.min for k, d in zip(self.coeffs, self.in_dtypes, strict=True))
+        hi = sum(k * d.max for k, d in zip(self.coeffs, self.in_dtypes, strict=True))
+        return DataType.smallest(lo, hi)
+
+
+@dataclass(frozen=True, eq=False)
+class Concat(Layer):
+    """Channels of input 0 then input 1 (last axis, NHWC), values unchanged."""
+
+    in_shape1: tuple[int, ...]
+    in_dtype1: DataType
+
+    @property
+    def in_shapes(self) -> tuple[tuple[int, ...], ...]:
+        return (tuple(self.in_shape), tuple(self.in_shape1))
+
+    @property
+    def in_dtypes(self) -> tuple[DataType, ...]:
+        return (self.in_dtype, self.in_dtype1)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return tuple(self.in_shape[:-1]) + (int(self.in_shape[-1]) + int(self.in_shape1[-1]),)
+
+    @property
+    def out_dtype(self) -> DataType:
+        a, b = self.in_dtypes
+        if a == b:
+            return a
+        return DataType.smallest(min(a.min, b.min), max(a.max, b.max))

@@ -1,4 +1,10 @@
-"""``verify(graph)``: the IR invariants every pass must keep; raises VerifyError naming the layer."""
+"""``verify(graph)``: the IR invariants every pass must keep; raises VerifyError naming the layer.
+
+Graph structure: unique names (``GRAPH_INPUT`` reserved), every producer named earlier in
+``Graph.layers`` (topological order, hence acyclic), the number of inputs each op takes, input
+shapes and datatypes equal to the producers' outputs, and one output: every layer but the last
+feeds a later one (so every layer is reachable from the input and reaches the output).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,17 @@ import numpy as np
 
 from hwgen.errors import VerifyError
 from hwgen.ir.datatypes import BIPOLAR
-from hwgen.ir.graph import Graph
-from hwgen.ir.layers import Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.graph import GRAPH_INPUT, Graph
+from hwgen.ir.layers import (
+    Add,
+    Concat,
+    Flatten,
+    MatMul,
+    MaxPool,
+    SlidingWindow,
+    Threshold,
+    TopK,
+)
 
 __all__ = ["verify"]
 
@@ -16,19 +31,35 @@ _EXACT = 1 << 53
 
 def verify(graph: Graph) -> Graph:
     """Check shapes, datatypes, threshold order and accumulator size; return the graph."""
-    shape, dtype = tuple(graph.input_shape), graph.input_dtype
-    names: set[str] = set()
-    for layer in graph.layers:
+    outs = {GRAPH_INPUT: (tuple(graph.input_shape), graph.input_dtype)}
+    used: set[str] = set()
+    for i, layer in enumerate(graph.layers):
         def fail(msg: str, hint: str = "", _l=layer) -> VerifyError:
             return VerifyError(msg, node=_l.name, op=_l.op, hint=hint)
 
-        if layer.name in names:
-            raise fail("layer name is not unique")
-        names.add(layer.name)
-        if tuple(layer.in_shape) != shape:
-            raise fail(f"input shape must be {shape} (the previous output), not {layer.in_shape}")
-        if layer.in_dtype != dtype:
-            raise fail(f"input datatype must be {dtype} (the previous output), not {layer.in_dtype}")
+        if layer.name in outs:
+            raise fail("layer name is not unique" if layer.name != GRAPH_INPUT else
+                       f"{GRAPH_INPUT!r} names the graph input", hint="rename the layer")
+        srcs = graph.producers(i)
+        arity = 2 if isinstance(layer, (Add, Concat)) else 1
+        if len(srcs) != arity:
+            raise fail(f"takes {arity} input(s), not {len(srcs)} ({', '.join(srcs)})",
+                       hint="list the producer layers in Layer.inputs")
+        for port, src in enumerate(srcs):
+            if src not in outs:
+                known = src in {x.name for x in graph.layers}
+                raise fail(f"input {port} is {src!r}, which " + (
+                    "comes later in Graph.layers (a cycle or a wrong order)" if known
+                    else "is no layer"), hint="layers must be in topological order")
+            used.add(src)
+            want_shape, want_dtype = outs[src]
+            if tuple(layer.in_shapes[port]) != want_shape:
+                raise fail(f"input {port} shape must be {want_shape} (the output of {src}), "
+                           f"not {layer.in_shapes[port]}")
+            if layer.in_dtypes[port] != want_dtype:
+                raise fail(f"input {port} datatype must be {want_dtype} (the output of {src}), "
+                           f"not {layer.in_dtypes[port]}")
+        shape, dtype = tuple(layer.in_shape), layer.in_dtype
         if isinstance(layer, MatMul):
             if layer.mw != shape[-1]:
                 raise fail(f"weights must have {shape[-1]} columns, not {layer.mw}")
@@ -63,7 +94,21 @@ def verify(graph: Graph) -> Graph:
         elif isinstance(layer, TopK):
             if layer.k != 1:
                 raise fail(f"k must be 1, not {layer.k}")
+        elif isinstance(layer, Add):
+            if any(k < 1 for k in layer.coeffs) or len(layer.coeffs) != 2:
+                raise fail(f"coeffs must be two positive integers, not {layer.coeffs}")
+            if BIPOLAR in layer.in_dtypes:
+                raise fail("BIPOLAR inputs cannot be added (the sum has no bipolar code)",
+                           hint="use a non-bipolar quantizer before the add")
+        elif isinstance(layer, Concat):
+            if len(shape) != len(layer.in_shape1) or shape[:-1] != tuple(layer.in_shape1[:-1]):
+                raise fail(f"inputs {shape} and {layer.in_shape1} differ outside the channel axis")
         else:
             raise fail("unknown layer type")
-        shape, dtype = tuple(layer.out_shape), layer.out_dtype
+        outs[layer.name] = (tuple(layer.out_shape), layer.out_dtype)
+    dead = [x.name for x in graph.layers[:-1] if x.name not in used]
+    if dead:
+        raise VerifyError(f"the output of {dead[0]} is never used; the graph must have one output "
+                          f"(the last layer, {graph.layers[-1].name})", node=dead[0],
+                          hint="remove the dead branch or make it feed the output")
     return graph

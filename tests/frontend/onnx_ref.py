@@ -10,7 +10,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 
 from hwgen.frontend.lower import eval_path
 from hwgen.golden import prologue, run_layer
-from hwgen.ir import Graph, MatMul, Threshold
+from hwgen.ir import GRAPH_INPUT, Graph, MatMul, Threshold
 
 
 def batched(model, batch: int):
@@ -58,8 +58,11 @@ def compare_layers(graph: Graph, paths: dict, model, x: np.ndarray) -> dict[str,
         assert np.array_equal(stream.reshape(ref.shape), ref), "host prologue != QONNX Quant"
     counts: dict[str, int] = {}
     last_mm = None
-    for layer in graph.layers:
-        out = run_layer(layer, stream)
+    streams = {GRAPH_INPUT: stream}
+    for i, layer in enumerate(graph.layers):
+        args = tuple(streams[p] for p in graph.producers(i))
+        stream = args[0]
+        out = run_layer(layer, args if len(args) > 1 else stream)
         if isinstance(layer, MatMul):
             last_mm, mm_acc = layer, out
             mm_abs = np.abs(stream).astype(np.float64) @ np.abs(layer.weights.T).astype(np.float64)
@@ -90,6 +93,6 @@ def compare_layers(graph: Graph, paths: dict, model, x: np.ndarray) -> dict[str,
                     f"{layer.name}: difference not explained by the accumulator rounding"
             counts[layer.name] = n
             out = ref  # continue from ONNX's own integers (layer by layer)
-        stream = out
+        streams[layer.name] = out
     return counts
 

@@ -15,9 +15,12 @@ from tests.zoo import MODELS, build, inputs_for
 
 N_MNIST = 200
 N_RANDOM = 64
+GRAPHS = ("resnet_small", "concat_small")
+N_GRAPH = 48
 # cnv_w1a1 (the full CIFAR-10 CNV) is exercised by the build tests; it is slow in execute_onnx.
-CASES = [(id, False) for id in MODELS if id not in ("cnv_w1a1", "mlp_pow2_qt")] + [(id, True) for id in ("tfc_w1a1", "tfc_w4a4",
-                                                                 "cnv_small", "mlp_a8")]
+CASES = [(id, False) for id in MODELS if id not in ("cnv_w1a1", "mlp_pow2_qt")] + [
+    (id, True) for id in ("tfc_w1a1", "tfc_w4a4", "cnv_small", "mlp_a8", "resnet_small",
+                          "concat_small")]
 
 
 def _random_inputs(id: str, n: int) -> np.ndarray:
@@ -45,8 +48,9 @@ def lowered(zoo_export):
 @pytest.mark.parametrize("id,dynamo", CASES, ids=[f"{i}{'-dynamo' if d else ''}" for i, d in CASES])
 def test_zoo_model(id, dynamo, lowered, mnist):
     model, graph, paths = lowered(id, dynamo)
-    x_mnist = inputs_for(id, mnist[0][:N_MNIST])
-    for x in (x_mnist, _random_inputs(id, N_RANDOM)):
+    n = N_GRAPH if id in GRAPHS else N_MNIST  # the graph nets are slow in execute_onnx
+    x_mnist = inputs_for(id, mnist[0][:n])
+    for x in (x_mnist, _random_inputs(id, N_RANDOM if id not in GRAPHS else N_GRAPH // 2)):
         onnx_out = run_onnx(model, x)
         # torch vs execute_onnx: float tolerance
         torch_model, _ = build(id)
@@ -92,10 +96,10 @@ def test_zoo_model(id, dynamo, lowered, mnist):
 
 
 def test_flavours_lower_to_the_same_layers(lowered):
-    for id in ("tfc_w1a1", "cnv_small"):
+    for id in ("tfc_w1a1", "cnv_small", "resnet_small", "concat_small"):
         a, b = lowered(id, False)[1], lowered(id, True)[1]
-        assert [(x.name, x.op, x.in_shape, x.out_dtype) for x in a.layers] == \
-            [(x.name, x.op, x.in_shape, x.out_dtype) for x in b.layers]
+        assert [(x.name, x.op, x.in_shape, x.out_dtype, x.inputs) for x in a.layers] == \
+            [(x.name, x.op, x.in_shape, x.out_dtype, x.inputs) for x in b.layers]
         for x, y in zip(a.layers, b.layers):
             for f in ("weights", "thresholds"):
                 if hasattr(x, f):
@@ -120,3 +124,25 @@ def test_cnv_flatten_permutation(lowered, mnist):
     x = inputs_for("cnv_small", mnist[0][:8])
     hw = execute(g, x, upto="hw")
     assert hw.dtype == np.int64 and hw.shape == (8, 10)
+
+
+def test_resnet_graph_structure(lowered):
+    """Forks, residual adds (identity, 1x1 stride-2 projection) and the canonical order: each
+    branch contiguous, input 0 (the residual branch) first, equal scales added as integers."""
+    _, g, _ = lowered("resnet_small", False)
+    adds = [x for x in g.layers if x.op == "Add"]
+    assert [(x.name, g.producers(x), x.coeffs) for x in adds] == [
+        ("09_add", ("08_thr", "02_thr"), (1, 1)), ("20_add", ("16_thr", "19_thr"), (1, 1))]
+    assert g.consumers("02_thr") == ("03_swg", "09_add")
+    assert g.consumers("10_thr") == ("11_swg", "17_swg")
+    proj = g.layer("17_swg")
+    assert (proj.kernel, proj.stride) == ((1, 1), (2, 2))
+    assert all(isinstance(g.layers[i + 1], Threshold) for i, x in enumerate(g.layers[:-1])
+               if x.op == "MatMul")
+
+
+def test_concat_graph_structure(lowered):
+    _, g, _ = lowered("concat_small", True)
+    cat = g.layer("09_cat")
+    assert g.producers(cat) == ("05_thr", "08_thr") and cat.out_shape == (6, 6, 8)
+    assert g.consumers("03_pool") == ("04_mm", "06_swg")

@@ -26,6 +26,7 @@ if str(HERE) not in sys.path:  # the cocotb bench module must be importable by t
     sys.path.insert(0, str(HERE))
 
 from axis_bench import BenchSpec, check_results  # noqa: E402 (after the sys.path set-up above)
+from multi_bench import MultiSpec, check_multi  # noqa: E402
 
 CACHE = Path(os.environ.get("HWGEN_RTL_CACHE", Path.home() / ".cache" / "hwgen-rtl-tests"))
 BUILD_ARGS = ["--x-assign", "fast", "--x-initial", "fast", "-CFLAGS", "-O0"]
@@ -33,6 +34,8 @@ BUILD_ARGS = ["--x-assign", "fast", "--x-initial", "fast", "-CFLAGS", "-O0"]
 MODULES = [
     "hwgen_adder_tree", "hwgen_axis_register", "hwgen_dwc", "hwgen_fifo", "hwgen_label_select",
     "hwgen_maxpool", "hwgen_mvau", "hwgen_popcount", "hwgen_swg", "hwgen_swg_par", "hwgen_thresh_search", "hwgen_thresholding",
+    # graphs: fork and joins
+    "hwgen_dup", "hwgen_add", "hwgen_concat",
 ]
 
 
@@ -69,7 +72,7 @@ def build(top: str, params: dict[str, Any]) -> Path:
     return folder
 
 
-def run_bench(top: str, params: dict[str, Any], spec: BenchSpec, workdir: Path,
+def run_bench(top: str, params: dict[str, Any], spec: BenchSpec | MultiSpec, workdir: Path,
               files: dict[str, str] | None = None) -> dict[str, Any]:
     """Build (cached), write ``files`` and the spec into ``workdir``, run the cocotb bench,
     check every beat, and return the recorded results (see axis_bench.run_case)."""
@@ -80,21 +83,22 @@ def run_bench(top: str, params: dict[str, Any], spec: BenchSpec, workdir: Path,
     for name, text in (files or {}).items():
         (workdir / name).write_text(text)
     spec.save(workdir / "spec.json")
+    multi = isinstance(spec, MultiSpec)
     runner = verilator_runner()
     xml = runner.test(
-        test_module="axis_bench", hdl_toplevel=top, hdl_toplevel_lang="verilog", build_dir=folder, test_dir=workdir,
+        test_module="multi_bench" if multi else "axis_bench", hdl_toplevel=top, hdl_toplevel_lang="verilog", build_dir=folder, test_dir=workdir,
         extra_env={"HWGEN_BENCH_SPEC": str(workdir / "spec.json")},
         results_xml=str(workdir / "results.xml"),
     )
     total, failed = get_results(xml)
     assert total > 0 and failed == 0, f"cocotb bench failed, see {workdir}"
-    return check_results(spec, workdir)
+    return check_multi(spec, workdir) if multi else check_results(spec, workdir)
 
 
 @pytest.fixture
 def bench(tmp_path: Path):
     """``bench(top, params, spec, files)`` runs one bench case in a fresh folder."""
-    def _run(top: str, params: dict[str, Any], spec: BenchSpec,
+    def _run(top: str, params: dict[str, Any], spec: BenchSpec | MultiSpec,
              files: dict[str, str] | None = None) -> dict[str, Any]:
         return run_bench(top, params, spec, tmp_path, files)
     return _run

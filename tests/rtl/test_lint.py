@@ -42,6 +42,12 @@ CONFIGS = [
     ("hwgen_swg_par", {"H": 12, "W": 12, "C": 1, "SIMD": 9, "PAD": 1}, {}),
     ("hwgen_swg_par", {"K": 2, "STRIDE": 5, "C": 3, "SIMD": 12, "W": 7}, {}),
     ("hwgen_dwc", {"IN_WIDTH": 24, "OUT_WIDTH": 16}, {}),
+    ("hwgen_dup", {"WIDTH": 12}, {}),
+    ("hwgen_concat", {"C0": 4, "C1": 6, "PE": 2, "BITS": 3}, {}),
+    ("hwgen_add", {}, {"thresholds.mem": 8}),
+    ("hwgen_add", {"PE": 2, "IN0_SIGNED": 1, "K0": 2, "N_THRES": 0, "OUT_BITS": 6}, {}),
+    ("hwgen_add", {"PE": 4, "N_THRES": 15, "THR_BITS": 7, "OUT_BITS": 4, "SHARED": 1},
+     {"thresholds.mem": 1}),
 ]
 CONFIGS = [cfg for cfg in CONFIGS if (TEMPLATES / f"{cfg[0]}.v").exists()]
 
@@ -116,6 +122,8 @@ FATAL_CASES = [
     ("hwgen_thresholding", {"N_THRES": 256, "OUT_BITS": 9}),
     ("hwgen_swg", {"PAD": 3}),                        # PAD >= K
     ("hwgen_swg_par", {"SIMD": 4}),                   # M = 2 does not divide K*K = 9
+    ("hwgen_concat", {"C0": 3, "PE": 2}),             # PE does not divide C0
+    ("hwgen_add", {"SUM_BITS": 4}),                   # the sum needs more bits than an input
 ]
 
 
