@@ -184,7 +184,8 @@ def _drop_constant_outputs(proto: Any) -> list[str]:
     if dynamic != [outs[0].name]:
         raise UnsupportedError(
             f"the model must have one output, not {len(outs)}: only the first (a QuantTensor's "
-            f"value) may depend on the input, but {', '.join(repr(d) for d in dynamic)} do",
+            f"value) may depend on the input, but outputs {', '.join(repr(d) for d in dynamic)} "
+            "do",
             hint="export a single-output model (a QuantTensor's scale, zero point, bit width, "
             "signed and training outputs are accepted when they are constants)")
     for o in outs[1:]:
