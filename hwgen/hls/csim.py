@@ -133,11 +133,21 @@ def run_csim(out: str | Path, x: np.ndarray, *, cache: str | Path | None = None,
     return results
 
 
-def cli_run(out: str | Path, x: np.ndarray, say=lambda _msg: None) -> int:
-    """``hwgen sim OUT --hls``: run, print a summary, exit status 1 on any mismatch."""
+def cli_run(out: str | Path, x: np.ndarray, say=lambda _msg: None,
+            outputs: str | Path | None = None) -> int:
+    """``hwgen sim OUT --hls``: run, print a summary, exit status 1 on any mismatch.
+
+    ``outputs``: write the C simulation's outputs, epilogue applied (like ``hwgen.execute``),
+    to this .npy.
+    """
     out = Path(out)
     say(f"C simulation of {len(x)} frames through {out / 'hls'} (g++) ...")
     r = run_csim(out, x, progress=say)
+    if outputs is not None:
+        import hwgen
+        from hwgen.golden import epilogue
+
+        np.save(outputs, epilogue(hwgen.load(out / "model.onnx"), r["outputs"]))
     print(f"frames            {r['frames']}")
     print(f"mismatches        {r['mismatches']} (HLS C simulation vs golden executor, bit for bit)")
     for d in r["mismatch_details"]:

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.hls:
         from hwgen.hls.csim import cli_run
 
-        return cli_run(out, x, say)
+        return cli_run(out, x, say, outputs=args.outputs)
     say(f"simulating {len(x)} frames through {out / 'rtl'} ({args.level} level) ...")
     job = run_job(out, x, labels=labels, level=args.level, backpressure=args.backpressure,
                   seed=args.seed, waves=args.waves, qonnx_check=args.qonnx_check, progress=say)
@@ -73,8 +73,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"accuracy          RTL {100 * r['accuracy_rtl']:.2f} %, golden "
               f"{100 * r['accuracy_golden']:.2f} %")
     if "qonnx_frames" in r:
+        diffs = sum(r["qonnx_layer_diffs"].values())
+        verdict = "VIOLATED" if r["qonnx_violations"] else (
+            "exact" if not diffs else f"ok ({diffs} elements within 4 ulp of a threshold)")
         print(f"QONNX check       {r['qonnx_frames']} frames: top-1 agreement "
-              f"{100 * r['qonnx_top1_agree']:.2f} %, max |diff| {r['qonnx_max_abs_diff']:.3g}")
+              f"{100 * r['qonnx_top1_agree']:.2f} %, max |diff| {r['qonnx_max_abs_diff']:.3g}, "
+              f"contract {verdict}")
     clock = r["clock_mhz"]
     print(f"latency           {r['latency_cycles']} cycles = {r['latency_us']:.2f} us at "
           f"{clock:g} MHz")
@@ -90,5 +94,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"waveform          {out / 'sim' / f'{args.level}_run' / 'dump.vcd'}")
     if r["mismatches"] or not r["tlast_ok"]:
         print("hwgen: error: the RTL does not match the golden model", file=sys.stderr)
+        return 1
+    if r.get("qonnx_violations"):
+        print(f"hwgen: error: golden model and QONNX execute_onnx disagree beyond DESIGN.md "
+              f"section 2's contract: {'; '.join(r['qonnx_violations'])}", file=sys.stderr)
         return 1
     return 0

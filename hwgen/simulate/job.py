@@ -108,14 +108,22 @@ def run_job(out: str | Path, x: np.ndarray, *, labels: np.ndarray | None = None,
         results["accuracy_golden"] = float(
             (_top1(graph, hwgen.execute(graph, x)) == labels).mean())
     if qonnx_check:
-        from hwgen.frontend.reference import execute_qonnx
+        from hwgen.frontend.lower import lower_with_paths, read
+        from hwgen.frontend.reference import contract_check
 
         n = min(qonnx_check, len(x))
-        ref = execute_qonnx(model_path, x[:n])
+        progress(f"QONNX execute_onnx on {n} frames (DESIGN.md 2 contract, layer by layer) ...")
+        model = read(model_path)
+        ref_graph, paths = lower_with_paths(model)
+        check = contract_check(model, ref_graph, paths, x[:n], hwgen.execute(ref_graph, x[:n]))
+        ref = check.outputs
         results["qonnx_frames"] = n
         results["qonnx_max_abs_diff"] = float(np.max(np.abs(ref.astype(np.float64)
                                                           - y[:n].astype(np.float64))))
         results["qonnx_top1_agree"] = float((_top1(graph, ref) == _top1(graph, y[:n])).mean())
+        results["qonnx_power_of_two"] = check.pow2
+        results["qonnx_layer_diffs"] = check.layer_diffs
+        results["qonnx_violations"] = check.violations
     sim_dir = out / "sim"
     sim_dir.mkdir(exist_ok=True)
     (sim_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -123,22 +124,29 @@ def build_sim(
             f"Verilator build of {dut} failed{_build_errors(build_dir / 'build.log')}",
             hint=f"see {build_dir / 'build.log'}") from exc
     except Exception as exc:
-        raise SimulationError(
-            f"Verilator build of {dut} failed: {exc}", hint=f"see {build_dir / 'build.log'}"
-        ) from exc
+        found = _build_errors(build_dir / "build.log") or f": {exc}"
+        raise SimulationError(f"Verilator build of {dut} failed{found}",
+                              hint=f"see {build_dir / 'build.log'}") from exc
     stamp.write_text(key)
     return result
 
 
 def _build_errors(log: Path) -> str:
-    """': ' + the first error lines of a Verilator build log (a template's $fatal message)."""
+    """': ' + the first errors of a Verilator build log (a template's $fatal message, with the
+    instance it fired in), or '' when the log names none."""
     try:
         lines = log.read_text(errors="replace").splitlines()
     except OSError:
         return ""
-    errs = [ln.strip() for ln in lines if ln.startswith(("%Error", "%Warning-USERFATAL",
-                                                          "%Warning-USERERROR"))]
-    errs = [e for e in errs if not e.startswith("%Error: Exiting due to")]
+    errs = []
+    for i, line in enumerate(lines):
+        if not line.startswith("%Error") or line.startswith("%Error: Exiting due to"):
+            continue
+        msg = re.sub(r"^%Error(-\w+)?: ", "", line.strip())
+        msg = re.sub(r"^\S*/([^/\s]+:\d+):\d+: ", r"\1: ", msg)  # path:line:col -> file:line
+        inst = next((m.group(1) for ln in lines[i + 1:i + 3]
+                     if (m := re.search(r"In instance '([^']+)'", ln))), None)
+        errs.append(msg + (f" (instance {inst})" if inst else ""))
     return (": " + " | ".join(errs[:3])) if errs else ""
 
 
