@@ -72,15 +72,22 @@ def power_of_two_scales(model) -> bool:
     """Every quantizer scale and every float Mul/Div factor is a power of two, no BatchNorm.
 
     Then the float path is exact in float32 and golden == execute_onnx bit for bit (DESIGN.md 2).
+    Input preprocessing ahead of the input quantizer (``x / 255``: the same float ops on the host
+    and in QONNX) does not count.
     """
+    raw = {model.graph.input[0].name}  # tensors computed from the input before any quantizer
     for node in model.graph.node:
+        quant = node.op_type in ("Quant", "BipolarQuant", "Trunc", "MultiThreshold")
+        before_quant = not quant and any(i in raw for i in node.input)
+        if before_quant:
+            raw.update(node.output)
         if node.op_type == "BatchNormalization":
             return False
         if node.op_type in ("Quant", "BipolarQuant", "Trunc"):
             scale = model.get_initializer(node.input[1])
             if scale is None or not _is_pow2(scale):
                 return False
-        if node.op_type in ("Mul", "Div"):
+        if node.op_type in ("Mul", "Div") and not before_quant:
             consts = [model.get_initializer(i) for i in node.input]
             if any(c is not None and not _is_pow2(c) for c in consts):
                 return False

@@ -97,8 +97,12 @@ def pack_inputs(manifest: dict, values: np.ndarray, word_bits: int) -> list[str]
 
 
 def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idle_pct: int = 0,
-             bp_pct: int = 0, seed: int = 1, waves: bool = False) -> DesignRun:
-    """Run integer hardware inputs (frames, *input_shape) through the RTL of build ``out``."""
+             bp_pct: int = 0, seed: int = 1, waves: bool = False,
+             plusargs: tuple[str, ...] = ()) -> DesignRun:
+    """Run integer hardware inputs (frames, *input_shape) through the RTL of build ``out``.
+
+    ``plusargs``: extra simulator plusargs (for instance a fault-injection mode in a test).
+    """
     out = Path(out)
     m = load_manifest(out)
     io_in, io_out = m["io"]["input"], m["io"]["output"]
@@ -121,7 +125,8 @@ def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idl
                       probes=probes)
     run = run_sim(build, out / "sim" / f"{level}_run", pack_inputs(m, hw_inputs, in_w), frames,
                   mems, idle_pct=idle_pct, bp_pct=bp_pct, seed=seed,
-                  stall_cycles=stall_cycles(m, idle_pct, bp_pct), waves=waves)
+                  stall_cycles=stall_cycles(m, idle_pct, bp_pct), waves=waves,
+                  plusargs=plusargs)
     n_words, expected = run.out_words.shape[0], frames * out_wpf
     hint = f"the RTL in {rtl} is wrong or was edited; rebuild it with 'hwgen build'"
     if n_words < expected:

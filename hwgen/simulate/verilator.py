@@ -184,6 +184,7 @@ def run_sim(
     timeout_cycles: int | None = None,
     stall_cycles: int = 10_000,
     waves: bool = False,
+    plusargs: tuple[str, ...] = (),
 ) -> SimRun:
     """Run ``frames`` frames (``in_hex``: one hex word per line) and read back the outputs.
 
@@ -220,7 +221,7 @@ def run_sim(
             test_dir=str(run_dir),
             test_args=[],
             plusargs=[f"+frames={frames}", f"+idle={idle_pct}", f"+bp={bp_pct}", f"+seed={seed}",
-                      f"+stall={stall_cycles}"],
+                      f"+stall={stall_cycles}", *plusargs],
             waves=waves,
             log_file=str(run_dir / "sim.log"),
         )
