@@ -81,11 +81,11 @@ def stall_cycles(manifest: dict, idle_pct: int = 0, bp_pct: int = 0) -> int:
 
     Far beyond what a working design can go quiet: the sum of every layer's cycles per frame
     (an upper bound on the fill latency of a chain) and the I/O interval, times 4, scaled up
-    for random idles and stalls, plus 1000.
+    for random idles and stalls (at most 10x), plus 1000.
     """
     work = sum(int(layer["cycles"]) for layer in manifest["layers"])
     work += int(manifest.get("interval_cycles", 0))
-    slow = 100 / max(1, 100 - max(idle_pct, bp_pct))
+    slow = min(10.0, 100 / max(1, 100 - max(idle_pct, bp_pct)))
     return 1000 + int(4 * work * slow)
 
 
