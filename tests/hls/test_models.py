@@ -169,6 +169,7 @@ def test_sim_cli_hls(hls_built, hls_cache, tmp_path, mnist) -> None:
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert json.loads((out / "sim" / "hls_results.json").read_text())["mismatches"] == 0
+    assert re.search(r"QONNX check       20 frames: .*, contract (exact|ok)", ok.stdout), ok.stdout
     # --outputs with --hls: the C simulation's outputs, epilogue applied, like hwgen.execute
     expected = hwgen.execute(hwgen.load(out / "model.onnx"), np.load(tmp_path / "x.npy"))
     got = np.load(tmp_path / "y.npy")
