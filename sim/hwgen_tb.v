@@ -4,9 +4,15 @@
 // test with tlast on the last word of every frame, optionally idles the input and back-pressures
 // the output from seeded LFSRs, and writes every output word with its tlast and cycle stamp to
 // "tb_out.txt", and each input frame's first and last beat cycles to "tb_in_events.txt".
-// Raises `done` when all output words have come back. cocotb drives clk/rst and waits on done.
+// Every output beat is counted, also beyond the expected number: the run ends (`done`) only when
+// neither an input nor an output beat has moved for +stall=N cycles (after the last expected
+// word that is the drain that catches extra beats; before it, the design has stalled), or as
+// soon as more than one frame of extra words came out. On a stall, "tb_stall.txt" gets the
+// state of the ports and, with HWGEN_PROBES defined, of every stream inside the pipeline
+// (hwgen_probes.vh, generated per design: beats, tvalid, tready per stream).
+// cocotb drives clk/rst and waits on done.
 // The DUT module is `HWGEN_DUT (define it on the simulator command line). Run-time settings are
-// plusargs, so one Verilator build serves every run: +frames=N +idle=PCT +bp=PCT +seed=S.
+// plusargs, so one Verilator build serves every run: +frames=N +idle=PCT +bp=PCT +seed=S +stall=N.
 `timescale 1ns / 1ps
 `default_nettype none
 `ifndef HWGEN_DUT
@@ -24,6 +30,7 @@ module hwgen_tb #(
     output reg  done
 );
     integer frames, idle_pct, bp_pct, seed, in_words, out_words;
+    reg [63:0] stall_cycles;
 
     reg  [IN_W-1:0]  s_tdata;
     reg              s_tvalid;
@@ -54,12 +61,35 @@ module hwgen_tb #(
     reg [IN_W-1:0] word;
     reg have_word;
     reg [63:0] frame_start;
+    reg [63:0] quiet;  // cycles since the last input or output beat
+    integer fst;
+
+`ifdef HWGEN_PROBES
+`include "hwgen_probes.vh"
+`else
+    task dump_probes;
+        begin
+        end
+    endtask
+`endif
+
+    task report_stall;
+        begin
+            fst = $fopen("tb_stall.txt", "w");
+            $fwrite(fst, "cycles %0d\n", stall_cycles);
+            $fwrite(fst, "input %0d %0d %0d %0d\n", in_count, in_words, s_tvalid, s_tready);
+            $fwrite(fst, "output %0d %0d %0d %0d\n", out_count, out_words, m_tvalid, m_tready);
+            dump_probes();
+            $fclose(fst);
+        end
+    endtask
 
     initial begin
         if (!$value$plusargs("frames=%d", frames)) frames = 1;
         if (!$value$plusargs("idle=%d", idle_pct)) idle_pct = 0;
         if (!$value$plusargs("bp=%d", bp_pct)) bp_pct = 0;
         if (!$value$plusargs("seed=%d", seed)) seed = 1;
+        if (!$value$plusargs("stall=%d", stall_cycles)) stall_cycles = 10000;
         in_words = IN_WORDS_PER_FRAME * frames;
         out_words = OUT_WORDS_PER_FRAME * frames;
         fin = $fopen("tb_in.hex", "r");
@@ -95,8 +125,16 @@ module hwgen_tb #(
             lfsr_in <= seed[31:0] | 32'h1;
             lfsr_out <= (seed[31:0] * 32'h9E3779B9) | 32'h1;
             frame_start <= 0;
+            quiet <= 0;
         end else begin
             cycle <= cycle + 1;
+            quiet <= ((s_tvalid && s_tready) || (m_tvalid && m_tready)) ? 0 : quiet + 1;
+            if (!done && (quiet >= stall_cycles || out_count > out_words + OUT_WORDS_PER_FRAME)) begin
+                if (out_count < out_words) report_stall();
+                $fflush(fout);
+                $fflush(fev);
+                done <= 1'b1;
+            end
             lfsr_in <= lfsr_step(lfsr_in);
             lfsr_out <= lfsr_step(lfsr_out);
             // input side
@@ -127,11 +165,6 @@ module hwgen_tb #(
             if (m_tvalid && m_tready) begin
                 $fwrite(fout, "%h %0d %0d\n", m_tdata, m_tlast, cycle);
                 out_count <= out_count + 1;
-                if (out_count + 1 == out_words) begin
-                    $fflush(fout);
-                    $fflush(fev);
-                    done <= 1'b1;
-                end
             end
         end
     end

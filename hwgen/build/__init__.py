@@ -400,6 +400,10 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     (tmp / "folding.json").write_text(json.dumps(folding, indent=2) + "\n")
     (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")
     manifest = make_manifest(src, hw, graph, tgt, clock, depths, files)
+    # what `hwgen sim` checks each memory file against (a missing or short file is an error)
+    manifest["rtl"]["mem_files"] = {
+        path.name: {"words": len(lines), "hex_digits": len(lines[0]) if lines else 0}
+        for path in sorted(mem.glob("*.mem")) for lines in [path.read_text().split()]}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if backend != "hls":  # the Vivado project packages the Verilog top
         _write_board(tmp, manifest, graph, tgt)

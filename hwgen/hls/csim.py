@@ -134,11 +134,31 @@ def run_csim(out: str | Path, x: np.ndarray, *, cache: str | Path | None = None,
     return results
 
 
-def cli_run(out: str | Path, x: np.ndarray, say=lambda _msg: None) -> int:
-    """``hwgen sim OUT --hls``: run, print a summary, exit status 1 on any mismatch."""
+def cli_run(out: str | Path, x: np.ndarray, say=lambda _msg: None,
+            outputs: str | Path | None = None, qonnx_check: int = 0) -> int:
+    """``hwgen sim OUT --hls``: run, print a summary, exit status 1 on any mismatch.
+
+    ``outputs``: write the C simulation's outputs, epilogue applied (like ``hwgen.execute``),
+    to this .npy. ``qonnx_check``: golden vs QONNX (DESIGN.md 2) on that many frames, as for
+    the RTL; a broken contract exits 1.
+    """
+    import hwgen
+    from hwgen.golden import epilogue
+
     out = Path(out)
     say(f"C simulation of {len(x)} frames through {out / 'hls'} (g++) ...")
     r = run_csim(out, x, progress=say)
+    graph = hwgen.load(out / "model.onnx")
+    y = epilogue(graph, r["outputs"])
+    if outputs is not None:
+        np.save(outputs, y)
+    qerr = None
+    if qonnx_check:
+        from hwgen.simulate.job import qonnx_results, qonnx_summary
+
+        q = qonnx_results(out / "model.onnx", graph, x, y, qonnx_check, say)
+        line, qerr = qonnx_summary(q)
+        print(line)
     print(f"frames            {r['frames']}")
     print(f"mismatches        {r['mismatches']} (HLS C simulation vs golden executor, bit for bit)")
     for d in r["mismatch_details"]:
@@ -147,5 +167,8 @@ def cli_run(out: str | Path, x: np.ndarray, say=lambda _msg: None) -> int:
     print(f"results           {out / 'sim' / 'hls_results.json'}")
     if r["mismatches"]:
         print("hwgen: error: the HLS C simulation does not match the golden model", file=sys.stderr)
+        return 1
+    if qerr:
+        print(qerr, file=sys.stderr)
         return 1
     return 0

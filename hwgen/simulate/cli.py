@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import hwgen
     from hwgen.outdir import require_build_folder
-    from hwgen.simulate.job import mnist_inputs, run_job
+    from hwgen.simulate.job import mnist_inputs, qonnx_summary, run_job
 
     out = require_build_folder(args.out)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.hls:
         from hwgen.hls.csim import cli_run
 
-        return cli_run(out, x, say)
+        return cli_run(out, x, say, outputs=args.outputs, qonnx_check=args.qonnx_check)
     say(f"simulating {len(x)} frames through {out / 'rtl'} ({args.level} level) ...")
     job = run_job(out, x, labels=labels, level=args.level, backpressure=args.backpressure,
                   seed=args.seed, waves=args.waves, qonnx_check=args.qonnx_check, progress=say)
@@ -79,8 +79,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"accuracy          RTL {100 * r['accuracy_rtl']:.2f} %, golden "
               f"{100 * r['accuracy_golden']:.2f} %")
     if "qonnx_frames" in r:
-        print(f"QONNX check       {r['qonnx_frames']} frames: top-1 agreement "
-              f"{100 * r['qonnx_top1_agree']:.2f} %, max |diff| {r['qonnx_max_abs_diff']:.3g}")
+        print(qonnx_summary(r)[0])
     clock = r["clock_mhz"]
     print(f"latency           {r['latency_cycles']} cycles = {r['latency_us']:.2f} us at "
           f"{clock:g} MHz")
@@ -97,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"waveform          {out / 'sim' / f'{args.level}_run' / 'dump.vcd'}")
     if r["mismatches"] or not r["tlast_ok"]:
         print("hwgen: error: the RTL does not match the golden model", file=sys.stderr)
+        return 1
+    if "qonnx_frames" in r and qonnx_summary(r)[1]:
+        print(qonnx_summary(r)[1], file=sys.stderr)
         return 1
     return 0
 

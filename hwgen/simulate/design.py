@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from hwgen.errors import SimulationError
 from hwgen.runtime.packing import decode, encode, pack_words, unpack_words, words_to_hex
 from hwgen.simulate.verilator import SimRun, build_sim, run_sim
 
-__all__ = ["DesignRun", "simulate", "load_manifest"]
+__all__ = ["DesignRun", "simulate", "load_manifest", "mem_files", "stall_cycles"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,58 @@ def load_manifest(out: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def mem_files(out: Path, manifest: dict) -> list[Path]:
+    """The memory files of build ``out``, each checked against the manifest before simulating.
+
+    A missing file, a line that is not a hex word of the written width, or a file with fewer or
+    more words than the build wrote is a ``SimulationError`` naming the file: Verilator's
+    ``$readmemh`` only warns on a missing file and silently leaves the words past a short
+    file's end undefined, so the simulation could otherwise pass on something that was never
+    built. (Older manifests without ``rtl.mem_files``: presence only.)
+    """
+    mem_dir = Path(out) / manifest.get("rtl", {}).get("mem_dir", "mem")
+    shapes = manifest.get("rtl", {}).get("mem_files")
+    if shapes is None:
+        shapes = {name: None for layer in manifest["layers"] for name in layer["files"].values()}
+    paths = []
+    hint = "rebuild the design with 'hwgen build' (memory files are written by the build)"
+    for name, shape in sorted(shapes.items()):
+        path = mem_dir / name
+        if not path.is_file():
+            raise SimulationError(f"memory file {path} is missing (listed in the manifest)",
+                                  hint=hint)
+        paths.append(path)
+        if shape is None:
+            continue
+        try:
+            lines = path.read_text().split()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SimulationError(f"cannot read memory file {path}: {exc}", hint=hint) from exc
+        digits = shape["hex_digits"]
+        for i, line in enumerate(lines):
+            if len(line) != digits or any(ch not in "0123456789abcdefABCDEF" for ch in line):
+                raise SimulationError(
+                    f"memory file {path} line {i + 1}: expected a {digits}-digit hex word, "
+                    f"found {line[:40]!r}", hint=hint)
+        if len(lines) != shape["words"]:
+            raise SimulationError(f"memory file {path} has {len(lines)} words, expected "
+                                  f"{shape['words']}", hint=hint)
+    return paths
+
+
+def stall_cycles(manifest: dict, idle_pct: int = 0, bp_pct: int = 0) -> int:
+    """Cycles without any input or output beat after which a run counts as stalled.
+
+    Far beyond what a working design can go quiet: the sum of every layer's cycles per frame
+    (an upper bound on the fill latency of a chain) and the I/O interval, times 4, scaled up
+    for random idles and stalls (at most 10x), plus 1000.
+    """
+    work = sum(int(layer["cycles"]) for layer in manifest["layers"])
+    work += int(manifest.get("interval_cycles", 0))
+    slow = min(10.0, 100 / max(1, 100 - max(idle_pct, bp_pct)))
+    return 1000 + int(4 * work * slow)
+
+
 def pack_inputs(manifest: dict, values: np.ndarray, word_bits: int) -> list[str]:
     io = manifest["io"]["input"]
     codes = encode(values.reshape(values.shape[0], -1), io["kind"], io["elem_bits"])
@@ -44,8 +97,12 @@ def pack_inputs(manifest: dict, values: np.ndarray, word_bits: int) -> list[str]
 
 
 def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idle_pct: int = 0,
-             bp_pct: int = 0, seed: int = 1, waves: bool = False, progress=None) -> DesignRun:
-    """Run integer hardware inputs (frames, *input_shape) through the RTL of build ``out``."""
+             bp_pct: int = 0, seed: int = 1, waves: bool = False, progress=None,
+             plusargs: tuple[str, ...] = ()) -> DesignRun:
+    """Run integer hardware inputs (frames, *input_shape) through the RTL of build ``out``.
+
+    ``plusargs``: extra simulator plusargs (for instance a fault-injection mode in a test).
+    """
     out = Path(out)
     m = load_manifest(out)
     io_in, io_out = m["io"]["input"], m["io"]["output"]
@@ -58,17 +115,30 @@ def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idl
         raise SimulationError(f"level must be 'core' or 'accel', not {level!r}")
     in_wpf = -(-io_in["elems"] * io_in["elem_bits"] // in_w)
     out_wpf = -(-io_out["elems"] * io_out["elem_bits"] // out_w)
+    mems = mem_files(out, m)  # before the (slow) Verilator build
     rtl = out / "rtl"
     sources = [rtl / name for name in (rtl / "filelist.f").read_text().split()]
+    probes = re.findall(r"wire\s+(?:\[[^]]*\]\s*)?w_(\w+)_tvalid;",
+                        (rtl / "hwgen_accel_pipeline.v").read_text())
     build = build_sim(sources, dut, out / "sim" / f"{level}_build", in_bits=in_w, out_bits=out_w,
                       in_words_per_frame=in_wpf, out_words_per_frame=out_wpf, waves=waves,
-                      progress=progress)
+                      probes=probes, progress=progress)
     run = run_sim(build, out / "sim" / f"{level}_run", pack_inputs(m, hw_inputs, in_w), frames,
-                  sorted((out / "mem").glob("*.mem")), idle_pct=idle_pct, bp_pct=bp_pct, seed=seed,
-                  waves=waves, progress=progress)
-    n_words = run.out_words.shape[0]
-    if n_words != frames * out_wpf:
-        raise SimulationError(f"got {n_words} output words, expected {frames * out_wpf}")
+                  mems, idle_pct=idle_pct, bp_pct=bp_pct, seed=seed,
+                  stall_cycles=stall_cycles(m, idle_pct, bp_pct), waves=waves,
+                  plusargs=plusargs, progress=progress)
+    n_words, expected = run.out_words.shape[0], frames * out_wpf
+    hint = f"the RTL in {rtl} is wrong or was edited; rebuild it with 'hwgen build'"
+    if n_words < expected:
+        what = "no output word" if n_words == 0 else f"only {n_words} of {expected} output words"
+        raise SimulationError(f"the design emitted {what} ({frames} frames x {out_wpf}) and "
+                              f"stalled: {run.stall}", hint=hint)
+    if n_words > expected:
+        raise SimulationError(
+            f"the design emitted {n_words - expected} output words more than the {expected} "
+            f"expected ({frames} frames x {out_wpf})"
+            + (" (counting stopped after one extra frame)" if n_words > expected + out_wpf
+               else ""), hint=hint)
     codes = unpack_words(run.out_words.reshape(frames, out_wpf, -1), io_out["elem_bits"], out_w,
                          io_out["elems"])
     values = decode(codes, io_out["kind"], io_out["elem_bits"])

@@ -17,7 +17,7 @@ import numpy as np
 from hwgen.errors import HwgenError
 from hwgen.simulate.design import load_manifest, simulate
 
-__all__ = ["SimJob", "run_job", "mnist_inputs"]
+__all__ = ["SimJob", "mnist_inputs", "qonnx_results", "qonnx_summary", "run_job"]
 
 MAX_SHOWN = 5
 
@@ -117,18 +117,52 @@ def run_job(out: str | Path, x: np.ndarray, *, labels: np.ndarray | None = None,
         results["accuracy_golden"] = float(
             (_top1(graph, hwgen.execute(graph, x)) == labels).mean())
     if qonnx_check:
-        from hwgen.frontend.reference import execute_qonnx
-
-        n = min(qonnx_check, len(x))
-        ref = execute_qonnx(model_path, x[:n])
-        results["qonnx_frames"] = n
-        results["qonnx_max_abs_diff"] = float(np.max(np.abs(ref.astype(np.float64)
-                                                          - y[:n].astype(np.float64))))
-        results["qonnx_top1_agree"] = float((_top1(graph, ref) == _top1(graph, y[:n])).mean())
+        results.update(qonnx_results(model_path, graph, x, y, qonnx_check, progress))
     sim_dir = out / "sim"
     sim_dir.mkdir(exist_ok=True)
     (sim_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return SimJob(results, y)
+
+
+def qonnx_results(model_path: Path, graph, x: np.ndarray, y: np.ndarray, count: int,
+                  progress=lambda _msg: None) -> dict:
+    """QONNX's ``execute_onnx`` on the first ``count`` frames against the golden model, per
+    DESIGN.md section 2 (``qonnx_violations`` lists what breaks the contract; the CLI exits 1),
+    and against the simulated outputs ``y`` (epilogue applied): top-1 agreement, max |diff|."""
+    import hwgen
+    from hwgen.frontend.lower import lower_with_paths, read
+    from hwgen.frontend.reference import contract_check
+
+    n = min(count, len(x))
+    progress(f"QONNX execute_onnx on {n} frames (DESIGN.md 2 contract, layer by layer) ...")
+    model = read(model_path)
+    ref_graph, paths = lower_with_paths(model)
+    check = contract_check(model, ref_graph, paths, x[:n], hwgen.execute(ref_graph, x[:n]))
+    ref = check.outputs
+    return {
+        "qonnx_frames": n,
+        "qonnx_max_abs_diff": float(np.max(np.abs(ref.astype(np.float64)
+                                                  - y[:n].astype(np.float64)))),
+        "qonnx_top1_agree": float((_top1(graph, ref) == _top1(graph, y[:n])).mean()),
+        "qonnx_power_of_two": check.pow2,
+        "qonnx_layer_diffs": check.layer_diffs,
+        "qonnx_violations": check.violations,
+    }
+
+
+def qonnx_summary(r: dict) -> tuple[str, str | None]:
+    """The ``QONNX check`` line of ``hwgen sim`` and the error line when the contract is broken."""
+    diffs = sum(r["qonnx_layer_diffs"].values())
+    verdict = "VIOLATED" if r["qonnx_violations"] else (
+        "exact" if not diffs else f"ok ({diffs} elements within 4 ulp of a threshold)")
+    line = (f"QONNX check       {r['qonnx_frames']} frames: top-1 agreement "
+            f"{100 * r['qonnx_top1_agree']:.2f} %, max |diff| {r['qonnx_max_abs_diff']:.3g}, "
+            f"contract {verdict}")
+    err = None
+    if r["qonnx_violations"]:
+        err = ("hwgen: error: golden model and QONNX execute_onnx disagree beyond DESIGN.md "
+               f"section 2's contract: {'; '.join(r['qonnx_violations'])}")
+    return line, err
 
 
 def _top1(graph, y: np.ndarray) -> np.ndarray:

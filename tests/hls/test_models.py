@@ -160,16 +160,24 @@ def test_backend_rtl_writes_no_hls(zoo_export, tmp_path) -> None:
 
 
 def test_sim_cli_hls(hls_built, hls_cache, tmp_path, mnist) -> None:
-    """``hwgen sim OUT --hls``: exit 0 when equal; exit 1 once a weight is corrupted."""
+    """``hwgen sim OUT --hls``: exit 0 when equal (``--outputs`` written); exit 1 once a weight
+    is corrupted."""
     src = hls_built("cnv_small").out
     out = tmp_path / "cnv"
     shutil.copytree(src, out)
     np.save(tmp_path / "x.npy", _inputs("cnv_small", mnist)[:20])
     cmd = [sys.executable, "-m", "hwgen", "sim", str(out), "--hls", "--inputs",
            str(tmp_path / "x.npy")]
-    ok = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    ok = subprocess.run(cmd + ["--outputs", str(tmp_path / "y.npy")], check=False,
+                        capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert json.loads((out / "sim" / "hls_results.json").read_text())["mismatches"] == 0
+    assert re.search(r"QONNX check       20 frames: .*, contract (exact|ok)", ok.stdout), ok.stdout
+    # --outputs with --hls: the C simulation's outputs, epilogue applied, like hwgen.execute
+    expected = hwgen.execute(hwgen.load(out / "model.onnx"), np.load(tmp_path / "x.npy"))
+    got = np.load(tmp_path / "y.npy")
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
     params = out / "hls" / "hwgen_params.h"
     text = params.read_text()
     start = text.index("hwgen_01_mvau_weights")
