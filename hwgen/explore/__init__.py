@@ -68,7 +68,7 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
         if fps_max <= 0:
             raise HwgenError(f"--fps-max must be positive, not {fps_max}")
         lo = max(1, int(clock // fps_max))
-        if lo < fastest:
+        if clock / fps_max < fastest:
             raise FoldingError(f"--fps-max {fps_max:,.0f} frames/s is unreachable; fully "
                                f"parallel the design runs {clock / fastest:,.0f} frames/s",
                                hint="lower --fps-max")
@@ -92,7 +92,8 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
         fold = folding_dict(hw_c)
         key = json.dumps(fold, sort_keys=True)
         tried[c] = key
-        found.setdefault(key, (hw_c.max_cycles, fold))
+        if hw_c.max_cycles >= lo:  # the cheapest folding for c may be faster than --fps-max
+            found.setdefault(key, (hw_c.max_cycles, fold))
 
     n0 = points if hi > lo else 1
     for i in range(n0):
