@@ -24,22 +24,26 @@ def _log_ticks(lo: float, hi: float) -> list[float]:
 
 
 def svg_front(doc: dict, res: str) -> str:
-    """Scatter of ``res`` (LUT, BRAM18, ...) against frames/s (log axis): Pareto points filled
-    and joined, the others hollow, points that do not fit in red; the capacity dashed."""
+    """Scatter of ``res`` (LUT, BRAM18, ...) against frames/s, both axes logarithmic: Pareto
+    points filled and joined, the others hollow, points that do not fit in red; the device's
+    capacity a dashed line."""
     fig = doc["figures"]
     pts = doc["points"]
     xs = [p["fps"] for p in pts]
     ys = [(p[fig] or p["estimate"])[res] for p in pts]
     cap = doc["capacity"][res]
     x_lo, x_hi = min(xs) / 1.3, max(xs) * 1.3
-    y_hi = max(ys + [cap]) * 1.08 or 1.0
+    # log axes: the points span decades and the device is often far above them
+    y_lo = min([y for y in ys if y > 0] + [cap or 1]) / 1.5
+    y_hi = max(ys + [cap, 1]) * 1.5
     title = f"{res} ({'Yosys' if fig == 'synth' else 'estimate'}) vs frames/s on {doc['target']}"
 
     def sx(v: float) -> float:
         return _L + (math.log(v) - math.log(x_lo)) / (math.log(x_hi) - math.log(x_lo)) * _W
 
-    def sy(v: float) -> float:
-        return _T + _H - v / y_hi * _H
+    def sy(v: float) -> float:  # zero sits on the bottom axis
+        v = max(v, y_lo)
+        return _T + _H - (math.log(v) - math.log(y_lo)) / (math.log(y_hi) - math.log(y_lo)) * _H
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_L + _W + _R}" '
            f'height="{_T + _H + _B}" role="img" aria-label="{html.escape(title)}">',
@@ -49,10 +53,12 @@ def svg_front(doc: dict, res: str) -> str:
         out.append(f'<line x1="{sx(t):.1f}" y1="{_T + _H}" x2="{sx(t):.1f}" y2="{_T + _H + 4}" '
                    f'stroke="#000"/><text x="{sx(t):.1f}" y="{_T + _H + 16}" font-size="10" '
                    f'text-anchor="middle">{fmt(t)}</text>')
-    for k in range(5):
-        v = y_hi * k / 4
-        out.append(f'<text x="{_L - 4}" y="{sy(v) + 3:.1f}" font-size="10" text-anchor="end">'
-                   f'{fmt(int(v))}</text>')
+    for t in _log_ticks(y_lo, y_hi):
+        out.append(f'<line x1="{_L - 4}" y1="{sy(t):.1f}" x2="{_L}" y2="{sy(t):.1f}" '
+                   f'stroke="#000"/><text x="{_L - 6}" y="{sy(t) + 3:.1f}" font-size="10" '
+                   f'text-anchor="end">{fmt(int(t))}</text>')
+    out.append(f'<text x="14" y="{_T + _H / 2}" font-size="11" text-anchor="middle" '
+               f'transform="rotate(-90 14 {_T + _H / 2})">{res} (log scale)</text>')
     out.append(f'<text x="{_L + _W / 2}" y="{_T + _H + 34}" font-size="11" '
                'text-anchor="middle">frames/s (log scale)</text>')
     out.append(f'<line x1="{_L}" y1="{sy(cap):.1f}" x2="{_L + _W}" y2="{sy(cap):.1f}" '

@@ -206,3 +206,14 @@ def test_killed_worker_loses_no_point(cluster, serial, tmp_path) -> None:
     assert killed is not None, "no worker was caught running a point"
     assert "error" not in box, box.get("error")
     assert _figures(box["doc"]) == _figures(serial[1])
+
+
+@pytest.mark.rtl
+@pytest.mark.slow
+def test_point_with_simulation(tmp_path) -> None:
+    """--sim-frames: random frames through Verilator, RTL == golden, interval == analytic."""
+    doc = explore(MODEL, tmp_path / "ex", points=1, fps_min=1e6, fps_max=1e6, sim_frames=4,
+                  serial=True)
+    (p,) = doc["points"]
+    assert p["max_cycles"] == 98
+    assert p["sim"] == {"frames": 4, "mismatches": 0, "interval_cycles": 98}
