@@ -2,6 +2,7 @@
 one worker and with two (goal on 2 cores: a speed-up of at least 1.6x).
 
 Usage: python benchmarks/explore_speed.py [--points 16] [--workers 1,2] [--model MODEL]
+                                          [--keep DIR]
 
 Each run gets a fresh, empty Yosys cache (so both do the same synthesis work; the compiled
 Yosys in YOWASP_CACHE_DIR is kept) and its own Ray instance started with that many CPUs; the
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -25,13 +27,17 @@ def sweep(model: str, points: int, workers: int, tmp: Path) -> tuple[float, floa
 
     from hwgen.explore import explore
 
-    os.environ["HWGEN_CACHE_DIR"] = str(tmp / f"synth_cache_{workers}")  # workers inherit it
+    tmp.mkdir(parents=True, exist_ok=True)
+    out = tmp / f"explore_{workers}"
+    shutil.rmtree(out, ignore_errors=True)  # a kept earlier sweep would be resumed, not rerun
+    cache = Path(tempfile.mkdtemp(prefix=f"synth_cache_{workers}_", dir=tmp))
+    os.environ["HWGEN_CACHE_DIR"] = str(cache)  # workers inherit it; empty: a cold cache
     t0 = time.perf_counter()
     ray.init(num_cpus=workers, object_store_memory=200 * 1024 * 1024, include_dashboard=False,
              logging_level="WARNING")
     t1 = time.perf_counter()
     try:
-        doc = explore(model, tmp / f"explore_{workers}", points=points, synth=True,
+        doc = explore(model, out, points=points, synth=True,
                       progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
     finally:
         ray.shutdown()
@@ -43,13 +49,14 @@ def main() -> None:
     p.add_argument("--model", default="example:tfc_w1a1")
     p.add_argument("--points", type=int, default=16)
     p.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
+    p.add_argument("--keep", help="write the sweeps (DIR/explore_<workers>) here and keep them")
     args = p.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     counts = [int(w) for w in args.workers.split(",")]
     walls = {}
     with tempfile.TemporaryDirectory(prefix="explore_speed_") as tmp:
         for w in counts:
-            start, wall, n = sweep(args.model, args.points, w, Path(tmp))
+            start, wall, n = sweep(args.model, args.points, w, Path(args.keep or tmp))
             walls[w] = wall
             print(f"hwgen explore {args.model} --synth: {n} points, {w} worker(s): "
                   f"{wall:.1f} s wall (Ray start-up {start:.1f} s apart)", flush=True)
