@@ -121,9 +121,11 @@ def render_html(doc: dict) -> str:
              f"{sum(p['pareto'] for p in doc['points'])} on the Pareto front, "
              f"{sum(p['fits'] for p in doc['points'])} fit the device; figures: "
              f"{'Yosys synthesis' if doc['figures'] == 'synth' else 'analytic estimate'}</li>",
-             f"<li><b>engine</b>: {html.escape(str(eng['name']))} {html.escape(str(eng['version']))}"
-             f" at {html.escape(str(eng['address']))}, {eng['nodes']} node(s), "
-             f"{fmt(eng['cpus'])} CPU(s)</li>",
+             "<li><b>engine</b>: " + (
+                 "serial (in one process, without Ray)" if eng["name"] == "serial" else
+                 f"{html.escape(str(eng['name']))} {html.escape(str(eng['version']))} at "
+                 f"{html.escape(str(eng['address']))}, {eng['nodes']} node(s), "
+                 f"{fmt(eng['cpus'])} CPU(s)") + "</li>",
              "<li>Filled points are on the Pareto front (no other point is as fast with no more "
              "of any resource); red points do not fit the device. Rebuild a point with "
              "<code>hwgen build MODEL --folding points/ID/folding.json</code>.</li></ul>",
