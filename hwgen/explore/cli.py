@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "A rerun with the same options resumes: finished points are kept.")
     p.add_argument("model", help="QONNX .onnx file, or example:tfc_w1a1 for the bundled model")
     p.add_argument("--target", default="pynq-z2", help="board target (see 'hwgen targets')")
-    p.add_argument("-o", "--out", required=True, help="output folder")
+    p.add_argument("-o", "--out", required=True, metavar="DIR",
+                   help="output folder (new, empty, or an earlier explore folder to resume)")
     p.add_argument("--points", type=int, default=8, help="number of foldings (default 8)")
     p.add_argument("--fps-min", type=float, help="slowest point, frames/s (default: fully "
                    "folded)")
