@@ -108,6 +108,11 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
             break
         _, a, b = max(gaps)
         attempt(round(math.sqrt(a * b)) if round(math.sqrt(a * b)) not in (a, b) else (a + b) // 2)
+    if not found:
+        nearest = auto_fold(hw, hi, cost).max_cycles
+        raise HwgenError(f"no folding runs between {clock / hi:,.0f} and {clock / lo:,.0f} "
+                         f"frames/s; the cheapest folding in reach runs {clock / nearest:,.0f}",
+                         hint="widen --fps-min / --fps-max")
     chosen = sorted(found.values(), key=lambda t: (t[0], json.dumps(t[1], sort_keys=True)))
     return [fold for _, fold in chosen[:points]]
 

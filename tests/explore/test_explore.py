@@ -212,7 +212,9 @@ def test_killed_worker_loses_no_point(cluster, serial, tmp_path) -> None:
 @pytest.mark.slow
 def test_point_with_simulation(tmp_path) -> None:
     """--sim-frames: random frames through Verilator, RTL == golden, interval == analytic."""
-    doc = explore(MODEL, tmp_path / "ex", points=1, fps_min=1e6, fps_max=1e6, sim_frames=4,
+    with pytest.raises(HwgenError, match="no folding runs between"):  # 98 cycles: 1.02 M
+        explore(MODEL, tmp_path / "none", points=1, fps_min=1e6, fps_max=1e6, serial=True)
+    doc = explore(MODEL, tmp_path / "ex", points=1, fps_min=9e5, fps_max=1.1e6, sim_frames=4,
                   serial=True)
     (p,) = doc["points"]
     assert p["max_cycles"] == 98
