@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # Subcommands that live next to their implementation (build, sim, report) register themselves.
-_EXTRA_MODULES = ("hwgen.build.cli", "hwgen.simulate.cli", "hwgen.report.cli", "hwgen.cache")
+_EXTRA_MODULES = ("hwgen.build.cli", "hwgen.simulate.cli", "hwgen.report.cli", "hwgen.cache",
+                  "hwgen.explore.cli")
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:

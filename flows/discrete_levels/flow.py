@@ -21,7 +21,8 @@ only the activation differs):
 The 8-bit network (255 thresholds per unit) also goes through hardware: FC MLP from
 :mod:`flows.common.models` with 4-bit weights and 8-bit activations (input and hidden), built
 and simulated with hwgen; its resources are reported. Writes OUT/results.json, results.md and
-one SVG per task (metric vs N).
+one SVG per task (metric vs N). The sweep's grid points (task x unit x N) run as Ray tasks:
+a local Ray by default, a cluster with ``--address`` (:mod:`flows.common.sweep`).
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ import torch
 from torch import nn
 
 from flows.common.cli import int_list, run_main
+from flows.common.sweep import run_grid
 from hwgen.errors import HwgenError
+from hwgen.explore.engine import add_engine_args
 
-__all__ = ["TASKS", "build_parser", "main", "make_act", "run"]
+__all__ = ["TASKS", "build_parser", "grid_point", "main", "make_act", "run"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 TASKS = ("mnist", "regression", "memorization", "autoencoder")
@@ -66,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     p.add_argument("--quick", action="store_true",
                    help="sklearn digits, N in {4, 256}, tiny nets (CI smoke run)")
+    add_engine_args(p)  # the grid points run as Ray tasks
     return p
 
 
@@ -214,11 +218,23 @@ def hardware_net(data, args: argparse.Namespace, log: Callable[[str], None]) -> 
     return out
 
 
+def grid_point(data, task: str, kind: str, n: int | None, cfg: dict,
+               seed: int) -> tuple[float, float]:
+    """One sweep point (a Ray task, one torch thread): (metric, seconds)."""
+    from flows.common.train import seed_everything
+
+    torch.set_num_threads(1)
+    seed_everything(seed)
+    t1 = time.perf_counter()
+    metric = RUNNERS[task](data, kind, n, cfg)
+    return metric, round(time.perf_counter() - t1, 1)
+
+
 def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     from flows.common.data import load_digits_28, load_mnist
     from flows.common.plot import line_plot
     from flows.common.report import write_results
-    from flows.common.train import log_line, seed_everything
+    from flows.common.train import log_line
 
     log = log or log_line
     if args.device != "cpu":
@@ -235,22 +251,23 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         load_mnist(args.data_dir).subset(args.train_samples, args.test_samples)
     log(f"discrete_levels on {data.name}: tasks {', '.join(tasks)}; N in {args.levels}")
 
-    table: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    for task in tasks:
-        for kind in ("tanh", "relu"):
-            for n in [None, *args.levels]:
-                seed_everything(args.seed)
-                t1 = time.perf_counter()
-                metric = RUNNERS[task](data, kind, n, cfg)
-                table.append({"task": task, "unit": kind, "N": n or "float", "metric": metric,
-                              "seconds": round(time.perf_counter() - t1, 1)})
-                log(f"{task:12s} {kind:4s} N={n or 'float'!s:>5s}: {METRICS[task]} "
-                    f"{metric:.4f} ({time.perf_counter() - t1:.1f} s)")
+    grid = [(task, kind, n, cfg, args.seed) for task in tasks for kind in ("tanh", "relu")
+            for n in [None, *args.levels]]
+
+    def describe(call: tuple, res: tuple[float, float]) -> str:
+        task, kind, n = call[:3]
+        return (f"{task:12s} {kind:4s} N={n or 'float'!s:>5s}: {METRICS[task]} {res[0]:.4f} "
+                f"({res[1]:.1f} s)")
+
+    done, engine = run_grid(grid_point, data, grid, args.address, log, describe)
+    table: list[dict[str, Any]] = [
+        {"task": task, "unit": kind, "N": n or "float", "metric": metric, "seconds": seconds}
+        for (task, kind, n, _, _), (metric, seconds) in zip(grid, done)]
     results: dict[str, Any] = {
         "flow": "discrete_levels", "dataset": data.name, "train_samples": len(data.y_train),
         "test_samples": len(data.y_test), "levels": args.levels, "config": cfg,
-        "table": table, "sweep_seconds": round(time.perf_counter() - t0, 1),
+        "table": table, "sweep_seconds": round(time.perf_counter() - t0, 1), "engine": engine,
     }
     results.update(hardware_net(data, args, log))
     for task in tasks:

@@ -7,7 +7,8 @@
 2. Sweep: staircase MLPs (:mod:`flows.meanfield_depth.model`, mean-field initialization, no
    BatchNorm) of every depth in ``--depths`` and every N in ``--levels`` trained on MNIST (or
    sklearn digits with ``--quick``); a net counts as trained when its test accuracy is above
-   the midpoint between chance (10 %) and the best accuracy of that N.
+   the midpoint between chance (10 %) and the best accuracy of that N. Each grid point is a
+   Ray task: a local Ray by default, a cluster with ``--address`` (:mod:`flows.common.sweep`).
 3. Hardware: the ``--hw-levels`` / ``--hw-depth`` net is exported as MatMul + MultiThreshold
    QONNX (written with onnx.helper), checked against torch with hwgen's golden executor,
    built and simulated (:mod:`flows.common.hardware`).
@@ -27,9 +28,11 @@ from typing import Any
 import numpy as np
 
 from flows.common.cli import int_list, run_main
+from flows.common.sweep import run_grid
 from hwgen.errors import HwgenError
+from hwgen.explore.engine import add_engine_args
 
-__all__ = ["build_parser", "main", "run", "theory_table"]
+__all__ = ["build_parser", "grid_point", "main", "run", "theory_table"]
 
 DEFAULT_DATA_DIR = "../shared/data/mnist"
 CHANCE = 0.1
@@ -60,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     p.add_argument("--quick", action="store_true",
                    help="sklearn digits, a 2 x 2 sweep and a tiny hardware net (CI smoke run)")
+    add_engine_args(p)  # the depth x N grid points run as Ray tasks
     return p
 
 
@@ -92,6 +96,23 @@ def _defaults(args: argparse.Namespace) -> None:
     args.sim_images = args.sim_images or (100 if quick else 500)
 
 
+def grid_point(data, n: int, depth: int, width: int, moment: float, epochs: int,
+               batch_size: int, lr: float, seed: int, device: str) -> dict[str, Any]:
+    """One sweep point (a Ray task, one torch thread): a trained staircase MLP's accuracies."""
+    import torch
+
+    from flows.common.train import seed_everything, train
+    from flows.meanfield_depth.model import StaircaseMLP
+
+    torch.set_num_threads(1)
+    seed_everything(seed)
+    model = StaircaseMLP(depth, width, n, moment)
+    res = train(model, data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                device=device, log=lambda _line: None)
+    return {"N": n, "depth": depth, "test_accuracy": res.test_accuracy,
+            "train_accuracy": res.train_accuracy, "seconds": round(res.train_seconds, 1)}
+
+
 def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     import torch
 
@@ -121,20 +142,16 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
             f"L_max = 6 xi = {r['L_max']:.1f} layers")
     log(f"theory: L_max ~ N^{exponent:.2f} (fit over N = 16..256; the paper: N^1.82)")
 
-    sweep = []
     t_start = time.perf_counter()
-    for n in args.levels:
-        for depth in args.depths:
-            seed_everything(args.seed)
-            model = StaircaseMLP(depth, args.width, n, moment)
-            res = train(model, data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                        seed=args.seed, device=args.device, log=lambda _line: None)
-            sweep.append({"N": n, "depth": depth, "test_accuracy": res.test_accuracy,
-                          "train_accuracy": res.train_accuracy,
-                          "seconds": round(res.train_seconds, 1)})
-            log(f"sweep N={n:3d} depth {depth:3d} width {args.width}: test "
-                f"{100 * res.test_accuracy:6.2f} %  train {100 * res.train_accuracy:6.2f} %  "
-                f"({res.train_seconds:.1f} s)")
+    grid = [(n, depth, args.width, moment, args.epochs, args.batch_size, args.lr, args.seed,
+             args.device) for n in args.levels for depth in args.depths]
+
+    def describe(call: tuple, r: dict) -> str:
+        return (f"sweep N={r['N']:3d} depth {r['depth']:3d} width {args.width}: test "
+                f"{100 * r['test_accuracy']:6.2f} %  train {100 * r['train_accuracy']:6.2f} %  "
+                f"({r['seconds']:.1f} s)")
+
+    sweep, engine = run_grid(grid_point, data, grid, args.address, log, describe)
     observed = []
     for n in args.levels:
         rows = [r for r in sweep if r["N"] == n]
@@ -173,6 +190,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> d
         "sweep": sweep,
         "observed_vs_predicted": observed,
         "sweep_seconds": round(sweep_seconds, 1),
+        "engine": engine,
         "hw_levels": args.hw_levels,
         "hw_depth": args.hw_depth,
         "torch_test_accuracy": res.test_accuracy,

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -194,18 +195,25 @@ def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
     result_file = folder / "result.json"
     if result_file.exists():
         return json.loads(result_file.read_text())
-    folder.mkdir(parents=True, exist_ok=True)
+    # Yosys runs in a private folder and only the finished result.json is moved into place, so
+    # processes sharing the cache (hwgen explore's workers) never see each other's half-written
+    # files; two that synthesize the same instance at once both write the same result.
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=folder.parent))
     for f in files:
-        shutil.copyfile(f, folder / f.name)
-    run_yosys(script, folder)
-    stat = json.loads((folder / "stat.json").read_text())
+        shutil.copyfile(f, work / f.name)
+    run_yosys(script, work)
+    stat = json.loads((work / "stat.json").read_text())
     cells = {k: int(v) for k, v in stat["design"]["num_cells_by_type"].items()
              if not k.startswith("$")}
-    levels = logic_levels(json.loads((folder / "netlist.json").read_text()))
+    levels = logic_levels(json.loads((work / "netlist.json").read_text()))
     result = {"cells": cells, **count_cells(cells), "levels": levels,
               "key": key, "module": inst.module}
-    (folder / "netlist.json").unlink()  # large; the counts are what we keep
-    result_file.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    folder.mkdir(exist_ok=True)
+    tmp = work / "result.json"
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, result_file)
+    shutil.rmtree(work, ignore_errors=True)  # kept on failure: the hint names its log
     return result
 
 

@@ -24,6 +24,7 @@ def test_discrete_levels_quick(tmp_path: Path) -> None:
     assert r["hw_torch_test_accuracy"] > 0.5
     _hardware_ok(r["hardware"])
     assert (tmp_path / "dl" / "mnist.svg").read_text().startswith("<svg")
+    assert r["engine"]["name"] == "ray" and r["engine"]["nodes"] == 1  # grid points on Ray
 
 
 def test_meanfield_depth_quick(tmp_path: Path) -> None:
@@ -35,6 +36,7 @@ def test_meanfield_depth_quick(tmp_path: Path) -> None:
     theory = {t["N"]: t["L_max"] for t in r["theory"]}
     assert 13 < theory[2] < 14 and 47 < theory[4] < 48
     assert 1.7 < r["fitted_exponent"] < 1.9
+    assert r["engine"]["name"] == "ray" and r["engine"]["nodes"] == 1  # grid points on Ray
     assert r["golden"]["top1_disagreements_vs_torch"] == 0
     assert r["golden"]["output_mismatches_vs_torch"] == 0
     assert r["inspect_warning"].startswith("warning: 16 hidden activation layers with 2 levels")
