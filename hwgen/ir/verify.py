@@ -7,7 +7,16 @@ import numpy as np
 from hwgen.errors import VerifyError
 from hwgen.ir.datatypes import BIPOLAR
 from hwgen.ir.graph import Graph
-from hwgen.ir.layers import Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.layers import (
+    AvgPool,
+    DepthwiseMatMul,
+    Flatten,
+    MatMul,
+    MaxPool,
+    SlidingWindow,
+    Threshold,
+    TopK,
+)
 
 __all__ = ["verify"]
 
@@ -54,7 +63,12 @@ def verify(graph: Graph) -> Graph:
                 raise fail(f"thresholds must be ascending; channel {int(rows[0])} is not")
             if layer.out_step < 1:
                 raise fail(f"out_step must be >= 1, not {layer.out_step}")
-        elif isinstance(layer, MaxPool):
+        elif isinstance(layer, DepthwiseMatMul):
+            if len(shape) != 3 or shape[-1] != layer.window * layer.channels:
+                raise fail(f"input must be (OH, OW, {layer.window}*{layer.channels}), not {shape}")
+            if not layer.w_dtype.allowed(layer.weights):
+                raise fail(f"weights do not fit {layer.w_dtype}")
+        elif isinstance(layer, (MaxPool, AvgPool)):
             if len(shape) != 3 or min(layer.out_shape[:2]) < 1:
                 raise fail(f"pool {layer.kernel} does not fit input {shape}")
         elif isinstance(layer, Flatten):
