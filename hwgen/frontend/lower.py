@@ -342,9 +342,12 @@ class _Lowering:
 
     def trunc_spec(self, node: Any) -> QuantSpec:
         """QONNX Trunc v2 (x, scale, zeropt, in_bits, out_scale, out_bits) as a quantizer."""
-        if len(node.input) != 6:
-            raise self.fail(node, f"Trunc with {len(node.input)} inputs (QONNX Trunc v1) is not "
-                            "supported; expected 6 (Trunc v2)",
+        version = max([o.version for o in self.m.model.opset_import if o.domain == node.domain]
+                      or [1])
+        if len(node.input) != 6 or version < 2:
+            raise self.fail(node, f"Trunc with {len(node.input)} inputs in opset {version} of "
+                            f"{node.domain} (QONNX Trunc v1) is not supported; expected Trunc v2 "
+                            "(6 inputs, opset >= 2)",
                             "export with a Brevitas version that writes Trunc v2")
         a = self.attrs(node)
         scale = self.const(node.input[1], node).astype(np.float32)
@@ -676,6 +679,7 @@ class _Lowering:
             FloatOp("div", (np.float32(layer.window),), onnx_name=node.name)]
         if len(self.shape(out)) == 2:  # ReduceMean keepdims=0: (N, C) straight away
             self.add_layer(Flatten(self.lname("flat"), node.name, self.hw_shape, self.dtype))
+            self.gather = np.arange(self.hw_shape[0])
 
     def reshape(self, node: Any, out: str) -> None:
         new = self.shape(out)
