@@ -151,7 +151,7 @@ def test_cli_build_prints_summary_and_errors_on_one_line(zoo_export, tmp_path: P
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert lines == ["hwgen: error: unknown target 'zedboard'; known targets: pynq-z2, "
-                     "ultra96-v2 (hint: run 'hwgen targets' to list them)"]
+                     "ultra96-v2, zcu104, kv260 (hint: run 'hwgen targets' to list them)"]
 
 
 @pytest.mark.parametrize("model_id", ["tfc_w1a1", "cnv_small", "tfc_w1a1_top1"])
