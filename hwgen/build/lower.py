@@ -176,6 +176,19 @@ def _swg(idx: int, onnx_name: str, dtype: DataType, hwc: tuple[int, ...],
     )
 
 
+def _window_threshold(layers: list, i: int) -> tuple[Threshold | None, int]:
+    """The Threshold a window unit at ``i`` fuses (the next layer, or the one after a Flatten
+    of a 1 x 1 map), and how many IR layers the unit then consumes."""
+    nxt = layers[i + 1] if i + 1 < len(layers) else None
+    if isinstance(nxt, Threshold):
+        return nxt, 2
+    after = layers[i + 2] if i + 2 < len(layers) else None
+    if isinstance(nxt, Flatten) and isinstance(after, Threshold) and \
+            tuple(layers[i].out_shape[:2]) == (1, 1):
+        return after, 3
+    return None, 1
+
+
 def _window_unit(cls: type, idx: int, layer, mode: str, code: DataType, cmap: CodeMap,
                  thr: Threshold | None, values: bool, w: np.ndarray, w_dtype: DataType | None
                  ) -> tuple[HwVVAU, CodeMap]:
@@ -217,6 +230,7 @@ def lower(graph: Graph) -> HwGraph:
     out: list[HwLayer] = []
     cmap = CodeMap()
     i = 0
+    raw = False  # the stream is a window unit's raw accumulator
     while i < len(layers):
         layer = layers[i]
         idx = len(out)
@@ -231,10 +245,14 @@ def lower(graph: Graph) -> HwGraph:
             values = thr is not None and not _consumer_folds(layers, i + 1)
             hw, cmap = _fused_mvau(layer, thr, cmap, stream, pixels, idx, values)
             out.append(hw)
+            raw = False
             i += 2 if thr is not None else 1
             continue
         elems = int(np.prod(layer.in_shape, dtype=np.int64))
-        code_dtype = layer.in_dtype if cmap.identity else stream
+        # the codes arriving: the IR datatype, unless a code map or a raw window sum (whose
+        # accumulator is wider than the IR's value range) is in between
+        code_dtype = layer.in_dtype if cmap.identity and not raw else stream
+        raw = False
         if isinstance(layer, Threshold):
             out_dtype, out_bias, new_map, t = _threshold_code(layer,
                                                               not _consumer_folds(layers, i))
@@ -274,12 +292,13 @@ def lower(graph: Graph) -> HwGraph:
                             int(pad_code), tuple(layer.dilation),
                             cf_major=isinstance(nxt, DepthwiseMatMul)))
         elif isinstance(layer, DepthwiseMatMul):
-            thr = nxt if isinstance(nxt, Threshold) else None
-            values = thr is not None and not _consumer_folds(layers, i + 1)
+            thr, used = _window_threshold(layers, i)
+            values = thr is not None and not _consumer_folds(layers, i + used - 1)
             hw, cmap = _window_unit(HwVVAU, idx, layer, "dot", code_dtype, cmap, thr, values,
                                     layer.weights, layer.w_dtype)
             out.append(hw)
-            i += 2 if thr is not None else 1
+            raw = thr is None
+            i += used
             continue
         elif isinstance(layer, AvgPool):
             if code_dtype == BIPOLAR:
@@ -295,13 +314,14 @@ def lower(graph: Graph) -> HwGraph:
             out.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
                             tuple(layer.kernel), tuple(layer.stride), tuple(layer.pad),
                             pad_code, (1, 1), cf_major=True))
-            thr = nxt if isinstance(nxt, Threshold) else None
-            values = thr is not None and not _consumer_folds(layers, i + 1)
+            thr, used = _window_threshold(layers, i)
+            values = thr is not None and not _consumer_folds(layers, i + used - 1)
             ones = np.ones((layer.in_shape[-1], layer.window), np.int64)
             hw, cmap = _window_unit(HwAvgPool, idx + 1, layer, "sum", code_dtype, cmap, thr,
                                     values, ones, None)
             out.append(hw)
-            i += 2 if thr is not None else 1
+            raw = thr is None
+            i += used
             continue
         elif isinstance(layer, MaxPool) and (
                 tuple(layer.kernel) != tuple(layer.stride) or any(layer.pad)
