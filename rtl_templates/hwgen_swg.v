@@ -21,9 +21,11 @@ module hwgen_swg #(
     parameter integer W      = 8,  // input width
     parameter integer C      = 2,  // channels
     parameter integer SIMD   = 1,  // channels per beat, C % SIMD == 0
+    /* verilator lint_off UNUSEDPARAM */  // only defaults when every general parameter is set
     parameter integer K      = 3,  // kernel size (square default)
     parameter integer STRIDE = 1,  // stride (default of SH, SW)
     parameter integer PAD    = 0,  // padding on each side (default of PT, PL, PB, PR)
+    /* verilator lint_on UNUSEDPARAM */
     parameter integer BITS   = 8,  // element width
     parameter integer KH     = K,  // window height and width
     parameter integer KW     = K,

@@ -27,8 +27,8 @@ module hwgen_vvau #(
     parameter integer THR_BITS    = 16,
     parameter integer OUT_BITS    = 16,
     parameter integer OUT_BIAS    = 0,
-    parameter         WEIGHT_FILE = "",
-    parameter         THRESH_FILE = ""
+    parameter         WEIGHT_FILE = "weights.mem",  // MODE 0: $readmemh file, C/PE*KK words
+    parameter         THRESH_FILE = "thresholds.mem"  // N_THRES > 0: C/PE words
 ) (
     input  wire                   clk,
     input  wire                   rst,
@@ -74,7 +74,9 @@ module hwgen_vvau #(
         end
     end
 
+    /* verilator lint_off UNUSEDSIGNAL */  // MODE 1, 2: no weights
     wire [PE*W_BITS-1:0] wword;
+    /* verilator lint_on UNUSEDSIGNAL */
     generate
         if (MODE == 0) begin : g_rom
             (* rom_style = "distributed" *) reg [PE*W_BITS-1:0] wmem [0:DEPTH-1];
@@ -107,7 +109,9 @@ module hwgen_vvau #(
                 if (MODE == 0) begin : g_mul
                     wire [W_BITS-1:0] wr = wword[p*W_BITS +: W_BITS];
                     wire signed [W_BITS:0] wv = (W_SIGNED != 0) ? {wr[W_BITS-1], wr} : {1'b0, wr};
+                    /* verilator lint_off UNUSEDSIGNAL */  // the sum fits ACC_BITS
                     wire signed [ACC_BITS+W_BITS:0] prod = xv * wv;
+                    /* verilator lint_on UNUSEDSIGNAL */
                     assign term = prod[ACC_BITS-1:0];
                 end else begin : g_sum
                     assign term = xv;

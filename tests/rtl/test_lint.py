@@ -42,6 +42,13 @@ CONFIGS = [
     ("hwgen_swg_par", {"H": 12, "W": 12, "C": 1, "SIMD": 9, "PAD": 1}, {}),
     ("hwgen_swg_par", {"K": 2, "STRIDE": 5, "C": 3, "SIMD": 12, "W": 7}, {}),
     ("hwgen_dwc", {"IN_WIDTH": 24, "OUT_WIDTH": 16}, {}),
+    ("hwgen_swg", {"KH": 1, "KW": 4, "SH": 1, "SW": 2, "PT": 0, "PL": 2, "PB": 0, "PR": 1,
+                   "H": 1, "W": 17, "DIL_W": 3, "CFMAJOR": 1, "PAD_CODE": 5, "BITS": 3}, {}),
+    ("hwgen_vvau", {"MODE": 0, "C": 4, "PE": 2, "KK": 9, "ACC_BITS": 10, "N_THRES": 15,
+                    "THR_BITS": 10, "OUT_BITS": 4}, {"weights.mem": 18, "thresholds.mem": 2}),
+    ("hwgen_vvau", {"MODE": 1, "C": 6, "PE": 3, "KK": 4, "IN_SIGNED": 1, "ACC_BITS": 7,
+                    "OUT_BITS": 7}, {}),
+    ("hwgen_vvau", {"MODE": 2, "C": 4, "PE": 1, "KK": 3, "ACC_BITS": 5, "OUT_BITS": 4}, {}),
 ]
 CONFIGS = [cfg for cfg in CONFIGS if (TEMPLATES / f"{cfg[0]}.v").exists()]
 
