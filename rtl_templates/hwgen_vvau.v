@@ -79,7 +79,13 @@ module hwgen_vvau #(
     /* verilator lint_on UNUSEDSIGNAL */
     generate
         if (MODE == 0) begin : g_rom
+            // a small ROM in LUTs: Yosys maps it to logic only with logic_block (its LUTRAMs
+            // need a write port), Vivado reads rom_style
+`ifdef YOSYS
+            (* logic_block *) reg [PE*W_BITS-1:0] wmem [0:DEPTH-1];
+`else
             (* rom_style = "distributed" *) reg [PE*W_BITS-1:0] wmem [0:DEPTH-1];
+`endif
             initial begin
                 $readmemh(WEIGHT_FILE, wmem);
             end
