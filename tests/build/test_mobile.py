@@ -107,13 +107,6 @@ def test_window_chain_rtl_exact(chains, name):
 
 
 @pytest.mark.slow
-def test_vvau_pe2_rtl_exact(chains):
-    path, out, result = chains("windows", {"05_vvau": {"PE": 2}})
-    run = _sim(out, hwgen.load(path), chain_input("windows", FRAMES))
-    assert run.interval_cycles == result.manifest["max_cycles"]
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("model_id", ["mobilenet_tiny", "cnn1d", "kws_w3a3"])
 def test_zoo_mobile_rtl_exact(built, mnist, model_id):
     out, result = built(model_id)
