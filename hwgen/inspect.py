@@ -11,7 +11,18 @@ import math
 
 from hwgen.errors import HwgenError
 from hwgen.ir.graph import Graph
-from hwgen.ir.layers import Add, Concat, Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.layers import (
+    Add,
+    AvgPool,
+    Concat,
+    DepthwiseMatMul,
+    Flatten,
+    MatMul,
+    MaxPool,
+    SlidingWindow,
+    Threshold,
+    TopK,
+)
 
 __all__ = ["depth_warning", "format_inspect", "hardware_names", "quantized_depth_scale"]
 
@@ -53,9 +64,17 @@ def _detail(layer) -> tuple[str, str, str]:
         return (f"{layer.n_thresholds} thr ({rows}, {layer.t_dtype})", "",
                 f"y = {layer.out_bias} + {layer.out_step}k")
     if isinstance(layer, SlidingWindow):
-        return ("", "", f"k {layer.kernel} s {layer.stride} pad {layer.pad}")
+        dil = f" dil {layer.dilation}" if layer.dilation != (1, 1) else ""
+        return ("", "", f"k {layer.kernel} s {layer.stride} pad {layer.pad}{dil}")
     if isinstance(layer, MaxPool):
-        return ("", "", f"k {layer.kernel} s {layer.stride}")
+        pad = f" pad {layer.pad}" if any(layer.pad) else ""
+        return ("", "", f"k {layer.kernel} s {layer.stride}{pad}")
+    if isinstance(layer, DepthwiseMatMul):
+        return (f"acc {layer.out_dtype}", f"{layer.macs:,}",
+                f"depthwise W {layer.channels}x{layer.window} {layer.w_dtype}")
+    if isinstance(layer, AvgPool):
+        return (f"sum {layer.out_dtype}", "",
+                f"k {layer.kernel} s {layer.stride} pad {layer.pad} (window sum)")
     if isinstance(layer, TopK):
         return ("", "", "top-1, ties to lowest index")
     if isinstance(layer, Add):
@@ -85,7 +104,7 @@ def format_inspect(graph: Graph) -> str:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
-    total = sum(x.macs for x in graph.layers if isinstance(x, MatMul))
+    total = sum(x.macs for x in graph.layers if isinstance(x, (MatMul, DepthwiseMatMul)))
     epi = graph.epilogue
     ops = ", ".join(op.kind for op in epi.ops) or "none"
     lines.append(f"epilogue: float ops [{ops}], top-1 {epi.top1}; ONNX output "

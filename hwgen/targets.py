@@ -52,6 +52,7 @@ class Target:
     dma_addr_width: int = 32
     interconnect_vlnv: str = "xilinx.com:ip:axi_interconnect:2.1"
     reset_vlnv: str = "xilinx.com:ip:proc_sys_reset:5.0"
+    URAM: int = 0  # UltraRAM blocks (UltraScale+); capacity only, see targets.toml
 
     def capacity(self) -> dict[str, int]:
         return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}

@@ -1,15 +1,19 @@
-// hwgen_swg: sliding window generator (im2col as a stream) for a KxK convolution with
-// stride STRIDE and zero padding PAD on every side, over an H x W x C image (NHWC), SIMD
-// channels per beat. For each output pixel (oh, ow) in raster order it emits K*K*C/SIMD beats
-// in (kh, kw, c) order, c innermost: the input vector of an MVAU whose weights are
-// O x (kh, kw, c). Padding beats are all-zero codes.
+// hwgen_swg: sliding window generator (im2col as a stream) for a KH x KW window with strides
+// (SH, SW), dilations (DIL_H, DIL_W) and padding PT/PL/PB/PR (top, left, bottom, right) over
+// an H x W x C image (NHWC), SIMD channels per beat. K/STRIDE/PAD set the square defaults.
+// For each output pixel (oh, ow) in raster order it emits KH*KW*C/SIMD beats in (kh, kw, c)
+// order, c innermost: the input vector of an MVAU whose weights are O x (kh, kw, c).
+// CFMAJOR = 1 (depthwise and pooling units, hwgen_vvau): channel-fold-major order instead,
+// for each group of SIMD channels the KH*KW window positions, (cf, kh, kw) with kw innermost.
+// Padding elements carry the code PAD_CODE (0; a max pool pads with the smallest code).
 //
-// Storage: a circular buffer of NB = 2^clog2(K + STRIDE) rows of W*C/SIMD beats. A writer
+// Storage: a circular buffer of NB = 2^clog2(EKH + SH) rows of W*C/SIMD beats, EKH =
+// (KH-1)*DIL_H + 1 the window's height in input rows. A writer
 // stores input rows while a reader emits windows from complete rows; the writer may run up
 // to NB rows ahead of the lowest row still needed (so it fills the next output row's rows,
 // and the next frame's first rows, while the reader works). Reader: one beat per clock once
 // its rows are complete. Cycles per frame, back to back, no back-pressure:
-// max(OH*OW*K*K*CF + R*W*CF, H*W*CF), R = the held rows of the next frame (see README).
+// max(OH*OW*KH*KW*CF + R*W*CF, H*W*CF), R = the held rows of the next frame (see README).
 `default_nettype none
 
 module hwgen_swg #(
@@ -17,10 +21,24 @@ module hwgen_swg #(
     parameter integer W      = 8,  // input width
     parameter integer C      = 2,  // channels
     parameter integer SIMD   = 1,  // channels per beat, C % SIMD == 0
-    parameter integer K      = 3,  // kernel size
-    parameter integer STRIDE = 1,  // stride
-    parameter integer PAD    = 0,  // zero padding on each side, PAD < K
-    parameter integer BITS   = 8   // element width
+    /* verilator lint_off UNUSEDPARAM */  // only defaults when every general parameter is set
+    parameter integer K      = 3,  // kernel size (square default)
+    parameter integer STRIDE = 1,  // stride (default of SH, SW)
+    parameter integer PAD    = 0,  // padding on each side (default of PT, PL, PB, PR)
+    /* verilator lint_on UNUSEDPARAM */
+    parameter integer BITS   = 8,  // element width
+    parameter integer KH     = K,  // window height and width
+    parameter integer KW     = K,
+    parameter integer SH     = STRIDE,  // strides
+    parameter integer SW     = STRIDE,
+    parameter integer PT     = PAD,  // padding: top, left, bottom, right (each < the window)
+    parameter integer PL     = PAD,
+    parameter integer PB     = PAD,
+    parameter integer PR     = PAD,
+    parameter integer DIL_H  = 1,  // dilations
+    parameter integer DIL_W  = 1,
+    parameter integer CFMAJOR = 0,  // 1: (cf, kh, kw) order
+    parameter integer PAD_CODE = 0  // code of a padding element
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -34,28 +52,36 @@ module hwgen_swg #(
 
     localparam integer CF = C / SIMD;
     localparam integer ROWLEN = W * CF;
-    localparam integer OH = (H + 2 * PAD - K) / STRIDE + 1;
-    localparam integer OW = (W + 2 * PAD - K) / STRIDE + 1;
-    localparam integer LB = $clog2(K + STRIDE);          // log2 of buffered rows
+    localparam integer EKH = (KH - 1) * DIL_H + 1;       // window extent in input rows/columns
+    localparam integer EKW = (KW - 1) * DIL_W + 1;
+    localparam integer OH = (H + PT + PB - EKH) / SH + 1;
+    localparam integer OW = (W + PL + PR - EKW) / SW + 1;
+    localparam integer LB = $clog2(EKH + SH);            // log2 of buffered rows
     localparam integer NB = 1 << LB;
     localparam integer DEPTH = NB * ROWLEN;
     localparam integer AW = $clog2(DEPTH);
     localparam integer DW = SIMD * BITS;
     // signed coordinate and global-row widths
-    localparam integer RB = $clog2(((H > W) ? H : W) + 2 * PAD + K + STRIDE + 2) + 2;
-    localparam integer GB = $clog2(2 * (H + NB + K + STRIDE) + 4) + 2;
+    localparam integer RB = $clog2(((H > W) ? H : W) + PT + PB + PL + PR + EKH + EKW + SH + SW + 2) + 2;
+    localparam integer GB0 = $clog2(2 * (H + NB + EKH + SH) + 4) + 2;
+    localparam integer GB = (GB0 > RB) ? GB0 : RB + 1;
     localparam integer CW = (ROWLEN > 1) ? $clog2(ROWLEN) : 1;
     localparam integer FW = (CF > 1) ? $clog2(CF) : 1;
-    localparam integer KB = $clog2(K + 1);
+    localparam integer KB = $clog2(((KH > KW) ? KH : KW) + 1);
     localparam integer OB = $clog2(((OH > OW) ? OH : OW) + 1);
-    localparam integer CF_LAST = CF - 1, K_LAST = K - 1, OW_LAST = OW - 1, OH_LAST = OH - 1;
+    localparam integer CF_LAST = CF - 1, KH_LAST = KH - 1, KW_LAST = KW - 1;
+    localparam integer OW_LAST = OW - 1, OH_LAST = OH - 1;
     localparam integer ROW_LAST = ROWLEN - 1;
-    localparam integer NPAD = -PAD, HM1 = H - 1;
-    localparam [RB-1:0] NEG_PAD = NPAD[RB-1:0];
-    localparam [RB-1:0] STRIDE_R = STRIDE[RB-1:0];
+    localparam integer NPT = -PT, NPL = -PL, HM1 = H - 1, EKH_LAST = EKH - 1;
+    localparam [RB-1:0] NEG_PT = NPT[RB-1:0];
+    localparam [RB-1:0] NEG_PL = NPL[RB-1:0];
+    localparam [RB-1:0] SH_R = SH[RB-1:0];
+    localparam [RB-1:0] SW_R = SW[RB-1:0];
+    localparam [RB-1:0] DH_R = DIL_H[RB-1:0];
+    localparam [RB-1:0] DW_R = DIL_W[RB-1:0];
     localparam [RB-1:0] H_R = H[RB-1:0];
     localparam [RB-1:0] W_R = W[RB-1:0];
-    localparam [RB-1:0] KM1_R = K_LAST[RB-1:0];
+    localparam [RB-1:0] KM1_R = EKH_LAST[RB-1:0];
     localparam [RB-1:0] HM1_R = HM1[RB-1:0];
     localparam [GB-1:0] H_G = H[GB-1:0];
     localparam [GB-1:0] NB_G = NB[GB-1:0];
@@ -63,8 +89,10 @@ module hwgen_swg #(
     localparam [AW-1:0] CF_A = CF[AW-1:0];
 
     generate
-        if (C % SIMD != 0 || K < 1 || STRIDE < 1 || PAD < 0 || PAD >= K || H + 2 * PAD < K || W + 2 * PAD < K) begin : g_check
-            $fatal(1, "hwgen_swg: need C %% SIMD == 0, 0 <= PAD < K, K <= H + 2*PAD and W + 2*PAD");
+        if (C % SIMD != 0 || KH < 1 || KW < 1 || SH < 1 || SW < 1 || DIL_H < 1 || DIL_W < 1
+            || PT < 0 || PB < 0 || PL < 0 || PR < 0 || PT >= EKH || PB >= EKH || PL >= EKW
+            || PR >= EKW || H + PT + PB < EKH || W + PL + PR < EKW) begin : g_check
+            $fatal(1, "hwgen_swg: need C %% SIMD == 0, 0 <= pads < the dilated window, window <= padded image");
         end
     endgenerate
 
@@ -97,13 +125,14 @@ module hwgen_swg #(
     // ------------------------------------------------------------------ reader
     wire en;                        // output register has room
     reg [GB-1:0] fb_reg;            // global row of this frame's row 0
-    reg [RB-1:0] row0_reg, col0_reg;  // oh*STRIDE - PAD, ow*STRIDE - PAD
+    reg [RB-1:0] row0_reg, col0_reg;  // oh*SH - PT, ow*SW - PL
     reg [OB-1:0] oh_reg, ow_reg;
     reg [KB-1:0] kh_reg, kw_reg;
+    reg [RB-1:0] kho_reg, kwo_reg;    // kh*DIL_H, kw*DIL_W
     reg [FW-1:0] cf_reg;
 
-    wire [RB-1:0] r = row0_reg + {{(RB-KB){1'b0}}, kh_reg};
-    wire [RB-1:0] c = col0_reg + {{(RB-KB){1'b0}}, kw_reg};
+    wire [RB-1:0] r = row0_reg + kho_reg;
+    wire [RB-1:0] c = col0_reg + kwo_reg;
     wire [RB-1:0] hi_raw = row0_reg + KM1_R;
     wire [RB-1:0] need_hi = ($signed(hi_raw) > $signed(HM1_R)) ? HM1_R : hi_raw;
     wire [RB-1:0] low_r = $signed(row0_reg) > 0 ? row0_reg : {RB{1'b0}};
@@ -133,53 +162,61 @@ module hwgen_swg #(
         end
     end
 
+    // window stepping: (kh, kw, cf) with cf innermost, or (cf, kh, kw) when CFMAJOR
+    wire last_cf = cf_reg == CF_LAST[FW-1:0];
+    wire last_kw = kw_reg == KW_LAST[KB-1:0];
+    wire last_kh = kh_reg == KH_LAST[KB-1:0];
+    wire step_kw = (CFMAJOR != 0) ? 1'b1 : last_cf;
+    wire step_kh = step_kw && last_kw;
+    wire step_cf = (CFMAJOR != 0) ? (last_kh && last_kw) : 1'b1;
+    wire win_done = last_cf && last_kw && last_kh;
+
     always @(posedge clk) begin
         if (rst) begin
             fb_reg <= {GB{1'b0}};
-            row0_reg <= NEG_PAD;
-            col0_reg <= NEG_PAD;
+            row0_reg <= NEG_PT;
+            col0_reg <= NEG_PL;
             oh_reg <= {OB{1'b0}};
             ow_reg <= {OB{1'b0}};
             kh_reg <= {KB{1'b0}};
             kw_reg <= {KB{1'b0}};
+            kho_reg <= {RB{1'b0}};
+            kwo_reg <= {RB{1'b0}};
             cf_reg <= {FW{1'b0}};
         end else if (rd_fire) begin
-            if (cf_reg != CF_LAST[FW-1:0]) begin
-                cf_reg <= cf_reg + 1'b1;
-            end else begin
-                cf_reg <= {FW{1'b0}};
-                if (kw_reg != K_LAST[KB-1:0]) begin
-                    kw_reg <= kw_reg + 1'b1;
+            if (step_cf) cf_reg <= last_cf ? {FW{1'b0}} : cf_reg + 1'b1;
+            if (step_kw) begin
+                kw_reg <= last_kw ? {KB{1'b0}} : kw_reg + 1'b1;
+                kwo_reg <= last_kw ? {RB{1'b0}} : kwo_reg + DW_R;
+            end
+            if (step_kh) begin
+                kh_reg <= last_kh ? {KB{1'b0}} : kh_reg + 1'b1;
+                kho_reg <= last_kh ? {RB{1'b0}} : kho_reg + DH_R;
+            end
+            if (win_done) begin
+                if (ow_reg != OW_LAST[OB-1:0]) begin
+                    ow_reg <= ow_reg + 1'b1;
+                    col0_reg <= col0_reg + SW_R;
                 end else begin
-                    kw_reg <= {KB{1'b0}};
-                    if (kh_reg != K_LAST[KB-1:0]) begin
-                        kh_reg <= kh_reg + 1'b1;
+                    ow_reg <= {OB{1'b0}};
+                    col0_reg <= NEG_PL;
+                    if (oh_reg != OH_LAST[OB-1:0]) begin
+                        oh_reg <= oh_reg + 1'b1;
+                        row0_reg <= row0_reg + SH_R;
                     end else begin
-                        kh_reg <= {KB{1'b0}};
-                        if (ow_reg != OW_LAST[OB-1:0]) begin
-                            ow_reg <= ow_reg + 1'b1;
-                            col0_reg <= col0_reg + STRIDE_R;
-                        end else begin
-                            ow_reg <= {OB{1'b0}};
-                            col0_reg <= NEG_PAD;
-                            if (oh_reg != OH_LAST[OB-1:0]) begin
-                                oh_reg <= oh_reg + 1'b1;
-                                row0_reg <= row0_reg + STRIDE_R;
-                            end else begin
-                                oh_reg <= {OB{1'b0}};
-                                row0_reg <= NEG_PAD;
-                                fb_reg <= fb_reg + H_G;
-                            end
-                        end
+                        oh_reg <= {OB{1'b0}};
+                        row0_reg <= NEG_PT;
+                        fb_reg <= fb_reg + H_G;
                     end
                 end
             end
         end
     end
 
+    localparam [BITS-1:0] PADC = PAD_CODE[BITS-1:0];
     hwgen_axis_register #(.WIDTH(DW)) u_out (
         .clk(clk), .rst(rst),
-        .s_axis_tdata(pad1_reg ? {DW{1'b0}} : rdata_reg), .s_axis_tvalid(v1_reg),
+        .s_axis_tdata(pad1_reg ? {SIMD{PADC}} : rdata_reg), .s_axis_tvalid(v1_reg),
         .s_axis_tready(en),
         .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready)
     );

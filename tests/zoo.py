@@ -322,6 +322,112 @@ class _ConcatNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+# -- mobile, audio and radio networks (issue 17) ------------------------------------------------
+
+
+class _MobileTiny(nn.Module):
+    """MobileNet-v1 in miniature on raw UINT8 pixels (1x28x28): conv3x3/2 straight on the
+    pixels (times 1/255, no input quantizer), three depthwise-separable blocks (the last two
+    with stride-2 depthwise convs), BatchNorm, 4-bit ReLUs, a truncating 4x4 global average pool
+    (TruncAvgPool2d, FLOOR, 4 bits) and a linear head with an Int32Bias."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        qnn, bq = _q()
+        from brevitas.quant import Int32Bias
+
+        w4 = {"weight_quant": bq.Int8WeightPerChannelFloat, "weight_bit_width": 4, "bias": False}
+
+        def relu(ret: bool = False) -> nn.Module:
+            return qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFloat, bit_width=4, max_val=2.0,
+                                 return_quant_tensor=ret)
+
+        self.conv0 = qnn.QuantConv2d(1, 8, 3, stride=2, padding=1, **w4)
+        self.bn0, self.act0 = nn.BatchNorm2d(8), relu()
+        self.dw1 = qnn.QuantConv2d(8, 8, 3, padding=1, groups=8, **w4)
+        self.bn1, self.act1 = nn.BatchNorm2d(8), relu()
+        self.pw1 = qnn.QuantConv2d(8, 16, 1, **w4)
+        self.bn2, self.act2 = nn.BatchNorm2d(16), relu()
+        self.dw2 = qnn.QuantConv2d(16, 16, 3, stride=2, padding=1, groups=16, **w4)
+        self.bn3, self.act3 = nn.BatchNorm2d(16), relu()
+        self.pw2 = qnn.QuantConv2d(16, 16, 1, **w4)
+        self.bn4, self.act4 = nn.BatchNorm2d(16), relu()
+        self.dw3 = qnn.QuantConv2d(16, 16, 3, stride=2, padding=1, groups=16, **w4)
+        self.bn5, self.act5 = nn.BatchNorm2d(16), relu()
+        self.pw3 = qnn.QuantConv2d(16, 16, 1, **w4)
+        self.bn6 = nn.BatchNorm2d(16)
+        # a constant scale (no statistics collected in the calibration passes), so that the
+        # pooled means spread over the levels
+        self.act6 = qnn.QuantReLU(act_quant=bq.Uint8ActPerTensorFloat, bit_width=4, max_val=0.75,
+                                  scaling_impl_type="const", return_quant_tensor=True)
+        self.pool = qnn.TruncAvgPool2d(kernel_size=4, stride=1, bit_width=4,
+                                       float_to_int_impl_type="FLOOR")
+        self.fc = qnn.QuantLinear(16, 10, bias=True, weight_quant=bq.Int8WeightPerTensorFloat,
+                                  bias_quant=Int32Bias)
+        with torch.no_grad():  # pooled features are all positive: spread the classes
+            self.fc.weight.normal_(0.0, 1.0)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.act0(self.bn0(self.conv0(x * (1.0 / 255.0))))
+        x = self.act2(self.bn2(self.pw1(self.act1(self.bn1(self.dw1(x))))))
+        x = self.act4(self.bn4(self.pw2(self.act3(self.bn3(self.dw2(x))))))
+        x = self.act6(self.bn6(self.pw3(self.act5(self.bn5(self.dw3(x))))))
+        return torch.flatten(self.pool(x), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.features(x))
+
+    def after_calibration(self, calib: torch.Tensor) -> None:
+        """Centre the head on the calibration features (the pooled features are all positive
+        and alike, so a random head would pick one class for every image)."""
+        with torch.no_grad():
+            f = self.features(calib)
+            f = torch.as_tensor(getattr(f, "value", f))  # a QuantTensor's value
+            self.fc.bias.copy_(-(f.mean(0) @ self.fc.weight.T))
+
+
+class _Cnn1d(nn.Module):
+    """Radio-style 1-D CNN on a (2, 64) I/Q signal: 8-bit fixed-point input quantizer, conv5
+    (same padding) - BN - ReLU4 - maxpool1d 2, conv3 stride 2 dilation 2 padding 2 -
+    BN - ReLU4 - maxpool1d 3 / 2 with padding 1, linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        qnn, bq = _q()
+        w = {"weight_quant": bq.Int8WeightPerChannelFloat, "weight_bit_width": 4, "bias": False}
+        relu = {"act_quant": bq.Uint8ActPerTensorFloat, "bit_width": 4, "max_val": 2.0}
+        self.inp = qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=8,
+                                     max_val=1.0)
+        self.conv1 = qnn.QuantConv1d(2, 8, 5, padding=2, **w)
+        self.bn1, self.act1 = nn.BatchNorm1d(8), qnn.QuantReLU(**relu)
+        self.pool1 = nn.MaxPool1d(2)
+        self.conv2 = qnn.QuantConv1d(8, 8, 3, stride=2, padding=2, dilation=2, **w)
+        self.bn2, self.act2 = nn.BatchNorm1d(8), qnn.QuantReLU(**relu)
+        self.pool2 = nn.MaxPool1d(3, stride=2, padding=1)
+        self.fc = qnn.QuantLinear(8 * 8, 10, bias=True, weight_quant=bq.Int8WeightPerTensorFloat,
+                                  weight_bit_width=4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool1(self.act1(self.bn1(self.conv1(self.inp(x)))))
+        x = self.pool2(self.act2(self.bn2(self.conv2(x))))
+        return self.fc(torch.flatten(x, 1))
+
+
+def _kws_w3a3() -> nn.Module:
+    """Keyword-spotting style MLP on 490 MFCC-like features (49 frames x 10 coefficients),
+    3-bit weights and activations, 12 classes."""
+    qnn, bq = _q()
+    w3 = {"weight_quant": bq.Int8WeightPerTensorFloat, "weight_bit_width": 3, "bias": False}
+    relu = {"act_quant": bq.Uint8ActPerTensorFloat, "bit_width": 3, "max_val": 2.0}
+    return nn.Sequential(
+        qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFloat, bit_width=8, max_val=1.0),
+        qnn.QuantLinear(490, 64, **w3), nn.BatchNorm1d(64), qnn.QuantReLU(**relu),
+        qnn.QuantLinear(64, 64, **w3), nn.BatchNorm1d(64), qnn.QuantReLU(**relu),
+        qnn.QuantLinear(64, 12, bias=True, weight_quant=bq.Int8WeightPerTensorFloat,
+                        weight_bit_width=3),
+    )
+
+
 def _entries() -> dict[str, ZooEntry]:
     px = (1, 1, 28, 28)
     rows = [
@@ -365,6 +471,17 @@ def _entries() -> dict[str, ZooEntry]:
                  "Int8ActPerTensorFixedPoint(4) input on host / Int8WeightPerTensorFixedPoint(3,4)"
                  " conv + linear, BatchNorm, Uint8ActPerTensorFixedPoint(2-3), MaxPool, two "
                  "branches concatenated on channels (one shared quantizer)", True),
+        ZooEntry("mobilenet_tiny", _MobileTiny, px, "uint8",
+                 "raw UINT8 pixels into conv3x3/2 (no input quantizer) / Int8WeightPerChannel"
+                 "Float(4) depthwise + pointwise convs, BatchNorm, Uint8ActPerTensorFloat(4), "
+                 "TruncAvgPool2d(4, FLOOR, 4 bits), linear + Int32Bias", False),
+        ZooEntry("cnn1d", _Cnn1d, (1, 2, 64), "float",
+                 "Int8ActPerTensorFixedPoint(8) input on host / Int8WeightPerChannelFloat(4) "
+                 "Conv1d (same; stride 2 dilation 2), BatchNorm, "
+                 "Uint8ActPerTensorFloat(4), MaxPool1d 2 and 3/2 pad 1", False),
+        ZooEntry("kws_w3a3", _kws_w3a3, (1, 490), "float",
+                 "Int8ActPerTensorFloat(8) input on host / Int8WeightPerTensorFloat(3), "
+                 "BatchNorm, Uint8ActPerTensorFloat(3)", False),
     ]
     return {r.id: r for r in rows}
 
@@ -397,6 +514,11 @@ def inputs_for(id: str, images: np.ndarray) -> np.ndarray:
     x = images.astype(np.float32)
     if entry.input_kind == "uint8":
         return x
+    if entry.input_shape in ((1, 2, 64), (1, 490)):
+        # a signal / feature vector: a band of MNIST pixels, scaled to [-1, 1]
+        n = int(np.prod(entry.input_shape[1:]))
+        flat = x.reshape(len(x), -1)[:, 200:200 + n]
+        return (flat / 127.5 - 1.0).reshape((len(x),) + entry.input_shape[1:]).astype(np.float32)
     if entry.input_shape == (1, 3, 32, 32):
         # 3x32x32 float: MNIST padded to 32x32, the same image in 3 channels, in [-1, 1]
         x = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))
@@ -439,6 +561,8 @@ def build(id: str, seed: int | None = None) -> tuple[nn.Module, torch.Tensor]:
         for _ in range(len(bns)):
             model(calib)
     model.eval()
+    if hasattr(model, "after_calibration"):
+        model.after_calibration(calib)
     example = calib[:1].clone()
     return model, example
 

@@ -27,7 +27,7 @@ from hwgen.build.emit import (
 )
 from hwgen.build.fifos import fifo_depths
 from hwgen.build.fold import apply_folding, auto_fold, folding_dict, read_folding
-from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold
+from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold, HwVVAU
 from hwgen.build.lower import lower, verify_hw
 from hwgen.errors import FoldingError, HwgenError, ModelError
 from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_instance, estimate_layer
@@ -236,7 +236,13 @@ def _write_mem(hw: HwGraph, mem_dir: Path) -> dict[str, dict[str, str]]:
             write_weights(mem_dir / name, layer.weights, layer.SIMD, layer.PE,
                           layer.w_dtype.code_bits, _kind(layer.w_dtype))
             entry["weights"] = name
-        if isinstance(layer, (HwMVAU, HwThreshold)) and layer.thresholds is not None:
+        if isinstance(layer, HwVVAU) and layer.mode == "dot":
+            # word cf*KK + k holds W[cf*PE + p][k] at lane p: hwgen_mvau's layout, SIMD = 1
+            name = f"{layer.name}_weights.mem"
+            write_weights(mem_dir / name, layer.weights, 1, layer.PE,
+                          layer.w_dtype.code_bits, _kind(layer.w_dtype))
+            entry["weights"] = name
+        if isinstance(layer, (HwMVAU, HwThreshold, HwVVAU)) and layer.thresholds is not None:
             name = f"{layer.name}_thresholds.mem"
             t = layer.thresholds
             pe = layer.PE

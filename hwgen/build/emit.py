@@ -23,6 +23,7 @@ from hwgen.build.hwlayers import (
     HwMVAU,
     HwSWG,
     HwThreshold,
+    HwVVAU,
 )
 from hwgen.estimate.cost import rom_style
 
@@ -91,9 +92,31 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
         }
     if isinstance(layer, HwSWG):
         h, w, c = layer.in_hwc
-        return {
+        p = {
             "H": h, "W": w, "C": c, "SIMD": layer.SIMD, "K": layer.kernel[0],
             "STRIDE": layer.stride[0], "PAD": layer.pad[0], "BITS": layer.in_dtype.code_bits,
+        }
+        if not layer.square:  # general windows: the extra parameters of hwgen_swg
+            (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
+            p.update({"KH": kh, "KW": kw, "SH": sh, "SW": sw, "PT": pt, "PL": pl, "PB": pb,
+                      "PR": pr, "DIL_H": layer.dilation[0], "DIL_W": layer.dilation[1],
+                      "CFMAJOR": int(layer.cf_major),
+                      "PAD_CODE": layer.pad_value % (1 << layer.in_dtype.code_bits)})
+        return p
+    if isinstance(layer, HwVVAU):
+        mode = {"dot": 0, "sum": 1, "max": 2}[layer.mode]
+        wd = layer.w_dtype
+        return {
+            "C": layer.channels, "PE": layer.PE, "KK": layer.window, "MODE": mode,
+            "IN_BITS": layer.in_dtype.code_bits, "IN_SIGNED": int(_code_signed(layer.in_dtype)),
+            "W_BITS": wd.code_bits if wd is not None else 1,
+            "W_SIGNED": int(wd.signed) if wd is not None else 0,
+            "ACC_BITS": layer.acc_dtype.bits if mode != 2 else layer.in_dtype.code_bits + 1,
+            "N_THRES": layer.n_thresholds,
+            "THR_BITS": layer.thr_dtype.bits if layer.thr_dtype is not None else 2,
+            "OUT_BITS": layer.out_dtype.code_bits,
+            "OUT_BIAS": layer.out_bias,
+            "WEIGHT_FILE": files.get("weights", ""), "THRESH_FILE": files.get("thresholds", ""),
         }
     if isinstance(layer, HwMaxPool):
         h, w, c = layer.in_hwc
@@ -117,6 +140,8 @@ def template(layer: HwLayer) -> str:
     """The rtl_templates module of ``layer`` (a window-parallel SWG: hwgen_swg_par)."""
     if isinstance(layer, HwSWG) and layer.window_parallel:
         return "hwgen_swg_par"
+    if isinstance(layer, HwVVAU):
+        return "hwgen_vvau"
     return TEMPLATE[layer.op]
 
 

@@ -18,6 +18,7 @@ from hwgen.build.hwlayers import (
     HwMVAU,
     HwSWG,
     HwThreshold,
+    HwVVAU,
     divisors,
 )
 from hwgen.errors import FoldingError
@@ -38,6 +39,8 @@ def _lanes(layer: HwLayer) -> dict[str, int]:
         return {"SIMD": layer.kernel[0] * layer.kernel[1] * layer.in_hwc[2]}
     if isinstance(layer, HwMaxPool):
         return {"PE": layer.in_hwc[2]}
+    if isinstance(layer, HwVVAU):
+        return {"PE": layer.channels}
     return {"PE": getattr(layer, "channels", 1)}
 
 
@@ -121,12 +124,15 @@ def _swg_simd(swg: HwSWG, mvau_simd: int) -> int:
 
 
 def _match_swg(hw: HwGraph) -> HwGraph:
-    """A sliding window feeds its MVAU at the MVAU's SIMD (see ``_swg_simd``)."""
+    """A sliding window feeds its MVAU at the MVAU's SIMD (see ``_swg_simd``), and a window
+    unit (hwgen_vvau: depthwise, pools) at its PE exactly (channel-fold-major beats)."""
     layers = list(hw.layers)
     for i, layer in enumerate(layers[:-1]):
         nxt = layers[i + 1]
         if isinstance(layer, HwSWG) and isinstance(nxt, HwMVAU):
             layers[i] = layer.folded(SIMD=_swg_simd(layer, nxt.SIMD))
+        if isinstance(layer, HwSWG) and isinstance(nxt, HwVVAU):
+            layers[i] = layer.folded(SIMD=nxt.PE)
     return hw.replace_layers(tuple(layers))
 
 
@@ -158,8 +164,9 @@ def auto_fold(hw: HwGraph, target_cycles: int, cost) -> HwGraph:
         for opt in options:
             cand = layer.folded(**opt)
             cycles, lut = cand.cycles, cost(cand)
-            if feeder is not None and isinstance(cand, HwMVAU):
-                swg = feeder.folded(SIMD=_swg_simd(feeder, cand.SIMD))
+            if feeder is not None and isinstance(cand, (HwMVAU, HwVVAU)):
+                simd = cand.PE if isinstance(cand, HwVVAU) else _swg_simd(feeder, cand.SIMD)
+                swg = feeder.folded(SIMD=simd)
                 cycles, lut = max(cycles, swg.cycles), lut + cost(swg)
             if cycles > target_cycles:
                 continue

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwgen.ir.datatypes import DataType
+from hwgen.ir.layers import window_out_hw
 
 __all__ = ["HwLayer", "HwMVAU", "HwThreshold", "HwSWG", "HwMaxPool", "HwLabelSelect", "HwGraph",
-           "divisors"]
+           "divisors", "HwVVAU", "HwAvgPool", "HwWindowMax"]
 
 
 def divisors(n: int) -> list[int]:
@@ -167,7 +168,9 @@ class HwSWG(HwLayer):
     kernel: tuple[int, int] = (1, 1)
     stride: tuple[int, int] = (1, 1)
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)
-    pad_value: int = 0
+    pad_value: int = 0  # the CODE of a padding element
+    dilation: tuple[int, int] = (1, 1)
+    cf_major: bool = False  # (cf, kh, kw) order for hwgen_vvau instead of (kh, kw, c)
 
     op = "swg"
     folding_keys = ("SIMD",)
@@ -175,8 +178,21 @@ class HwSWG(HwLayer):
     @property
     def out_hw(self) -> tuple[int, int]:
         h, w, _ = self.in_hwc
-        (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.kernel, self.stride, self.pad
-        return (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+        return window_out_hw((h, w), self.kernel, self.stride, self.pad, self.dilation)
+
+    @property
+    def square(self) -> bool:
+        """A K x K window, equal strides, the same padding on every side, no dilation, (kh, kw,
+        c) order, zero padding: the shape hwgen_swg_par also handles."""
+        return (self.kernel[0] == self.kernel[1] and self.stride[0] == self.stride[1]
+                and len(set(self.pad)) == 1 and self.dilation == (1, 1) and not self.cf_major
+                and self.pad_value == 0)
+
+    @property
+    def eff_kernel(self) -> tuple[int, int]:
+        """The dilated window's extent in input rows and columns."""
+        (kh, kw), (dh, dw) = self.kernel, self.dilation
+        return (kh - 1) * dh + 1, (kw - 1) * dw + 1
 
     @property
     def window_parallel(self) -> bool:
@@ -184,8 +200,10 @@ class HwSWG(HwLayer):
 
     @property
     def simd_choices(self) -> list[int]:
-        """Legal SIMD values: divisors of C, and M*C for every M dividing K*K."""
+        """Legal SIMD values: divisors of C, and (square windows) M*C for every M | K*K."""
         c, window = self.in_hwc[2], self.kernel[0] * self.kernel[1]
+        if not self.square:
+            return divisors(c)
         return sorted(set(divisors(c)) | {m * c for m in divisors(window)})
 
     @property
@@ -197,7 +215,7 @@ class HwSWG(HwLayer):
         """Input rows of the next frame the SWG cannot take while it finishes a frame: its
         NB = 2^clog2(K + STRIDE) row buffer still holds the last output row's rows, and the
         next frame's first output row needs K - PAD rows (hwgen_swg, hwgen_swg_par)."""
-        h, k, s, pad = self.in_hwc[0], self.kernel[0], self.stride[0], self.pad[0]
+        h, k, s, pad = self.in_hwc[0], self.eff_kernel[0], self.stride[0], self.pad[0]
         nb = 1 << (k + s - 1).bit_length()
         low = max(0, (self.out_hw[0] - 1) * s - pad)  # lowest row of the last output row
         return max(0, (k - pad) - (low + nb - h))
@@ -228,6 +246,60 @@ class HwMaxPool(HwLayer):
     @property
     def cycles(self) -> int:
         return self.in_beats
+
+
+@dataclass(frozen=True, eq=False)
+class HwVVAU(HwLayer):
+    """Vector-vector unit after a channel-fold-major sliding window (hwgen_vvau): per channel,
+    a reduction over the ``window`` positions, PE channels per beat, ``pixels`` windows per
+    frame. Mode ``dot`` (depthwise convolution: ``weights`` (C, window) values), ``sum``
+    (average pool: the window sum) or ``max`` (max pool). Optional fused thresholds (C, N) on
+    the accumulator, as the MVAU's."""
+
+    channels: int = 1
+    window: int = 1
+    pixels: int = 1
+    mode: str = "dot"
+    weights: np.ndarray | None = None
+    w_dtype: DataType | None = None
+    thresholds: np.ndarray | None = None
+    out_bias: int = 0
+    acc_dtype: DataType = None  # type: ignore[assignment]
+    thr_dtype: DataType | None = None
+
+    op = "vvau"
+    folding_keys = ("PE",)
+
+    @property
+    def cf(self) -> int:
+        return self.channels // self.PE
+
+    @property
+    def cycles(self) -> int:
+        return self.pixels * self.cf * self.window
+
+    @property
+    def n_thresholds(self) -> int:
+        return 0 if self.thresholds is None else int(self.thresholds.shape[1])
+
+    @property
+    def macs(self) -> int:
+        return self.pixels * self.channels * self.window if self.mode == "dot" else 0
+
+
+@dataclass(frozen=True, eq=False)
+class HwAvgPool(HwVVAU):
+    """Average pool: the window sum of hwgen_vvau (mode ``sum``) with the division and any
+    truncation folded into its thresholds."""
+
+    op = "avgpool"
+
+
+@dataclass(frozen=True, eq=False)
+class HwWindowMax(HwVVAU):
+    """Max pool with padding or a stride other than the kernel (hwgen_vvau, mode ``max``)."""
+
+    op = "pool"
 
 
 @dataclass(frozen=True, eq=False)

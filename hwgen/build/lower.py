@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwgen.build.hwlayers import (
+    HwAvgPool,
     HwGraph,
     HwLabelSelect,
     HwLayer,
@@ -22,11 +23,22 @@ from hwgen.build.hwlayers import (
     HwMVAU,
     HwSWG,
     HwThreshold,
+    HwVVAU,
+    HwWindowMax,
 )
 from hwgen.errors import UnsupportedError, VerifyError
 from hwgen.ir.datatypes import BIPOLAR, UINT, DataType
 from hwgen.ir.graph import GRAPH_INPUT, Graph
-from hwgen.ir.layers import Flatten, MatMul, MaxPool, SlidingWindow, Threshold, TopK
+from hwgen.ir.layers import (
+    AvgPool,
+    DepthwiseMatMul,
+    Flatten,
+    MatMul,
+    MaxPool,
+    SlidingWindow,
+    Threshold,
+    TopK,
+)
 
 __all__ = ["lower", "verify_hw"]
 
@@ -81,7 +93,7 @@ def _consumer_folds(layers: list, i: int) -> bool:
         layer = layers[j]
         if isinstance(layer, (Flatten, MaxPool, SlidingWindow)):
             continue
-        if isinstance(layer, MatMul):
+        if isinstance(layer, (MatMul, DepthwiseMatMul, AvgPool)):
             return j + 1 < len(layers) and isinstance(layers[j + 1], Threshold)
         return isinstance(layer, Threshold)
     return False
@@ -138,6 +150,80 @@ def _fused_mvau(mm: MatMul, thr: Threshold | None, cmap: CodeMap, code: DataType
     return hw, out_map
 
 
+def _check_window_pads(node: str, op: str, kernel: tuple[int, int],
+                       pad: tuple[int, int, int, int], dilation: tuple[int, int] = (1, 1)) -> None:
+    ekh, ekw = (kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1
+    pt, pl, pb, pr = pad
+    if max(pt, pb) >= ekh or max(pl, pr) >= ekw:
+        raise UnsupportedError(
+            f"padding {pad} reaches a whole window {(ekh, ekw)}", node=node, op=op,
+            hint="pad by less than the (dilated) window on each side")
+
+
+def _swg(idx: int, onnx_name: str, dtype: DataType, hwc: tuple[int, ...],
+         kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[int, int, int, int],
+         pad_code: int, dilation: tuple[int, int], cf_major: bool) -> HwSWG:
+    h, w, c = hwc
+    probe = HwSWG(name="", onnx_name="", in_dtype=dtype, out_dtype=dtype, in_elems=1,
+                  out_elems=1, in_hwc=(h, w, c), kernel=kernel, stride=stride, pad=pad,
+                  dilation=dilation)
+    oh, ow = probe.out_hw
+    return HwSWG(
+        name=f"{idx:02d}_swg", onnx_name=onnx_name, in_dtype=dtype, out_dtype=dtype,
+        in_elems=h * w * c, out_elems=oh * ow * kernel[0] * kernel[1] * c, in_hwc=(h, w, c),
+        kernel=kernel, stride=stride, pad=pad, pad_value=int(pad_code), dilation=dilation,
+        cf_major=cf_major,
+    )
+
+
+def _window_threshold(layers: list, i: int) -> tuple[Threshold | None, int]:
+    """The Threshold a window unit at ``i`` fuses (the next layer, or the one after a Flatten
+    of a 1 x 1 map), and how many IR layers the unit then consumes."""
+    nxt = layers[i + 1] if i + 1 < len(layers) else None
+    if isinstance(nxt, Threshold):
+        return nxt, 2
+    after = layers[i + 2] if i + 2 < len(layers) else None
+    if isinstance(nxt, Flatten) and isinstance(after, Threshold) and \
+            tuple(layers[i].out_shape[:2]) == (1, 1):
+        return after, 3
+    return None, 1
+
+
+def _window_unit(cls: type, idx: int, layer, mode: str, code: DataType, cmap: CodeMap,
+                 thr: Threshold | None, values: bool, w: np.ndarray, w_dtype: DataType | None
+                 ) -> tuple[HwVVAU, CodeMap]:
+    """hwgen_vvau for a DepthwiseMatMul (``dot``) or an AvgPool (``sum``, unit weights), with
+    the next Threshold fused; thresholds move to the code domain as for the MVAU."""
+    c, k = int(w.shape[0]), int(w.shape[1])
+    pixels = int(np.prod(layer.out_shape[:-1], dtype=np.int64))
+    lo, hi = code.min, code.max
+    a, b = w * lo, w * hi
+    acc_lo, acc_hi = int(np.minimum(a, b).sum(1).min()), int(np.maximum(a, b).sum(1).max())
+    common = dict(onnx_name=layer.onnx_name, in_dtype=code, in_elems=pixels * k * c,
+                  out_elems=pixels * c, channels=c, window=k, pixels=pixels, mode=mode,
+                  weights=w if mode == "dot" else None, w_dtype=w_dtype)
+    name = f"{idx:02d}_{cls.op}"
+    if thr is None:
+        if not cmap.identity:
+            raise UnsupportedError(
+                "a window unit without activation cannot read a mid-rise (step 2) stream",
+                node=layer.onnx_name, op=layer.op,
+                hint="end the network on a quantized activation or use an odd number of levels")
+        acc = DataType.smallest(min(acc_lo, -(1 << code.code_bits)), acc_hi)
+        return cls(name=name, out_dtype=acc, acc_dtype=acc, **common), CodeMap()
+    out_dtype, out_bias, out_map, t = _threshold_code(thr, values)
+    if t.shape[0] == 1:
+        t = np.repeat(t, c, axis=0)
+    if not cmap.identity:
+        rowsum = w.sum(axis=1, keepdims=True)
+        t = _ceil_div(t - cmap.offset * rowsum, cmap.step)
+    t = _clip(t, acc_lo, acc_hi)
+    thr_dtype = DataType.smallest(min(int(t.min()), acc_lo, -(1 << code.code_bits)),
+                                  max(int(t.max()), acc_hi))
+    return cls(name=name, out_dtype=out_dtype, thresholds=t, out_bias=out_bias,
+               acc_dtype=thr_dtype, thr_dtype=thr_dtype, **common), out_map
+
+
 def lower(graph: Graph) -> HwGraph:
     """IR graph -> hardware layers (MVAU with fused thresholds, thresholding, SWG, pool, top-1)."""
     if not graph.is_chain:  # forks and joins (issue 16): the hardware build is not there yet
@@ -153,7 +239,7 @@ def lower(graph: Graph) -> HwGraph:
     layers = list(graph.layers)
     out: list[HwLayer] = []
     cmap = CodeMap()
-    raw_acc = False  # the stream is a raw MVAU accumulator (signed code, value == code)
+    raw = False  # the stream is a raw MVAU or window-unit accumulator (signed code, value == code)
     i = 0
     while i < len(layers):
         layer = layers[i]
@@ -167,17 +253,18 @@ def lower(graph: Graph) -> HwGraph:
             pixels = int(np.prod(layer.in_shape[:-1], dtype=np.int64))
             thr = nxt if isinstance(nxt, Threshold) else None
             values = thr is not None and not _consumer_folds(layers, i + 1)
-            hw, cmap = _fused_mvau(layer, thr, cmap, stream, pixels, idx, values, raw_acc)
+            hw, cmap = _fused_mvau(layer, thr, cmap, stream, pixels, idx, values, raw)
             out.append(hw)
-            raw_acc = thr is None
+            raw = thr is None
             i += 2 if thr is not None else 1
             continue
         elems = int(np.prod(layer.in_shape, dtype=np.int64))
-        code_dtype = layer.in_dtype if cmap.identity else stream
-        if raw_acc:
-            # a raw MVAU emits its accumulator as a signed code (one bit wider than the IR's
-            # unsigned type when every product is >= 0); pools and windows pass it on as it is
-            code_dtype = stream
+        # the codes arriving: the IR datatype, unless a code map or a raw accumulator is in
+        # between (a raw MVAU or window unit emits its accumulator as a signed code, one bit
+        # wider than the IR's unsigned type when every product is >= 0; wider than the IR's value
+        # range for a window sum): pools, windows and thresholds read it as it is
+        code_dtype = layer.in_dtype if cmap.identity and not raw else stream
+        raw = False
         if isinstance(layer, Threshold):
             out_dtype, out_bias, new_map, t = _threshold_code(layer,
                                                               not _consumer_folds(layers, i))
@@ -196,7 +283,6 @@ def lower(graph: Graph) -> HwGraph:
                 thr_dtype=thr_dtype,
             ))
             cmap = new_map
-            raw_acc = False
         elif isinstance(layer, SlidingWindow):
             pad_code = layer.pad_value
             if any(layer.pad):
@@ -212,19 +298,58 @@ def lower(graph: Graph) -> HwGraph:
                         node=layer.onnx_name, op="Conv", hint="use an odd number of levels",
                     )
                 pad_code = (pad_code - cmap.offset) // cmap.step
-            (kh, kw), (sh, sw) = layer.kernel, layer.stride
-            if kh != kw or sh != sw or len(set(layer.pad)) != 1 or pad_code != 0:
-                raise UnsupportedError(
-                    f"sliding window kernel {layer.kernel}, stride {layer.stride}, pad "
-                    f"{layer.pad} (code {pad_code})", node=layer.onnx_name, op="Conv",
-                    hint="hwgen supports square kernels, equal strides, symmetric zero padding",
-                )
-            out_elems = int(np.prod(layer.out_shape, dtype=np.int64))
-            out.append(HwSWG(
-                name=f"{idx:02d}_swg", onnx_name=layer.onnx_name, in_dtype=code_dtype,
-                out_dtype=code_dtype, in_elems=elems, out_elems=out_elems,
-                in_hwc=tuple(layer.in_shape), kernel=tuple(layer.kernel),
-                stride=tuple(layer.stride), pad=tuple(layer.pad), pad_value=int(pad_code),
+            _check_window_pads(layer.onnx_name, "Conv", layer.kernel, layer.pad, layer.dilation)
+            out.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
+                            tuple(layer.kernel), tuple(layer.stride), tuple(layer.pad),
+                            int(pad_code), tuple(layer.dilation),
+                            cf_major=isinstance(nxt, DepthwiseMatMul)))
+        elif isinstance(layer, DepthwiseMatMul):
+            thr, used = _window_threshold(layers, i)
+            values = thr is not None and not _consumer_folds(layers, i + used - 1)
+            hw, cmap = _window_unit(HwVVAU, idx, layer, "dot", code_dtype, cmap, thr, values,
+                                    layer.weights, layer.w_dtype)
+            out.append(hw)
+            raw = thr is None
+            i += used
+            continue
+        elif isinstance(layer, AvgPool):
+            if code_dtype == BIPOLAR:
+                raise UnsupportedError("an average pool of bipolar codes is not supported",
+                                       node=layer.onnx_name, op="AveragePool",
+                                       hint="pool a non-bipolar activation")
+            _check_window_pads(layer.onnx_name, "AveragePool", layer.kernel, layer.pad)
+            if any(layer.pad) and (-cmap.offset) % cmap.step:
+                raise UnsupportedError("pad value 0 is not a level of the input stream",
+                                       node=layer.onnx_name, op="AveragePool",
+                                       hint="use an odd number of levels")
+            pad_code = (0 - cmap.offset) // cmap.step if any(layer.pad) else 0
+            out.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
+                            tuple(layer.kernel), tuple(layer.stride), tuple(layer.pad),
+                            pad_code, (1, 1), cf_major=True))
+            thr, used = _window_threshold(layers, i)
+            values = thr is not None and not _consumer_folds(layers, i + used - 1)
+            ones = np.ones((layer.in_shape[-1], layer.window), np.int64)
+            hw, cmap = _window_unit(HwAvgPool, idx + 1, layer, "sum", code_dtype, cmap, thr,
+                                    values, ones, None)
+            out.append(hw)
+            raw = thr is None
+            i += used
+            continue
+        elif isinstance(layer, MaxPool) and (
+                tuple(layer.kernel) != tuple(layer.stride) or any(layer.pad)
+                or layer.kernel[0] != layer.kernel[1]):
+            _check_window_pads(layer.onnx_name, "MaxPool", layer.kernel, layer.pad)
+            low = 0 if code_dtype == BIPOLAR else code_dtype.min  # the smallest code
+            out.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
+                            tuple(layer.kernel), tuple(layer.stride), tuple(layer.pad),
+                            low, (1, 1), cf_major=True))
+            c = int(layer.in_shape[-1])
+            pixels = int(np.prod(layer.out_shape[:-1], dtype=np.int64))
+            out.append(HwWindowMax(
+                name=f"{idx + 1:02d}_pool", onnx_name=layer.onnx_name, in_dtype=code_dtype,
+                out_dtype=code_dtype, in_elems=pixels * layer.kernel[0] * layer.kernel[1] * c,
+                out_elems=pixels * c, channels=c, window=layer.kernel[0] * layer.kernel[1],
+                pixels=pixels, mode="max", acc_dtype=code_dtype,
             ))
         elif isinstance(layer, MaxPool):
             if tuple(layer.kernel) != tuple(layer.stride):
@@ -248,7 +373,8 @@ def lower(graph: Graph) -> HwGraph:
         else:
             raise UnsupportedError(
                 f"no hardware layer for IR op {layer.op}", node=layer.onnx_name, op=layer.op,
-                hint="supported: MatMul, Threshold, SlidingWindow, MaxPool, Flatten, TopK",
+                hint="supported: MatMul, Threshold, SlidingWindow, MaxPool, Flatten, TopK, "
+                "DepthwiseMatMul, AvgPool",
             )
         i += 1
     if not out:
@@ -280,4 +406,11 @@ def verify_hw(hw: HwGraph) -> None:
                                   f" / MH {layer.mh}", node=layer.name, op=layer.op)
             if layer.thresholds is not None and np.any(np.diff(layer.thresholds, axis=1) < 0):
                 raise VerifyError("thresholds not ascending", node=layer.name, op=layer.op)
+        if isinstance(layer, HwVVAU) and layer.channels % layer.PE:
+            raise VerifyError(f"PE {layer.PE} does not divide the {layer.channels} channels",
+                              node=layer.name, op=layer.op)
+        if isinstance(layer, HwVVAU) and not (isinstance(prev, HwSWG) and prev.cf_major
+                                              and prev.SIMD == layer.PE):
+            raise VerifyError("a window unit must follow a channel-fold-major sliding window "
+                              "of SIMD = its PE", node=layer.name, op=layer.op)
         prev = layer

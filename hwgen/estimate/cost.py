@@ -382,6 +382,24 @@ def _maxpool(p: dict) -> Cost:
         _c(lut=K["pool_ctrl_lut"] + 2 * w, ff=w + 30)
 
 
+def _vvau(p: dict) -> Cost:
+    """hwgen_vvau: PE lanes of multiply (dot) / add (sum) / compare (max), the accumulator
+    register, a distributed weight ROM, and the fused thresholding unit. Not yet calibrated
+    against Yosys: the multiplier term reuses the MVAU's LUT-per-partial-product figure."""
+    pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
+    mode = p["MODE"]
+    rb = ib if mode == 2 else acc
+    lane = {0: ib * p["W_BITS"] + acc, 1: acc, 2: 2 * ib}[mode]
+    cost = _c(lut=pe * lane + 20, ff=pe * rb + 16) + _axis_register(pe * rb)
+    if mode == 0:
+        cost = cost + rom_cost(p["C"] // pe * p["KK"], pe * p["W_BITS"], "distributed")
+    if p["N_THRES"]:
+        cost = cost + _thresholding({"CHANNELS": p["C"], "PE": pe, "N_THRES": p["N_THRES"],
+                                     "IN_BITS": rb, "IN_SIGNED": 1, "THR_BITS": p["THR_BITS"],
+                                     "OUT_BITS": p["OUT_BITS"], "SHARED": 0})
+    return cost
+
+
 def _label(p: dict) -> Cost:
     pe, ib, ob = p["PE"], p["IN_BITS"], p["OUT_BITS"]
     lut = K["label_ctrl_lut"] + K["label_lut_per_bit"] * pe * ib
@@ -430,7 +448,7 @@ _MODELS = {
     "hwgen_dup": _dup, "hwgen_concat": _concat, "hwgen_add": _add,
     "hwgen_thresholding": _thresholding, "hwgen_fifo": _fifo, "hwgen_frame_dwc": _frame_dwc,
     "hwgen_swg": _swg, "hwgen_swg_par": _swg_par, "hwgen_maxpool": _maxpool, "hwgen_label_select": _label,
-    "hwgen_frame_tlast": _tlast,
+    "hwgen_frame_tlast": _tlast, "hwgen_vvau": _vvau,
 }
 
 

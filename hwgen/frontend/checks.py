@@ -110,6 +110,7 @@ _QONNX_ATTRS = {
     "Quant": {"signed", "narrow", "rounding_mode"},
     "BipolarQuant": set(),
     "MultiThreshold": {"out_dtype", "out_scale", "out_bias", "data_layout"},
+    "Trunc": {"rounding_mode", "narrow", "signed"},
 }
 
 

@@ -28,7 +28,9 @@ from hwgen.ir.floatops import FloatOp, QuantSpec
 from hwgen.ir.graph import GRAPH_INPUT, Epilogue, Graph, Prologue
 from hwgen.ir.layers import (
     Add,
+    AvgPool,
     Concat,
+    DepthwiseMatMul,
     Flatten,
     Layer,
     MatMul,
@@ -55,7 +57,8 @@ _LAYOUT = ("Reshape", "Flatten", "Identity", "Dropout")
 SUPPORTED_OPS = tuple(
     sorted(
         {"MatMul", "Gemm", "Conv", "MaxPool", "Quant", "BipolarQuant", "MultiThreshold", "ArgMax",
-         "TopK", *_ELEMENTWISE, *_LAYOUT}
+         "TopK", "AveragePool", "GlobalAveragePool", "ReduceMean", "Trunc", *_ELEMENTWISE,
+         *_LAYOUT}
     )
 )
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_OPS)
@@ -279,6 +282,9 @@ def _canonical_gather(onnx_shape: tuple[int, ...]) -> np.ndarray:
     if len(onnx_shape) == 4:
         _, c, h, w = onnx_shape
         return np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).reshape(-1)
+    if len(onnx_shape) == 3:  # (N, C, L) is NHWC (1, L, C)
+        _, c, length = onnx_shape
+        return np.arange(length * c).reshape(length, c).transpose(1, 0).reshape(-1)
     return np.arange(int(np.prod(onnx_shape[1:])))
 
 
@@ -383,6 +389,15 @@ class _Lowering:
             return 1.0
         if len(p) == 1 and p[0].kind == "scale" and p[0].consts[0].size == 1:
             return float(p[0].consts[0])
+        if all(op.kind in ("scale", "mul", "div") and op.consts[0].size == 1 for op in p):
+            # e.g. raw UINT8 pixels times 1/255 into the first conv: one per-tensor factor
+            # (the float path then differs from ONNX's by float32 rounding only, DESIGN.md 2)
+            f = 1.0
+            for op in p:
+                c = float(op.consts[0])
+                f = f / c if op.kind == "div" else f * c
+            if f > 0:
+                return f
         ops = ", ".join(op.kind for op in p)
         raise self.fail(node, f"float ops [{ops}] between the last quantizer and this matrix "
                         "product cannot be absorbed (the input must be integers times one "
@@ -438,7 +453,47 @@ class _Lowering:
                             "use per-tensor or per-output-channel weight scales")
         return s[:, 0].astype(np.float64)
 
+    def bias(self, tensor: str, node: Any) -> np.ndarray:
+        """A float bias: an initializer, or a Quant (e.g. Brevitas Int32Bias) of one."""
+        if tensor in self.inits:
+            return self.const(tensor, node).astype(np.float32).reshape(-1)
+        prod = self.producer.get(tensor)
+        if prod is not None and prod.op_type == "Quant":
+            spec = self.quant_spec(prod, weights=True)
+            raw = self.const(prod.input[0], prod).astype(np.float32)
+            vals = spec.values(raw).astype(np.float32) * np.broadcast_to(spec.scale, raw.shape)
+            return vals.astype(np.float32).reshape(-1)
+        op = prod.op_type if prod is not None else "graph input"
+        raise self.fail(node, f"bias {tensor!r} comes from {op}; expected an initializer or a "
+                        "Quant of one", "export biases as constants")
+
+    def trunc_spec(self, node: Any) -> QuantSpec:
+        """QONNX Trunc v2 (x, scale, zeropt, in_bits, out_scale, out_bits) as a quantizer."""
+        version = max([o.version for o in self.m.model.opset_import if o.domain == node.domain]
+                      or [1])
+        if len(node.input) != 6 or version < 2:
+            raise self.fail(node, f"Trunc with {len(node.input)} inputs in opset {version} of "
+                            f"{node.domain} (QONNX Trunc v1) is not supported; expected Trunc v2 "
+                            "(6 inputs, opset >= 2)",
+                            "export with a Brevitas version that writes Trunc v2")
+        a = self.attrs(node)
+        scale = self.const(node.input[1], node).astype(np.float32)
+        zp = self.const(node.input[2], node)
+        out_scale = self.const(node.input[4], node).astype(np.float32)
+        bits = self.const(node.input[5], node)
+        if np.any(zp != 0) or scale.size != 1 or out_scale.size != 1 or bits.size != 1:
+            raise self.fail(node, "Trunc needs a zero point of 0 and per-tensor scales and bit "
+                            "width", "use Brevitas' TruncAvgPool2d defaults")
+        trunc_scale = float(2.0 ** np.round(np.log2(out_scale / scale)))
+        return QuantSpec("trunc", out_scale.reshape(()), bits=int(float(bits)),
+                         signed=bool(a.get("signed", 1)), narrow=bool(a.get("narrow", 0)),
+                         rounding=str(a.get("rounding_mode", "FLOOR")).upper(),
+                         onnx_name=node.name, in_scale=scale.reshape(()),
+                         trunc_scale=trunc_scale)
+
     def quant_spec(self, node: Any, weights: bool = False) -> QuantSpec:
+        if node.op_type == "Trunc":
+            return self.trunc_spec(node)
         if node.op_type == "BipolarQuant":
             scale = self.const(node.input[1], node).astype(np.float32)
             return QuantSpec("bipolar", scale if weights else self.channel_const(scale, node),
@@ -453,8 +508,10 @@ class _Lowering:
             raise self.fail(node, f"zero point must be 0, not {zp.reshape(-1)[:4].tolist()}",
                             "use a symmetric (zero_point=0) quantizer; asymmetric ones are "
                             "not supported")
-        if bits.size != 1 or float(bits) != int(float(bits)) or not 1 <= int(float(bits)) <= 16:
-            raise self.fail(node, f"bit width must be one integer in 1..16, not {bits.tolist()}",
+        top = 32 if weights else 16  # weights: also quantized biases (Brevitas Int32Bias)
+        if bits.size != 1 or float(bits) != int(float(bits)) or not 1 <= int(float(bits)) <= top:
+            raise self.fail(node, f"bit width must be one integer in 1..{top}, not "
+                            f"{bits.tolist()}",
                             "use a fixed integer bit width")
         if np.any(scale <= 0):
             raise self.fail(node, "scale must be positive", "check the quantizer's scale")
@@ -592,7 +649,7 @@ class _Lowering:
                bias: np.ndarray | None) -> None:
         """``w`` (O, I) in ONNX input order, ``s`` (O,) weight scale."""
         s_x = self.input_scale(node)
-        if len(self.hw_shape) != 1 and len(self.onnx_shape) != 4:
+        if len(self.hw_shape) != 1 and len(self.onnx_shape) not in (3, 4):
             raise self.fail(node, f"matrix product on a tensor of shape {self.onnx_shape}",
                             "flatten to (batch, features) first")
         if w.shape[1] != self.hw_shape[-1]:
@@ -637,7 +694,7 @@ class _Lowering:
             alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
             bias = None
             if len(node.input) > 2 and node.input[2]:
-                bias = self.const(node.input[2], node).astype(np.float32).reshape(-1)
+                bias = self.bias(node.input[2], node)
                 if beta != 1.0:
                     bias = bias * np.float32(beta)
             if alpha != 1.0:
@@ -649,79 +706,163 @@ class _Lowering:
             bias = np.full(w.shape[0], bias.reshape(()), np.float32)
         self.matmul(node, w, scale, wdt, bias)
 
+    def window_attrs(self, node: Any, kernel: tuple[int, ...]
+                     ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int, int, int],
+                                tuple[int, int]]:
+        """Kernel, strides, pads (top, left, bottom, right), dilations of a Conv/pool node on
+        the current (N, C, H, W) or (N, C, L) tensor, as 2-D (1-D: H = 1)."""
+        a = self.attrs(node)
+        rank = len(self.onnx_shape) - 2
+        if rank not in (1, 2) or len(kernel) != rank:
+            raise self.fail(node, f"window of rank {len(kernel)} on a tensor of shape "
+                            f"{self.onnx_shape}", "use 1-D (N, C, L) or 2-D (N, C, H, W) layers")
+        strides = list(a.get("strides", [1] * rank))
+        dil = list(a.get("dilations", [1] * rank))
+        pads = list(a.get("pads", [0] * (2 * rank)))
+        auto = a.get("auto_pad", "NOTSET") or "NOTSET"
+        if auto in ("SAME_UPPER", "SAME_LOWER"):
+            pads = [0] * (2 * rank)
+            for d in range(rank):
+                size = self.onnx_shape[2 + d]
+                out = -(-size // strides[d])
+                total = max(0, (out - 1) * strides[d] + (kernel[d] - 1) * dil[d] + 1 - size)
+                small, big = total // 2, total - total // 2
+                pads[d], pads[rank + d] = (small, big) if auto == "SAME_UPPER" else (big, small)
+        elif auto == "VALID":
+            pads = [0] * (2 * rank)
+        elif auto != "NOTSET":
+            raise self.fail(node, f"auto_pad {auto} is not supported",
+                            "use NOTSET, VALID, SAME_UPPER or SAME_LOWER")
+        for d in range(rank):
+            span = (kernel[d] - 1) * dil[d] + 1
+            if span > self.onnx_shape[2 + d] + pads[d] + pads[rank + d]:
+                raise ModelError(f"kernel {tuple(kernel)} is larger than the padded input "
+                                 f"{tuple(self.onnx_shape[2:])} (pads {list(pads)})",
+                                 node=node.name, op=node.op_type, hint="check the input size")
+        if rank == 1:
+            return ((1, kernel[0]), (1, strides[0]), (0, pads[0], 0, pads[1]), (1, dil[0]))
+        return ((kernel[0], kernel[1]), (strides[0], strides[1]),
+                (pads[0], pads[1], pads[2], pads[3]), (dil[0], dil[1]))
+
     def conv(self, node: Any) -> None:
         a = self.attrs(node)
-        if len(self.onnx_shape) != 4:
-            raise self.fail(node, f"input must be NCHW, not {self.onnx_shape}", "")
-        if a.get("group", 1) != 1:
-            raise self.fail(node, f"group must be 1, not {a['group']}",
-                            "depthwise/grouped convolutions are not supported yet")
-        if any(d != 1 for d in a.get("dilations", [1, 1])):
-            raise self.fail(node, f"dilations must be 1, not {a['dilations']}", "")
-        if a.get("auto_pad", "NOTSET") not in ("NOTSET", ""):
-            raise self.fail(node, f"auto_pad must be NOTSET, not {a['auto_pad']}",
-                            "export with explicit padding")
+        if len(self.onnx_shape) not in (3, 4):
+            raise self.fail(node, f"input must be NCHW or NCL, not {self.onnx_shape}", "")
         w, s, wdt = self.weight(node.input[1], node)
-        if w.ndim != 4 or w.shape[1] != self.onnx_shape[1]:
-            raise ModelError(f"weights must be (out, {self.onnx_shape[1]}, kh, kw) for the input "
+        if w.ndim == 3:  # Conv1d: (O, C, K) -> (O, C, 1, K)
+            w, s = w[:, :, None, :], s[:, :, None, :]
+        o, cg, kh, kw = w.shape
+        c_in = self.hw_shape[-1]
+        group = int(a.get("group", 1))
+        kernel, stride, pads, dil = self.window_attrs(node, tuple(w.shape[2:]) if len(
+            self.onnx_shape) == 4 else (kw,))
+        depthwise = group > 1 and group == c_in and o == c_in and cg == 1
+        if group == 1 and cg != c_in:
+            raise ModelError(f"weights must be (out, {c_in}, kh, kw) for the input "
                              f"{self.onnx_shape}, not {w.shape}", node=node.name, op=node.op_type,
                              hint="the weights do not match the input channels")
-        o, c, kh, kw = w.shape
-        stride = tuple(a.get("strides", [1, 1]))
-        pads = tuple(a.get("pads", [0, 0, 0, 0]))
-        if tuple(a.get("kernel_shape", (kh, kw))) != (kh, kw) or len(stride) != 2 or \
-                len(pads) != 4:
-            raise ModelError(f"kernel_shape {a.get('kernel_shape')}, strides {list(stride)}, pads "
-                             f"{list(pads)} must describe a 2-D window matching the weights "
-                             f"{w.shape}", node=node.name, op=node.op_type,
-                             hint="2-D convolutions only")
-        if kh > self.onnx_shape[2] + pads[0] + pads[2] or kw > self.onnx_shape[3] + pads[1] + \
-                pads[3]:
-            raise ModelError(f"kernel {(kh, kw)} is larger than the padded input "
-                             f"{self.onnx_shape[2:]} (pads {list(pads)})", node=node.name,
-                             op=node.op_type, hint="check the input size")
-        if (kh, kw, stride, pads) != (1, 1, (1, 1), (0, 0, 0, 0)):
+        if group != 1 and not depthwise:
+            raise self.fail(node, f"group must be 1 or the channel count {c_in} (depthwise, one "
+                            f"output per channel), not {group} with {o} outputs",
+                            "grouped convolutions (1 < group < channels) and depthwise channel "
+                            "multipliers are not supported; split them into separate convs")
+        general = (kh, kw, stride, pads, dil) != (1, 1, (1, 1), (0, 0, 0, 0), (1, 1))
+        if general or depthwise:
             if self.dtype == BIPOLAR and any(pads):
                 raise self.fail(node, "zero padding of a BIPOLAR (+1/-1) input has no code",
                                 "use padding=0 or a non-bipolar quantizer on the conv input")
             self.add_layer(SlidingWindow(self.lname("swg"), node.name, self.hw_shape, self.dtype,
-                                         (kh, kw), stride, pads, 0))
+                                         kernel, stride, pads, 0, dilation=dil))
             self.mm_index = None
         s_x = self.input_scale(node)  # check before building
-        del s_x
-        w2 = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)
         bias = None
         if len(node.input) > 2 and node.input[2]:
-            bias = self.const(node.input[2], node).astype(np.float32).reshape(-1)
-        self.matmul(node, w2, self.per_output_scale(s, 0, node), wdt, bias)
+            bias = self.bias(node.input[2], node)
+        scale = self.per_output_scale(s, 0, node)
+        if depthwise:
+            self.depthwise(node, w.reshape(o, kh * kw), scale, wdt, bias, s_x)
+            return
+        w2 = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * cg)
+        self.matmul(node, w2, scale, wdt, bias)
 
-    def maxpool(self, node: Any) -> None:
-        a = self.attrs(node)
-        if any(a.get("pads", [0, 0, 0, 0])) or a.get("ceil_mode", 0) or \
-                any(d != 1 for d in a.get("dilations", [1, 1])):
-            raise self.fail(node, "only MaxPool without padding, dilation or ceil_mode is "
-                            "supported", "use nn.MaxPool2d(k, stride) with padding=0")
-        kernel = tuple(a.get("kernel_shape", ()))
-        stride = tuple(a.get("strides", kernel))
-        if len(self.onnx_shape) != 4 or len(kernel) != 2 or len(stride) != 2:
-            raise ModelError(f"kernel_shape {list(kernel)} and strides {list(stride)} must be 2-D "
-                             f"on an NCHW input, here {self.onnx_shape}", node=node.name,
-                             op=node.op_type, hint="2-D max pooling only")
-        if kernel[0] > self.onnx_shape[2] or kernel[1] > self.onnx_shape[3]:
-            raise ModelError(f"kernel {kernel} is larger than the input {self.onnx_shape[2:]}",
-                             node=node.name, op=node.op_type, hint="check the input size")
+    def depthwise(self, node: Any, w: np.ndarray, s: np.ndarray, wdt: DataType,
+                  bias: np.ndarray | None, s_x: float) -> None:
+        """Depthwise conv: ``w`` (C, K) integer weights, ``s`` (C,) weight scales."""
+        if wdt == BIPOLAR:
+            raise self.fail(node, "bipolar weights in a depthwise convolution are not supported",
+                            "use integer (e.g. Int8WeightPerTensorFloat) depthwise weights")
+        self.add_layer(DepthwiseMatMul(self.lname("dw"), node.name, self.hw_shape, self.dtype,
+                                       w, wdt))
+        self.mm_index = len(self.layers) - 1
+        dw = self.layers[-1]
+        self.lo, self.hi = dw.row_min.copy(), dw.row_max.copy()
+        self.pending = [FloatOp("scale", (s_x * s,), onnx_name=node.name)]
+        if bias is not None:
+            self.pending.append(FloatOp("add", (bias.astype(np.float32),), onnx_name=node.name))
+
+    def pool_input_ok(self, node: Any) -> None:
         p = self.pending
         if self.dtype is None or not all(op.kind == "scale" and np.all(op.consts[0] > 0)
                                          for op in p):
-            raise self.fail(node, "MaxPool must follow a quantizer directly",
-                            "put the MaxPool after the activation quantizer")
+            raise self.fail(node, f"{node.op_type} must follow a quantizer directly",
+                            "put the pool after the activation quantizer")
+
+    def maxpool(self, node: Any) -> None:
+        a = self.attrs(node)
+        if a.get("ceil_mode", 0) or any(d != 1 for d in a.get("dilations", [1, 1])):
+            raise self.fail(node, "MaxPool with ceil_mode or dilation is not supported",
+                            "use nn.MaxPool2d/1d(k, stride, padding) with ceil_mode=False")
+        self.pool_input_ok(node)
+        ks = tuple(a["kernel_shape"])
+        kernel, stride, pads, _ = self.window_attrs(node, ks)
+        if "strides" not in a:
+            stride = kernel  # hwgen's MaxPool default since the first release
         self.add_layer(MaxPool(self.lname("pool"), node.name, self.hw_shape, self.dtype,
-                               kernel, stride))
+                               kernel, stride, pads))
+
+    def avgpool(self, node: Any, out: str) -> None:
+        """AveragePool / GlobalAveragePool / ReduceMean(spatial): a window sum in integers,
+        then the mean as a float op the next quantizer (Trunc, Quant) folds into thresholds."""
+        a = self.attrs(node)
+        op = node.op_type
+        self.pool_input_ok(node)
+        rank = len(self.onnx_shape) - 2
+        if rank not in (1, 2):
+            raise self.fail(node, f"{op} on a tensor of shape {self.onnx_shape}",
+                            "pool (N, C, H, W) or (N, C, L) tensors")
+        spatial = tuple(self.onnx_shape[2:])
+        if op == "AveragePool":
+            if a.get("ceil_mode", 0):
+                raise self.fail(node, "ceil_mode=1 is not supported", "use ceil_mode=False")
+            kernel, stride, pads, _ = self.window_attrs(node, tuple(a["kernel_shape"]))
+            if any(pads) and not a.get("count_include_pad", 0):
+                raise self.fail(node, "padding with count_include_pad=0 divides by a "
+                                "position-dependent count", "use count_include_pad=True")
+        else:
+            if op == "ReduceMean":
+                axes = a.get("axes")
+                if axes is None and len(node.input) > 1 and node.input[1]:
+                    axes = self.const(node.input[1], node).reshape(-1).tolist()
+                axes = sorted(int(x) % len(self.onnx_shape) for x in (axes or []))
+                if axes != list(range(2, len(self.onnx_shape))):
+                    raise self.fail(node, f"ReduceMean over axes {axes}; only the spatial axes "
+                                    f"{list(range(2, len(self.onnx_shape)))} are supported",
+                                    "average over the spatial axes (global average pool)")
+            kernel = (1, spatial[0]) if rank == 1 else (spatial[0], spatial[1])
+            stride, pads = (1, 1), (0, 0, 0, 0)
+        layer = AvgPool(self.lname("avgpool"), node.name, self.hw_shape, self.dtype, kernel,
+                        stride, pads)
+        self.add_layer(layer)
+        self.pending = list(self.pending) + [
+            FloatOp("div", (np.float32(layer.window),), onnx_name=node.name)]
+        if len(self.shape(out)) == 2:  # ReduceMean keepdims=0: (N, C) straight away
+            self.add_layer(Flatten(self.lname("flat"), node.name, self.hw_shape, self.dtype))
+            self.gather = np.arange(self.hw_shape[0])
 
     def reshape(self, node: Any, out: str) -> None:
         new = self.shape(out)
         if len(new) == 2 and len(self.hw_shape) == 3:
-            if any(op.per_channel for op in self.pending):
+            if any(op.per_channel for op in self.pending) and self.hw_shape[:2] != (1, 1):
                 raise self.fail(node, "per-channel float ops cannot cross a Flatten",
                                 "quantize before flattening")
             if self.layers:
@@ -796,10 +937,13 @@ class _Lowering:
         self.onnx_shape = onnx_in
         if len(onnx_in) == 4:
             self.hw_shape = (onnx_in[2], onnx_in[3], onnx_in[1])
+        elif len(onnx_in) == 3:  # (N, C, L): NHWC (1, L, C), DESIGN.md 3b
+            self.hw_shape = (1, onnx_in[2], onnx_in[1])
         elif len(onnx_in) == 2:
             self.hw_shape = (onnx_in[1],)
         else:
-            raise UnsupportedError(f"input must be (batch, C, H, W) or (batch, features), not "
+            raise UnsupportedError(f"input must be (batch, C, H, W), (batch, C, L) or (batch, "
+                                   "features), not "
                                    f"{onnx_in}", hint="export with an NCHW or flat input")
         self.gather = _canonical_gather(onnx_in)
         self.dtype = _dtype_from_qonnx(self.m.get_tensor_datatype(self.tensor))
@@ -876,7 +1020,7 @@ class _Lowering:
     def node(self, node: Any, out: str) -> None:
         """Lower one single-input node reading the current stream (``self.tensor``)."""
         op = node.op_type
-        if op in ("Quant", "BipolarQuant", "MultiThreshold"):
+        if op in ("Quant", "BipolarQuant", "MultiThreshold", "Trunc"):
             self.quantizer(node)
         elif op in _ELEMENTWISE:
             self.elementwise(node)
@@ -886,6 +1030,8 @@ class _Lowering:
             self.conv(node)
         elif op == "MaxPool":
             self.maxpool(node)
+        elif op in ("AveragePool", "GlobalAveragePool", "ReduceMean"):
+            self.avgpool(node, out)
         elif op in ("Reshape", "Flatten"):
             self.reshape(node, out)
         elif op in ("Identity", "Dropout"):
@@ -898,7 +1044,7 @@ class _Lowering:
                             "replace it in the model or open an issue with the model attached")
         if op not in ("ArgMax", "TopK"):
             self.onnx_shape = self.shape(out)
-            if len(self.onnx_shape) == 4 and op != "Identity" or op in ("MatMul", "Gemm"):
+            if len(self.onnx_shape) in (3, 4) and op != "Identity" or op in ("MatMul", "Gemm"):
                 self.gather = _canonical_gather(self.onnx_shape)
         self.tensor = out
 

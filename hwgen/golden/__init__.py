@@ -18,7 +18,9 @@ from hwgen.ir.floatops import apply_ops
 from hwgen.ir.graph import GRAPH_INPUT, Graph
 from hwgen.ir.layers import (
     Add,
+    AvgPool,
     Concat,
+    DepthwiseMatMul,
     Flatten,
     Layer,
     MatMul,
@@ -54,20 +56,32 @@ def prologue(graph: Graph, x: np.ndarray) -> np.ndarray:
         v = v.astype(np.int64)
     if v.ndim == 4:
         v = v.transpose(0, 2, 3, 1)
+    elif v.ndim == 3:  # (N, C, L) -> NHWC (1, L, C)
+        v = v.transpose(0, 2, 1)
     return np.ascontiguousarray(v).reshape((v.shape[0],) + tuple(graph.input_shape))
 
 
 def _windows(x: np.ndarray, layer: SlidingWindow) -> np.ndarray:
-    (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
-    if any(layer.pad):
-        x = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=layer.pad_value)
-    oh, ow, _ = layer.out_shape
-    b, c = x.shape[0], x.shape[3]
+    return _window_view(x, layer.kernel, layer.stride, layer.pad, layer.pad_value,
+                        getattr(layer, "dilation", (1, 1))).reshape(
+        (x.shape[0],) + tuple(layer.out_shape))
+
+
+def _window_view(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+                 pad: tuple[int, int, int, int], pad_value: int,
+                 dilation: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """(B, H, W, C) -> read-only view (B, OH, OW, kh, kw, C) of the (padded, dilated) windows."""
+    (kh, kw), (sh, sw), (pt, pl, pb, pr), (dh, dw) = kernel, stride, pad, dilation
+    x = np.ascontiguousarray(x)
+    if any(pad):
+        x = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=pad_value)
+    b, h, w, c = x.shape
+    oh = (h - ((kh - 1) * dh + 1)) // sh + 1
+    ow = (w - ((kw - 1) * dw + 1)) // sw + 1
     s = x.strides
-    view = np.lib.stride_tricks.as_strided(
-        x, (b, oh, ow, kh, kw, c), (s[0], s[1] * sh, s[2] * sw, s[1], s[2], s[3]), writeable=False
-    )
-    return view.reshape(b, oh, ow, kh * kw * c)
+    return np.lib.stride_tricks.as_strided(
+        x, (b, oh, ow, kh, kw, c), (s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]),
+        writeable=False)
 
 
 _WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -111,6 +125,9 @@ def run_layer(layer: Layer, x: np.ndarray, out_dtype: type = np.int64) -> np.nda
         return lo + step * count.astype(np.int64)
     if isinstance(layer, SlidingWindow):
         return _windows(np.ascontiguousarray(x), layer)
+    if isinstance(layer, MaxPool) and any(layer.pad):
+        view = _window_view(x, layer.kernel, layer.stride, layer.pad, layer.in_dtype.min)
+        return np.ascontiguousarray(view.max(axis=(3, 4)))
     if isinstance(layer, MaxPool):
         (kh, kw), (sh, sw) = layer.kernel, layer.stride
         oh, ow, _ = layer.out_shape
@@ -126,6 +143,9 @@ def run_layer(layer: Layer, x: np.ndarray, out_dtype: type = np.int64) -> np.nda
         return np.argmax(x, axis=-1)[..., None].astype(np.int64)
     if isinstance(layer, (Add, Concat)):
         return _run_join(layer, x)
+    mobile = _run_mobile(layer, x)
+    if mobile is not None:
+        return mobile
     raise HwgenError(f"no golden definition for {layer.op}", node=layer.name, op=layer.op)
 
 
@@ -189,3 +209,21 @@ def _run_join(layer: Add | Concat, xs: tuple[np.ndarray, ...]) -> np.ndarray:
         k0, k1 = layer.coeffs
         return k0 * a + k1 * b
     return np.concatenate([a, b], axis=-1)
+
+
+# ----------------------------------------------------------------------------------------------
+# mobile layers (issue 17)
+
+
+def _run_mobile(layer: Layer, x: np.ndarray) -> np.ndarray | None:
+    """Golden definitions of DepthwiseMatMul and AvgPool (None for any other layer)."""
+    if isinstance(layer, DepthwiseMatMul):
+        b = x.shape[0]
+        k, c = layer.window, layer.channels
+        win = np.asarray(x, np.int64).reshape(b, -1, k, c)
+        acc = np.einsum("bpkc,ck->bpc", win, layer.weights)
+        return acc.reshape((b,) + tuple(layer.out_shape))
+    if isinstance(layer, AvgPool):
+        view = _window_view(np.asarray(x, np.int64), layer.kernel, layer.stride, layer.pad, 0)
+        return np.ascontiguousarray(view.sum(axis=(3, 4)))
+    return None

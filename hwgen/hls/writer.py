@@ -28,7 +28,9 @@ from hwgen.build.hwlayers import (
     HwMVAU,
     HwSWG,
     HwThreshold,
+    HwVVAU,
 )
+from hwgen.errors import UnsupportedError
 
 __all__ = ["HEADERS", "TYPE_CODES", "include_dir", "write_hls"]
 
@@ -157,6 +159,11 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
                  layer.out_bias, int(shared)]
         call = f"hwgen::thresholding<{', '.join(map(str, targs))}>(in, out, {name}_thresholds)"
         widths += [layer.thr_dtype.bits, layer.in_bits + 1]
+    elif isinstance(layer, HwSWG) and not layer.square or isinstance(layer, HwVVAU):
+        raise UnsupportedError(
+            f"the HLS backend has no {type(layer).__name__} for this layer (general windows, "
+            "depthwise convolutions and average / padded pools are RTL only so far)",
+            node=layer.name, op=layer.op, hint="build with --backend rtl")
     elif isinstance(layer, HwSWG):
         h, w_, c = layer.in_hwc
         targs = [h, w_, c, layer.SIMD, layer.kernel[0], layer.stride[0], layer.pad[0],

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hwgen.runtime.floatops import ROUNDING, apply_op, quant_index
+from hwgen.runtime.floatops import ROUNDING, apply_op, quant_index, round_mode
 
 __all__ = ["FloatOp", "QuantSpec", "apply_ops"]
 
@@ -71,7 +71,9 @@ class QuantSpec:
 
     kind ``int`` (QONNX Quant, zero point 0: ``clip(x / scale)`` then rounding, 1-bit signed is
     the sign), ``bipolar`` (BipolarQuant: ``x >= 0`` -> +1 else -1), ``multithreshold``
-    (``#{k : x >= thresholds[c, k]}``). ``scale`` is the real value of one integer step.
+    (``#{k : x >= thresholds[c, k]}``), ``trunc`` (QONNX Trunc v2: ``round(x / in_scale)``
+    divided by ``trunc_scale``, clipped, then ``rounding``). ``scale`` is the real value of one
+    integer step.
     """
 
     kind: str
@@ -84,10 +86,15 @@ class QuantSpec:
     mt_bias: int = 0  # multithreshold only: value of index 0
     mt_step: int = 1  # multithreshold only
     onnx_name: str = ""
+    in_scale: np.ndarray | None = None  # trunc only: the input's scale (QONNX Trunc v2)
+    trunc_scale: float = 1.0  # trunc only: the power of two the rounded input is divided by
 
     def __post_init__(self) -> None:
-        if self.kind not in ("int", "bipolar", "multithreshold"):
-            raise ValueError(f"QuantSpec kind must be int/bipolar/multithreshold, not {self.kind!r}")
+        if self.kind not in ("int", "bipolar", "multithreshold", "trunc"):
+            raise ValueError("QuantSpec kind must be int/bipolar/multithreshold/trunc, not "
+                             f"{self.kind!r}")
+        if self.in_scale is not None:
+            object.__setattr__(self, "in_scale", _frozen(self.in_scale))
         if self.rounding not in ROUNDING:
             raise ValueError(f"rounding must be one of {ROUNDING}, not {self.rounding!r}")
         object.__setattr__(self, "scale", _frozen(self.scale))
@@ -131,6 +138,11 @@ class QuantSpec:
 
     def index(self, x: np.ndarray) -> np.ndarray:
         """Level index (int64) of float32 input ``x``, channels on the last axis."""
+        if self.kind == "trunc":  # QONNX Trunc v2, in float32 as qonnx computes it
+            y = np.round(np.asarray(x, np.float32) / self.in_scale)
+            y = y / np.float32(self.trunc_scale)
+            y = np.clip(y, np.float32(self.qmin), np.float32(self.qmax))
+            return round_mode(self.rounding, y).astype(np.int64) - self.qmin
         return quant_index(self.kind, x, self.scale, self.bipolar, self.qmin, self.qmax,
                            self.rounding, self.thresholds)
 

@@ -23,6 +23,8 @@ __all__ = [
     "Flatten", "Layer", "MatMul", "MaxPool", "SlidingWindow", "Threshold", "TopK",
     # graphs (joins)
     "Add", "Concat",
+    # mobile layers (issue 17)
+    "AvgPool", "DepthwiseMatMul", "window_out_hw",
 ]
 
 
@@ -128,18 +130,22 @@ class MatMul(Layer):
 
 @dataclass(frozen=True, eq=False)
 class SlidingWindow(Layer):
-    """im2col: (H, W, C) -> (OH, OW, kh*kw*C), order (kh, kw, c) with c innermost."""
+    """im2col: (H, W, C) -> (OH, OW, kh*kw*C), order (kh, kw, c) with c innermost.
+
+    ``dilation`` (dh, dw): window element (i, j) reads input (oh*sh - pt + i*dh, ow*sw - pl + j*dw).
+    """
 
     kernel: tuple[int, int]
     stride: tuple[int, int]
     pad: tuple[int, int, int, int]  # top, left, bottom, right
     pad_value: int = 0
+    dilation: tuple[int, int] = (1, 1)
 
     @property
     def out_shape(self) -> tuple[int, ...]:
         h, w, c = self.in_shape
-        (kh, kw), (sh, sw), (pt, pl, pb, pr) = self.kernel, self.stride, self.pad
-        return ((h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1, kh * kw * c)
+        oh, ow = window_out_hw((h, w), self.kernel, self.stride, self.pad, self.dilation)
+        return (oh, ow, self.kernel[0] * self.kernel[1] * c)
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,16 +192,17 @@ class Threshold(Layer):
 
 @dataclass(frozen=True, eq=False)
 class MaxPool(Layer):
-    """Max pool on NHWC values, no padding, floor mode."""
+    """Max pool on NHWC values, floor mode; ``pad`` (top, left, bottom, right) cells never win
+    (they hold the input datatype's minimum, as ONNX pads with -inf)."""
 
     kernel: tuple[int, int]
     stride: tuple[int, int]
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @property
     def out_shape(self) -> tuple[int, ...]:
         h, w, c = self.in_shape
-        (kh, kw), (sh, sw) = self.kernel, self.stride
-        return ((h - kh) // sh + 1, (w - kw) // sw + 1, c)
+        return window_out_hw((h, w), self.kernel, self.stride, self.pad) + (c,)
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,3 +284,87 @@ class Concat(Layer):
         if a == b:
             return a
         return DataType.smallest(min(a.min, b.min), max(a.max, b.max))
+
+
+# mobile layers (issue 17): windows in general, depthwise convolution, average pooling
+
+
+def window_out_hw(hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+                  pad: tuple[int, int, int, int], dilation: tuple[int, int] = (1, 1)
+                  ) -> tuple[int, int]:
+    """Output (OH, OW) of a window (floor mode): (H + pt + pb - ((kh-1)*dh + 1)) // sh + 1."""
+    (h, w), (kh, kw), (sh, sw), (pt, pl, pb, pr) = hw, kernel, stride, pad
+    dh, dw = dilation
+    return ((h + pt + pb - ((kh - 1) * dh + 1)) // sh + 1,
+            (w + pl + pr - ((kw - 1) * dw + 1)) // sw + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class DepthwiseMatMul(Layer):
+    """Depthwise product after a SlidingWindow: (OH, OW, K*C) in (k, c) order -> (OH, OW, C),
+    acc[c] = sum_k weights[c, k] * x[k*C + c], on VALUES. ``weights`` (C, K) int64 with
+    K = kh*kw window positions in (kh, kw) order."""
+
+    weights: np.ndarray
+    w_dtype: DataType
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", _ro(self.weights))
+
+    @property
+    def channels(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def window(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return tuple(self.in_shape[:-1]) + (self.channels,)
+
+    @cached_property
+    def _row_range(self) -> tuple[np.ndarray, np.ndarray]:
+        w = self.weights
+        a, b = w * self.in_dtype.min, w * self.in_dtype.max
+        return _ro(np.minimum(a, b).sum(axis=1)), _ro(np.maximum(a, b).sum(axis=1))
+
+    @property
+    def row_min(self) -> np.ndarray:
+        return self._row_range[0]
+
+    @property
+    def row_max(self) -> np.ndarray:
+        return self._row_range[1]
+
+    @property
+    def out_dtype(self) -> DataType:
+        return DataType.smallest(int(self.row_min.min()), int(self.row_max.max()))
+
+    @property
+    def macs(self) -> int:
+        return int(np.prod(self.in_shape[:-1], dtype=np.int64)) * self.channels * self.window
+
+
+@dataclass(frozen=True, eq=False)
+class AvgPool(Layer):
+    """Window SUM on NHWC values (the division and any truncation are the next Threshold's
+    business): (H, W, C) -> (OH, OW, C); padding cells hold 0 (ONNX count_include_pad=1)."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    @property
+    def window(self) -> int:
+        return self.kernel[0] * self.kernel[1]
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        h, w, c = self.in_shape
+        return window_out_hw((h, w), self.kernel, self.stride, self.pad) + (c,)
+
+    @property
+    def out_dtype(self) -> DataType:
+        lo = min(self.in_dtype.min, 0) * self.window
+        return DataType.smallest(lo, max(self.in_dtype.max, 0) * self.window)

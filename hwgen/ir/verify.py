@@ -15,7 +15,9 @@ from hwgen.ir.datatypes import BIPOLAR
 from hwgen.ir.graph import GRAPH_INPUT, Graph
 from hwgen.ir.layers import (
     Add,
+    AvgPool,
     Concat,
+    DepthwiseMatMul,
     Flatten,
     MatMul,
     MaxPool,
@@ -85,7 +87,12 @@ def verify(graph: Graph) -> Graph:
                 raise fail(f"thresholds must be ascending; channel {int(rows[0])} is not")
             if layer.out_step < 1:
                 raise fail(f"out_step must be >= 1, not {layer.out_step}")
-        elif isinstance(layer, MaxPool):
+        elif isinstance(layer, DepthwiseMatMul):
+            if len(shape) != 3 or shape[-1] != layer.window * layer.channels:
+                raise fail(f"input must be (OH, OW, {layer.window}*{layer.channels}), not {shape}")
+            if not layer.w_dtype.allowed(layer.weights):
+                raise fail(f"weights do not fit {layer.w_dtype}")
+        elif isinstance(layer, (MaxPool, AvgPool)):
             if len(shape) != 3 or min(layer.out_shape[:2]) < 1:
                 raise fail(f"pool {layer.kernel} does not fit input {shape}")
         elif isinstance(layer, Flatten):

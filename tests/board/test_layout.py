@@ -56,5 +56,5 @@ def test_achieved_clock_is_pll_divided(mhz: float, want: float) -> None:
 
 
 def test_unknown_target_lists_known() -> None:
-    with pytest.raises(TargetError, match="known targets: pynq-z2, ultra96-v2"):
+    with pytest.raises(TargetError, match="known targets: pynq-z2, ultra96-v2, zcu104, kv260"):
         get_target("zedboard")

@@ -146,6 +146,16 @@ def test_ultra96_block_design(board_build, tmp_path: Path) -> None:
     assert found["config"]["zynq_ultra_ps_e_0"]["PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ"] == "100"
 
 
+@pytest.mark.parametrize("target", ["zcu104", "kv260"])
+def test_ultrascale_plus_block_designs(board_build, tmp_path: Path, target: str) -> None:
+    out = fresh(board_build, target, tmp_path)
+    proc, rows = run_tcl(out)
+    assert proc.returncode == 0, proc.stderr
+    found = check_design(rows, target)
+    assert found["config"]["zynq_ultra_ps_e_0"]["PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ"] == "100"
+    assert found["config"]["zynq_ultra_ps_e_0"]["PSU__SAXIGP2__DATA_WIDTH"] == "128"
+
+
 def test_missing_mem_file_fails(board_build, tmp_path: Path) -> None:
     out = fresh(board_build, "pynq-z2", tmp_path)
     victim = max((out / "mem").glob("*.mem"))

@@ -54,7 +54,7 @@ set ::config [dict create]    ;# instance -> dict(key value)
 set ::project ""
 set ::project_dir ""
 set ::bd_open 0
-set ::board_parts {tul.com.tw:pynq-z2:part0:1.0 avnet.com:ultra96v2:part0:1.2}
+set ::board_parts {tul.com.tw:pynq-z2:part0:1.0 avnet.com:ultra96v2:part0:1.2 xilinx.com:zcu104:part0:1.1 xilinx.com:kv260_som:part0:1.4}
 if {[info exists ::stub_no_boards] && $::stub_no_boards} { set ::board_parts {} }
 set ::ip_packaged {}
 

@@ -151,7 +151,7 @@ def test_cli_build_prints_summary_and_errors_on_one_line(zoo_export, tmp_path: P
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert lines == ["hwgen: error: unknown target 'zedboard'; known targets: pynq-z2, "
-                     "ultra96-v2 (hint: run 'hwgen targets' to list them)"]
+                     "ultra96-v2, zcu104, kv260 (hint: run 'hwgen targets' to list them)"]
 
 
 @pytest.mark.parametrize("model_id", ["tfc_w1a1", "cnv_small", "tfc_w1a1_top1"])
@@ -176,20 +176,21 @@ def test_instances_named_after_layers_with_onnx_comment(built) -> None:
 
 
 def test_unsupported_layer_is_a_clear_error() -> None:
-    """A max pool whose stride differs from its kernel has no hardware layer."""
+    """An average pool of bipolar codes has no hardware layer (the codes are not the values)."""
     from hwgen.build.lower import lower
     from hwgen.errors import UnsupportedError
-    from hwgen.ir import BIPOLAR, UINT, Epilogue, Graph, MaxPool, Prologue, Threshold
+    from hwgen.ir import BIPOLAR, UINT, Epilogue, Graph, Prologue, Threshold
+    from hwgen.ir.layers import AvgPool
 
     thr = Threshold(name="00_thr", onnx_name="act0", in_shape=(6, 6, 2), in_dtype=UINT(8),
                     thresholds=np.array([[128]]), out_bias=-1, out_step=2)
-    pool = MaxPool(name="01_pool", onnx_name="pool0", in_shape=(6, 6, 2), in_dtype=BIPOLAR,
+    pool = AvgPool(name="01_avgpool", onnx_name="pool0", in_shape=(6, 6, 2), in_dtype=BIPOLAR,
                    kernel=(3, 3), stride=(2, 2))
     graph = Graph(name="g", layers=(thr, pool), input_shape=(6, 6, 2), input_dtype=UINT(8),
                   onnx_input_shape=(1, 2, 6, 6), onnx_output_shape=(1, 2, 2, 2),
                   prologue=Prologue("identity"), epilogue=Epilogue())
-    with pytest.raises(UnsupportedError, match=r"node 'pool0' \(MaxPool\): max pool kernel "
-                       r"\(3, 3\) with stride \(2, 2\) \(hint: hwgen supports stride == kernel\)"):
+    with pytest.raises(UnsupportedError, match=r"node 'pool0' \(AveragePool\): an average pool "
+                       r"of bipolar codes is not supported \(hint: pool a non-bipolar"):
         lower(graph)
 
 

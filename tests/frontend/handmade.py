@@ -15,8 +15,9 @@ QDOMAIN = "qonnx.custom_op.general"
 class Builder:
     """Chain builder: ``b.node(op, [extra inputs], **attrs)`` appends to the current tensor."""
 
-    def __init__(self, shape: tuple[int, ...], dtype: str | None = "INT10") -> None:
-        self.shape, self.dtype = shape, dtype
+    def __init__(self, shape: tuple[int, ...], dtype: str | None = "INT10",
+                 qonnx_opset: int = 1) -> None:
+        self.shape, self.dtype, self.qonnx_opset = shape, dtype, qonnx_opset
         self.nodes: list = []
         self.inits: list = []
         self.cur = "x"
@@ -61,7 +62,7 @@ class Builder:
                                            ("ArgMax", "TopK") else TensorProto.FLOAT, None)],
             self.inits)
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13),
-                                                helper.make_opsetid(QDOMAIN, 1)])
+                                                helper.make_opsetid(QDOMAIN, self.qonnx_opset)])
         m.ir_version = 8
         wrapped = ModelWrapper(m)
         if self.dtype:

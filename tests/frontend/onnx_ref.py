@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 from qonnx.core.onnx_exec import execute_onnx
@@ -11,6 +12,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 from hwgen.frontend.lower import eval_path
 from hwgen.golden import prologue, run_layer
 from hwgen.ir import GRAPH_INPUT, Graph, MatMul, Threshold
+from hwgen.ir.layers import AvgPool, DepthwiseMatMul
 
 
 def batched(model, batch: int):
@@ -38,6 +40,8 @@ def run_onnx(model, x: np.ndarray, full: bool = False):
 
 
 def to_hw(t: np.ndarray) -> np.ndarray:
+    if t.ndim == 3:  # (N, C, L) -> (N, L, C), NHWC (1, L, C)
+        return t.transpose(0, 2, 1)
     return t.transpose(0, 2, 3, 1) if t.ndim == 4 else t
 
 
@@ -66,6 +70,12 @@ def compare_layers(graph: Graph, paths: dict, model, x: np.ndarray) -> dict[str,
         if isinstance(layer, MatMul):
             last_mm, mm_acc = layer, out
             mm_abs = np.abs(stream).astype(np.float64) @ np.abs(layer.weights.T).astype(np.float64)
+        if isinstance(layer, DepthwiseMatMul):
+            last_mm, mm_acc = layer, out
+            mm_abs = run_layer(replace(layer, weights=np.abs(layer.weights)), np.abs(stream))
+        if isinstance(layer, AvgPool):  # onnxruntime's float mean: the same ulp argument
+            last_mm, mm_acc = layer, out
+            mm_abs = run_layer(layer, np.abs(stream))
         if isinstance(layer, Threshold):
             ops, spec = paths[layer.name]
             q = nodes[layer.onnx_name]
@@ -79,11 +89,13 @@ def compare_layers(graph: Graph, paths: dict, model, x: np.ndarray) -> dict[str,
                 assert np.all(np.abs(out - ref)[diff] == spec.step), f"{layer.name}: > 1 level"
                 mm_node = nodes[last_mm.onnx_name]
                 v_onnx = to_hw(ctx[mm_node.output[0]]).reshape(out.shape)
-                inside = tuple(op for op in ops if op.onnx_name == last_mm.onnx_name)
-                rest = tuple(op for op in ops if op.onnx_name != last_mm.onnx_name)
+                # the ops up to the product's (or pool's) own: its output in ONNX
+                cut = max(i for i, op in enumerate(ops) if op.onnx_name == last_mm.onnx_name) + 1
+                inside, rest = tuple(ops[:cut]), tuple(ops[cut:])
                 exact = eval_path(inside, mm_acc).astype(np.float64)
                 # float32 accumulation error scales with the partial sums: ulp of sum |x_j w_ij|
-                mag = np.abs(eval_path(inside[:1], mm_abs)).astype(np.float64)
+                mag = np.abs(eval_path(tuple(op for op in inside if op.kind != "add"),
+                                       mm_abs)).astype(np.float64)
                 mag += sum(np.abs(op.consts[0]) for op in inside[1:] if op.kind == "add")
                 tol = 4 * np.spacing(mag.astype(np.float32)).astype(np.float64)
                 assert np.all(np.abs(v_onnx - exact)[diff] <= tol[diff]), \

@@ -186,10 +186,11 @@ def test_decreasing_activation_without_weights(tmp_path):
 
 
 def test_grouped_conv(tmp_path):
-    b = Builder((1, 2, 4, 4))
-    w = b.weight_quant(np.ones((2, 1, 3, 3)), 1.0, 2)
+    b = Builder((1, 4, 4, 4))
+    w = b.weight_quant(np.ones((4, 2, 3, 3)), 1.0, 2)
     b.node("Conv", [w], kernel_shape=[3, 3], group=2)
-    with pytest.raises(UnsupportedError, match=r"\(Conv\): group must be 1, not 2 \(hint: "):
+    with pytest.raises(UnsupportedError, match=r"\(Conv\): group must be 1 or the channel count "
+                                               r"4 .*not 2 with 4 outputs \(hint: "):
         hwgen.load(b.save(tmp_path / "m.onnx"))
 
 

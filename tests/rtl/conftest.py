@@ -36,6 +36,7 @@ MODULES = [
     "hwgen_maxpool", "hwgen_mvau", "hwgen_popcount", "hwgen_swg", "hwgen_swg_par", "hwgen_thresh_search", "hwgen_thresholding",
     # graphs: fork and joins
     "hwgen_dup", "hwgen_add", "hwgen_concat",
+    "hwgen_vvau",
 ]
 
 

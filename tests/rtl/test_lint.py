@@ -48,6 +48,13 @@ CONFIGS = [
     ("hwgen_add", {"PE": 2, "IN0_SIGNED": 1, "K0": 2, "N_THRES": 0, "OUT_BITS": 6}, {}),
     ("hwgen_add", {"PE": 4, "N_THRES": 15, "THR_BITS": 7, "OUT_BITS": 4, "SHARED": 1},
      {"thresholds.mem": 1}),
+    ("hwgen_swg", {"KH": 1, "KW": 4, "SH": 1, "SW": 2, "PT": 0, "PL": 2, "PB": 0, "PR": 1,
+                   "H": 1, "W": 17, "DIL_W": 3, "CFMAJOR": 1, "PAD_CODE": 5, "BITS": 3}, {}),
+    ("hwgen_vvau", {"MODE": 0, "C": 4, "PE": 2, "KK": 9, "ACC_BITS": 10, "N_THRES": 15,
+                    "THR_BITS": 10, "OUT_BITS": 4}, {"weights.mem": 18, "thresholds.mem": 2}),
+    ("hwgen_vvau", {"MODE": 1, "C": 6, "PE": 3, "KK": 4, "IN_SIGNED": 1, "ACC_BITS": 7,
+                    "OUT_BITS": 7}, {}),
+    ("hwgen_vvau", {"MODE": 2, "C": 4, "PE": 1, "KK": 3, "ACC_BITS": 5, "OUT_BITS": 4}, {}),
 ]
 CONFIGS = [cfg for cfg in CONFIGS if (TEMPLATES / f"{cfg[0]}.v").exists()]
 

@@ -67,3 +67,51 @@ def _layer(h: int, w: int, c: int, simd: int, k: int, stride: int, pad: int) -> 
     return HwSWG(name="swg", onnx_name="", in_dtype=UINT(8), out_dtype=UINT(8), in_elems=h * w * c,
                  out_elems=oh * ow * k * k * c, SIMD=simd, in_hwc=(h, w, c), kernel=(k, k),
                  stride=(stride, stride), pad=(pad,) * 4)
+
+
+# General windows (issue 17): non-square kernels, unequal strides, dilation, asymmetric
+# padding, a padding code, channel-fold-major order (the input of hwgen_vvau).
+GENERAL = {
+    # name: H, W, C, SIMD, (KH, KW), (SH, SW), (PT, PL, PB, PR), (DH, DW), CFMAJOR, PAD_CODE, BITS
+    "k2x3_s1x2_d2x1_asym_c3": (9, 10, 3, 1, (2, 3), (1, 2), (0, 1, 1, 0), (2, 1), 0, 0, 4),
+    "k1x4_1d_same_lower_c2": (1, 17, 2, 2, (1, 4), (1, 2), (0, 2, 0, 1), (1, 1), 0, 0, 3),
+    "k3_s2_p1_cfmajor_c4_simd2_padcode": (7, 6, 4, 2, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), 1,
+                                          5, 3),
+    "k1x3_d3_cfmajor_c4_simd1": (1, 9, 4, 1, (1, 3), (1, 1), (0, 3, 0, 1), (1, 3), 1, 0, 4),
+}
+
+
+def _general_reference(x, kernel, stride, pad, dil, cf_major, pad_code, simd):
+    from hwgen.golden import _window_view
+
+    view = np.asarray(_window_view(x, kernel, stride, pad, pad_code, dil))  # F, OH, OW, kh, kw, C
+    f, oh, ow, kh, kw, c = view.shape
+    if not cf_major:
+        return view.reshape(f, oh, ow, kh * kw * c)
+    # (cf, kh, kw, lane): SIMD-channel groups outermost
+    v = view.reshape(f, oh, ow, kh, kw, c // simd, simd).transpose(0, 1, 2, 5, 3, 4, 6)
+    return v.reshape(f, oh, ow, kh * kw * c)
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("name", list(GENERAL))
+def test_swg_general(bench, name: str) -> None:
+    h, w, c, simd, kernel, stride, pad, dil, cf_major, pad_code, bits = GENERAL[name]
+    rng = np.random.default_rng(h * w + c)
+    x = rng.integers(0, 1 << bits, size=(FRAMES, h, w, c))
+    y = _general_reference(x, kernel, stride, pad, dil, cf_major, pad_code, simd)
+    layer = HwSWG(name="swg", onnx_name="", in_dtype=UINT(bits), out_dtype=UINT(bits),
+                  in_elems=h * w * c, out_elems=int(np.prod(y.shape[1:])), SIMD=simd,
+                  in_hwc=(h, w, c), kernel=kernel, stride=stride, pad=pad, pad_value=pad_code,
+                  dilation=dil, cf_major=bool(cf_major))
+    assert tuple(y.shape[1:3]) == layer.out_hw
+    from hwgen.build.emit import layer_params
+
+    params = layer_params(layer, {})
+    assert params["KH"] == kernel[0] and params["CFMAJOR"] == cf_major
+    spec = BenchSpec(in_beats=pack_beats(x, simd, bits), out_beats=pack_beats(y, simd, bits),
+                     seed=len(name))
+    res = bench("hwgen_swg", params, spec)
+    out_beats = layer.out_beats
+    last = np.asarray(res["fast"]["out_cycles"][out_beats - 1::out_beats])
+    assert (np.diff(last) == layer.cycles).all(), (np.diff(last), layer.cycles)

@@ -77,6 +77,8 @@ class Host:
                 raise ValueError("input must hold {} integers".format(self.inp["dtype"]))
         if v.ndim == 4:
             v = v.transpose(0, 2, 3, 1)
+        elif v.ndim == 3:  # (N, C, L) -> NHWC (1, L, C)
+            v = v.transpose(0, 2, 1)
         return np.ascontiguousarray(v).reshape((v.shape[0],) + tuple(self.inp["shape"]))
 
     def epilogue(self, h):

@@ -1,0 +1,114 @@
+"""General windows on hand-written QONNX graphs (power-of-two scales: golden == execute_onnx
+exactly): 1-D and non-square convolutions with strides, dilation, asymmetric and "same"
+padding, depthwise convolutions, padded max pools (3x3 / 2), average pools (padded, global,
+ReduceMean) followed by a quantizer or QONNX Trunc; grouped convolutions are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hwgen
+from hwgen.errors import UnsupportedError
+from tests.frontend.handmade import QDOMAIN, Builder
+from tests.frontend.onnx_ref import run_onnx
+
+RNG = np.random.default_rng(17)
+
+
+def _conv(b: Builder, o: int, cg: int, k: tuple[int, ...], scale: float = 0.25, **attrs) -> None:
+    w = RNG.integers(-7, 8, size=(o, cg) + k)
+    b.node("Conv", [b.weight_quant(w, scale, 4)], kernel_shape=list(k), **attrs)
+
+
+def _relu4(b: Builder, scale: float = 0.5) -> None:
+    b.quant(scale, 4, signed=0)
+
+
+def windows_chain(path: Path) -> Path:
+    """UINT4 (1, 3, 9, 10): conv (2, 3) stride (1, 2) dilation (2, 1) pads (0, 1, 1, 0) -
+    quant - max pool 3x3 / 2 pad 1 - depthwise 3x3 SAME_UPPER - quant - conv 1x1 - quant -
+    average pool 2x2 / 1 pads (0, 0, 1, 1) - Trunc (FLOOR) - global average pool - quant."""
+    b = Builder((1, 3, 9, 10), "UINT4", qonnx_opset=2)  # Trunc v2
+    _conv(b, 4, 3, (2, 3), strides=[1, 2], dilations=[2, 1], pads=[0, 1, 1, 0])
+    _relu4(b, 2.0)
+    b.node("MaxPool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    _conv(b, 4, 1, (3, 3), group=4, auto_pad="SAME_UPPER")
+    _relu4(b, 1.0)
+    _conv(b, 6, 4, (1, 1))
+    _relu4(b, 1.0)
+    b.node("AveragePool", kernel_shape=[2, 2], strides=[1, 1], pads=[0, 0, 1, 1],
+           count_include_pad=1)
+    # Trunc v2: x, scale, zero point, input bit width, output scale, output bit width
+    ins = [b.cur, b.const(0.25), b.const(0.0), b.const(6.0), b.const(1.0), b.const(4.0)]
+    b.node("Trunc", domain=QDOMAIN, first=ins, rounding_mode="FLOOR", signed=0, narrow=0)
+    b.node("GlobalAveragePool")
+    b.quant(0.5, 3, signed=0)
+    return b.save(path)
+
+
+def signal_chain(path: Path) -> Path:
+    """UINT4 (1, 2, 17) signal: conv1d k4 stride 2 SAME_LOWER - quant - conv1d k3 dilation 3
+    pads (3, 1) - quant - max pool 1d 3 / 2 pad 1 - ReduceMean over L (keepdims 0) - quant."""
+    b = Builder((1, 2, 17), "UINT4")
+    _conv(b, 4, 2, (4,), strides=[2], auto_pad="SAME_LOWER")
+    _relu4(b, 2.0)
+    _conv(b, 4, 4, (3,), dilations=[3], pads=[3, 1])
+    _relu4(b, 2.0)
+    b.node("MaxPool", kernel_shape=[3], strides=[2], pads=[1, 1])
+    b.node("ReduceMean", axes=[2], keepdims=0)
+    b.quant(0.25, 4, signed=0)
+    return b.save(path)
+
+
+CHAINS = {"windows": windows_chain, "signal": signal_chain}
+
+
+def chain_input(name: str, n: int) -> np.ndarray:
+    shape = {"windows": (n, 3, 9, 10), "signal": (n, 2, 17)}[name]
+    return np.random.default_rng(5).integers(0, 16, size=shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_golden_equals_execute_onnx(tmp_path, name):
+    from hwgen.frontend import read
+
+    path = CHAINS[name](tmp_path / f"{name}.onnx")
+    graph = hwgen.load(path)
+    x = chain_input(name, 64)
+    ref = run_onnx(read(path), x)
+    got = hwgen.execute(graph, x)
+    assert got.shape == ref.shape and np.array_equal(got, ref)
+    assert np.unique(ref).size >= 3  # not a constant output
+    ops = [layer.op for layer in graph.layers]
+    if name == "windows":
+        assert ops == ["SlidingWindow", "MatMul", "Threshold", "MaxPool", "SlidingWindow",
+                       "DepthwiseMatMul", "Threshold", "MatMul", "Threshold", "AvgPool",
+                       "Threshold", "AvgPool", "Threshold"]
+        swg = graph.layers[0]
+        assert swg.dilation == (2, 1) and swg.pad == (0, 1, 1, 0) and swg.stride == (1, 2)
+        assert graph.layers[3].pad == (1, 1, 1, 1)
+        assert graph.layers[4].pad == (1, 1, 1, 1)  # SAME_UPPER, 3x3, stride 1
+    else:
+        assert graph.input_shape == (1, 17, 2)
+        assert graph.layers[0].pad == (0, 2, 0, 1)  # SAME_LOWER: the extra pad goes first
+        assert ops[-2:] == ["Flatten", "Threshold"]
+
+
+def test_grouped_conv_is_refused(tmp_path):
+    b = Builder((1, 4, 5, 5), "UINT4")
+    _conv(b, 4, 2, (3, 3), group=2)
+    _relu4(b)
+    with pytest.raises(UnsupportedError, match=r"node 'Conv_\d+' \(Conv\): group must be 1 or "
+                       r"the channel count 4 .*not 2.*\(hint: grouped convolutions"):
+        hwgen.load(b.save(tmp_path / "g.onnx"))
+
+
+def test_count_exclude_pad_is_refused(tmp_path):
+    b = Builder((1, 2, 5, 5), "UINT4")
+    b.node("AveragePool", kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=0)
+    b.quant(0.5, 4, signed=0)
+    with pytest.raises(UnsupportedError, match=r"AveragePool.*count_include_pad=0.*\(hint: "):
+        hwgen.load(b.save(tmp_path / "a.onnx"))
