@@ -196,17 +196,16 @@ def test_output_never_accepted_is_named(faulty: Path) -> None:
 
 def test_qonnx_contract_is_enforced(built, tmp_path: Path, monkeypatch) -> None:
     """Golden vs execute_onnx beyond DESIGN.md 2 (a golden doctored in-process): exit 1."""
-    import argparse
     import dataclasses
     import importlib
 
+    from hwgen.cli import _parser
     from hwgen.simulate import cli
 
     out, _ = built(MODEL)
     np.save(tmp_path / "x.npy", _x())
-    args = argparse.Namespace(out=str(out), inputs=str(tmp_path / "x.npy"), mnist=None,
-                              count=0, labels=None, outputs=None, backpressure=False, seed=1,
-                              waves=False, level="core", qonnx_check=FRAMES, hls=False)
+    args = _parser().parse_args(["sim", str(out), "--inputs", str(tmp_path / "x.npy"),
+                                 "--qonnx-check", str(FRAMES)])
     assert cli.run(args) == 0
     r = json.loads((out / "sim" / "results.json").read_text())
     assert r["qonnx_violations"] == [] and r["qonnx_power_of_two"] is False
