@@ -37,7 +37,7 @@ from tests.frontend.handmade import QDOMAIN, Builder
 
 N_CHAIN = 110
 N_ZOO = 50
-N_OPTIONS = 20
+N_OPTIONS = 30
 SEED = 20261204
 
 
@@ -371,6 +371,9 @@ _OPTIONS = [
     ["--backend", "hls"], ["--backend", "both"], ["--folding", "@bad_json"],
     ["--folding", "@list"], ["--folding", "@unknown_layer"], ["--folding", "@missing"],
     ["--fifo-depths", "@bad_json"], ["--fps", "abc"], ["--backend", "vhdl"],
+    ["--fps", "nan"], ["--fps", "inf"], ["--fps", "0"], ["--clock-mhz", "0"],
+    ["--clock-mhz", "nan"], ["--clock-mhz", "-100"], ["--clock-mhz", "1e12"],
+    ["--fifo-depths", "@list"], ["--fifo-depths", "@unknown_layer"],
 ]
 
 
