@@ -47,6 +47,7 @@ K = {
     "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
     "tree_lut_per_bit": 0.90,    # adder-tree LUTs per result bit of each adder
     "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
+    "pop_wide_per_oct": 0.30,    # SIMD > 64: popcount cost x (1 + this x log2(SIMD / 64))
     "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
     "neg_lut_per_bit": 0.73,     # conditional negation (sign / ternary modes) per bit
     "const_mul_factor": 0.20,    # constant weights: LUT multiplier relative to a variable one
@@ -100,6 +101,10 @@ CALIBRATION = {
             "memories) and the frame width converter (per-lane write selects) follow Yosys' "
             "netlists; median LUT error on the calibration instances 6 % (worst: frame width "
             "converter +41 %, FIFO +87 % on 23 LUTs), calibration designs in total within 14 %",
+    "wide_xnor": "XNOR MVAUs wider than SIMD 64 (pop_wide_per_oct, and a LUT ROM of <= 8 "
+                 "words merged into the popcount): fitted to the Yosys LUT counts of three "
+                 "CNV-W1A1 layers that issue 22 reports (benchmarks/estimate_vs_yosys.json, "
+                 "'recorded'); within 12 % on each of them (before: +20 %, -31 %, -31 %)",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
@@ -218,13 +223,17 @@ def _mvau(p: dict, res_type: str) -> Cost:
     out_w = pe * (p["OUT_BITS"] if n_thr else p["ACC_BITS"])
 
     cost = rom_cost(nf * sf, lanes * wb, str(p.get("RAM_STYLE", "auto")))
+    if xnor and simd > POP_WIDE and nf * sf <= 8 and not cost.BRAM18:
+        # a ROM of <= 8 words (3 address bits) and 3 inputs feed each first-stage counter of
+        # hwgen_popcount (6 LUT inputs): ABC merges the ROM into it (see _popcount_lut)
+        cost = Cost(FF=cost.FF)
     const_w = nf * sf == 1  # one weight word: weights are constants
     if nf > 1:  # input buffer (LUT-RAM) + read register + source mux
         cost += memory_cost(sf, in_w, "distributed") + _c(lut=in_w, ff=in_w)
     cost += _c(ff=in_w + 8)  # x_in_reg, flags
     dsp = 0
     if xnor:
-        lut = K["pop_lut_per_bit"] * pe * _tree_bits(simd, 1)
+        lut = pe * _popcount_lut(simd)
         ff = 0
     else:
         # one weight word (NF*SF == 1): the weights are constants; Yosys folds them into the
@@ -256,6 +265,26 @@ def _mvau(p: dict, res_type: str) -> Cost:
         ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)
     return cost + _c(lut=lut, ff=ff, dsp=dsp)
+
+
+# Widest XNOR MVAU SIMD among the template-sweep calibration designs; wider popcounts follow
+# the wide-layer terms fitted to CNV-sized layers (CALIBRATION["wide_xnor"]).
+POP_WIDE = 64
+
+
+def _popcount_lut(simd: int) -> float:
+    """LUTs of one lane's XNOR products and hwgen_popcount over ``simd`` bits.
+
+    Up to SIMD 64 (the calibration sweeps): ``pop_lut_per_bit`` per result bit of a binary
+    tree. Wider (CNV-sized layers, SIMD 192..576): Yosys/ABC needs more per bit as the
+    compressor outputs and the adder tree over them widen: x (1 + ``pop_wide_per_oct`` x
+    log2(SIMD / 64)), fitted to three CNV-W1A1 layers (32 x 192 ROM of 6 words, 8 x 288 ROM
+    of 32 words, 16 x 192 block ROM; CALIBRATION["wide_xnor"]).
+    """
+    lut = K["pop_lut_per_bit"] * _tree_bits(simd, 1)
+    if simd > POP_WIDE:
+        lut *= 1 + K["pop_wide_per_oct"] * math.log2(simd / POP_WIDE)
+    return lut
 
 
 def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:
