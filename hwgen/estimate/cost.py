@@ -104,7 +104,7 @@ CALIBRATION = {
     "wide_xnor": "XNOR MVAUs wider than SIMD 64 (pop_wide_per_oct, and a LUT ROM of <= 8 "
                  "words merged into the popcount): fitted to the Yosys LUT counts of three "
                  "CNV-W1A1 layers that issue 22 reports (benchmarks/estimate_vs_yosys.json, "
-                 "'recorded'); within 12 % on each of them (before: +20 %, -31 %, -31 %)",
+                 "'recorded'); within 12 % on each of them (before: +20 %, -28 %, -28 %)",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
