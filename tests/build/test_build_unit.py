@@ -359,7 +359,13 @@ def test_max_utilization_cli_one_line_and_manifest(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "hwgen: error: --max-utilization: max_utilization of LUT must be a number in (0, 1], "
         "not 1.2 (hint: e.g. 0.85 for 85 % of the device)"]
-    result = build("example:tfc_w1a1", tmp_path / "ok", max_utilization="LUT=0.5")
-    m = result.manifest
+    proc = subprocess.run([sys.executable, "-m", "hwgen", "build", "example:tfc_w1a1", "-o",
+                           str(tmp_path / "ok"), "--max-utilization", "LUT=0.5"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    m = json.loads((tmp_path / "ok" / "manifest.json").read_text())
     assert m["max_utilization"] == {"LUT": 0.5, "FF": 0.85, "BRAM18": 0.9, "DSP": 0.9}
-    assert m["estimate"]["fits"] is (m["estimate"]["total"]["LUT"] <= 0.5 * 53200)
+    lut = m["estimate"]["total"]["LUT"]
+    assert m["estimate"]["fits"] is (lut <= 0.5 * 53200)
+    assert (f"utilization estimate (within the limits): LUT {lut:,} = {100 * lut / 53200:.1f} % "
+            f"of 53,200 (limit 50 %)") in proc.stdout
