@@ -30,7 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 RECORD = Path(__file__).with_suffix(".json")
-INCUMBENT = REPO.parent / "shared" / "incumbent"
+# ../shared/incumbent next to the checkout (or next to its parent, for a worktree in wt/)
+INCUMBENT = next((p / "shared" / "incumbent" for p in (REPO.parent, REPO.parent.parent)
+                  if (p / "shared" / "incumbent").is_dir()), REPO.parent / "shared" / "incumbent")
 MODELS = {"w1": ("cnv_1w1a", "cnv_w1a1"), "w2": ("cnv_2w2a", "cnv_w2a2")}
 
 
