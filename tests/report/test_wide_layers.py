@@ -19,11 +19,13 @@ ROWS = RECORD["recorded"] + RECORD["measured"]
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.get('design', 'issue22')}-{r['layer']}"
                                            for r in ROWS])
-def test_wide_mvau_lut_within_15_percent(row: dict) -> None:
-    """A layer's estimate (its MVAU, input FIFO and width converter) within 15 % of Yosys."""
+def test_wide_mvau_lut_against_yosys(row: dict) -> None:
+    """A layer's estimate (its MVAU, input FIFO and width converter) within 15 % of Yosys
+    (calibration rows) or 25 % (rows of test designs, never fitted: 'tolerance')."""
     insts = row.get("instances") or [{"module": "hwgen_mvau", "params": row["params"]}]
     est = sum(estimate_instance(i["module"], i["params"]).LUT for i in insts)
-    assert abs(est - row["yosys_LUT"]) <= 0.15 * row["yosys_LUT"], (est, row["yosys_LUT"])
+    tol = row.get("tolerance", 0.15)  # test designs' layers: the report tests' 25 %
+    assert abs(est - row["yosys_LUT"]) <= tol * row["yosys_LUT"], (est, row["yosys_LUT"])
 
 
 def test_wide_term_only_above_simd_64(monkeypatch: pytest.MonkeyPatch) -> None:
