@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -9,7 +10,12 @@ from importlib import resources
 
 from hwgen.errors import TargetError
 
-__all__ = ["Target", "get_target", "all_targets"]
+__all__ = ["LIMITED_RESOURCES", "Target", "get_target", "all_targets", "parse_max_utilization"]
+
+# Resources a utilization limit can name (URAM: devices that have it; none of the current
+# targets does, so its limit is never binding there).
+LIMITED_RESOURCES = ("LUT", "FF", "BRAM18", "URAM", "DSP")
+DEFAULT_MAX_UTILIZATION = {"LUT": 0.85, "FF": 0.85, "BRAM18": 0.9, "URAM": 0.9, "DSP": 0.9}
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,20 @@ class Target:
     interconnect_vlnv: str = "xilinx.com:ip:axi_interconnect:2.1"
     reset_vlnv: str = "xilinx.com:ip:proc_sys_reset:5.0"
     URAM: int = 0  # UltraRAM blocks (UltraScale+); capacity only, see targets.toml
+    # Share of each resource an automatic folding may use (headroom for place and route).
+    max_utilization: dict = field(default_factory=lambda: dict(DEFAULT_MAX_UTILIZATION))
 
     def capacity(self) -> dict[str, int]:
         return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}
+
+    def limits(self, override: dict[str, float] | None = None) -> dict[str, float]:
+        """Utilization limit per resource: the table's, with ``override`` on top."""
+        return {**DEFAULT_MAX_UTILIZATION, **self.max_utilization, **(override or {})}
+
+    def budget(self, override: dict[str, float] | None = None) -> dict[str, int]:
+        """What an automatic folding may use: capacity x limit, per resource of the device."""
+        lim = self.limits(override)
+        return {k: math.floor(v * lim[k] + 1e-9) for k, v in self.capacity().items()}
 
 
 @cache
@@ -63,7 +80,63 @@ def all_targets() -> dict[str, Target]:
     """Every target in the table, by name, in table order."""
     text = (resources.files("hwgen") / "targets.toml").read_text()
     table = tomllib.loads(text)
-    return {name: Target(name=name, **row) for name, row in table.items()}
+    targets = {}
+    for name, row in table.items():
+        if "max_utilization" in row:
+            row = dict(row, max_utilization=_check_limits(row["max_utilization"], f"target {name}"))
+        targets[name] = Target(name=name, **row)
+    return targets
+
+
+def _check_limits(values: dict, where: str) -> dict[str, float]:
+    out = {}
+    for key, value in values.items():
+        if key not in LIMITED_RESOURCES:
+            raise TargetError(f"{where}: unknown resource {key!r} in max_utilization; known: "
+                              f"{', '.join(LIMITED_RESOURCES)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0 < value <= 1:
+            raise TargetError(f"{where}: max_utilization of {key} must be a number in (0, 1], "
+                              f"not {value!r}", hint="e.g. 0.85 for 85 % of the device")
+        out[key] = float(value)
+    return out
+
+
+def parse_max_utilization(text: str | float | dict | None) -> dict[str, float] | None:
+    """``--max-utilization``: one share for every resource (``0.9``) or per resource
+    (``LUT=0.8,BRAM18=0.95``); each finite, in (0, 1]. None stays None (the target's table)."""
+    if text is None:
+        return None
+    if isinstance(text, dict):
+        return _check_limits(text, "--max-utilization")
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return _check_limits(dict.fromkeys(LIMITED_RESOURCES, text), "--max-utilization")
+    hint = "give one share for all resources (0.9) or RESOURCE=SHARE pairs (LUT=0.8,BRAM18=0.95)"
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) == 1 and "=" not in parts[0]:
+        try:
+            share = float(parts[0])
+        except ValueError:
+            raise TargetError(f"--max-utilization: {parts[0]!r} is not a number",
+                              hint=hint) from None
+        if not math.isfinite(share) or not 0 < share <= 1:
+            raise TargetError(f"--max-utilization must be a number in (0, 1], not {parts[0]}",
+                              hint="e.g. 0.85 for 85 % of the device")
+        pairs = [(k, parts[0]) for k in LIMITED_RESOURCES]
+    else:
+        pairs = []
+        for part in parts:
+            key, eq, value = part.partition("=")
+            if not eq or not key.strip():
+                raise TargetError(f"--max-utilization: {part!r} is not RESOURCE=SHARE", hint=hint)
+            pairs.append((key.strip(), value.strip()))
+    values: dict[str, float] = {}
+    for key, value in pairs:
+        try:
+            values[key] = float(value)
+        except ValueError:
+            raise TargetError(f"--max-utilization: {value!r} is not a number", hint=hint) from None
+    return _check_limits(values, "--max-utilization")
 
 
 def get_target(name: str) -> Target:

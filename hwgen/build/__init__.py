@@ -32,10 +32,11 @@ from hwgen.build.lower import lower, verify_hw
 from hwgen.errors import FoldingError, HwgenError, ModelError
 from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_instance, estimate_layer
 from hwgen.outdir import Earlier, check_output, move_into_place, new_temp_folder
-from hwgen.targets import Target, get_target
+from hwgen.targets import Target, get_target, parse_max_utilization
 from hwgen.tools import package_dir
 
-__all__ = ["build", "BuildResult", "CLOCK_RANGE_MHZ", "check_clock", "resolve_model"]
+__all__ = ["build", "BuildResult", "CLOCK_RANGE_MHZ", "check_clock", "resolve_model",
+           "utilization_text"]
 BACKENDS = ("rtl", "hls", "both")
 # Fabric clocks a streaming design can plausibly run at, per device family (MHz): the global
 # clock buffers of 7-series parts top out near 460-630 MHz, UltraScale+ near 775 MHz.
@@ -135,13 +136,33 @@ def io_cycles(hw: HwGraph, dma_bits: int) -> tuple[int, int]:
     return math.ceil(fin / dma_bits), math.ceil(fout / dma_bits)
 
 
-def _fits(total: Cost, target: Target) -> bool:
-    cap = target.capacity()
-    return all(getattr(total, k) <= cap[k] for k in ("LUT", "BRAM18", "DSP"))
+def _fits(total: Cost, target: Target, limits: dict[str, float] | None = None) -> bool:
+    """Whether ``total`` stays within the target's utilization limits (``Target.budget``:
+    capacity x max_utilization per resource, ``limits`` overriding the table's shares)."""
+    budget = target.budget(limits)
+    return all(getattr(total, k) <= budget[k] for k in budget)
+
+
+def utilization_text(total: Cost | dict, target: Target, limits: dict[str, float] | None = None,
+                     keys: tuple[str, ...] = ("LUT", "FF", "BRAM18", "DSP")) -> str:
+    """'LUT 41,230 = 77.5 % of 53,200 (limit 85 %), ...' for the resources in ``keys``."""
+    values = total.as_dict() if isinstance(total, Cost) else total
+    cap, lim = target.capacity(), target.limits(limits)
+    parts = []
+    for k in keys:
+        if cap.get(k):
+            share = 100 * values[k] / cap[k]
+            over = " OVER" if values[k] > target.budget(limits)[k] else ""
+            parts.append(f"{k} {values[k]:,} = {share:.1f} % of {cap[k]:,} "
+                         f"(limit {100 * lim[k]:g} %{over})")
+    return ", ".join(parts)
 
 
 def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | None,
-                   folding: dict | None) -> HwGraph:
+                   folding: dict | None, limits: dict[str, float] | None = None) -> HwGraph:
+    """PE/SIMD per layer: ``folding`` as given; else the cheapest folding reaching ``fps``
+    (an error if its estimate exceeds the utilization limits); else the default: the I/O
+    bound, folded down until the estimate is within the limits (``_fold_to_fit``)."""
     if folding is not None:
         return apply_folding(hw, folding)
     io_in, io_out = io_cycles(hw, target.dma_bits)
@@ -168,21 +189,24 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
             raise FoldingError(f"{fps:,.0f} frames/s is unreachable: {exc}; the best "
                                f"achievable is {best:,.0f} frames/s") from exc
     _, total = _design_cost(folded, fifo_depths(folded), target.dma_bits)
-    if not _fits(total, target):
+    if not _fits(total, target, limits):
         if fps is None:
-            return _fold_to_fit(hw, target, max(1, target_cycles), folded)
+            return _fold_to_fit(hw, target, max(1, target_cycles), folded, limits)
+        budget = target.budget(limits)
+        over = [k for k in budget if getattr(total, k) > budget[k]]
         raise FoldingError(
-            f"{fps:,.0f} frames/s needs about {total.LUT:,} LUT and {total.BRAM18} BRAM18; "
-            f"{target.name} has {target.LUT:,} LUT and {target.BRAM18} BRAM18",
-            hint="lower --fps",
+            f"{fps:,.0f} frames/s needs about {utilization_text(total, target, limits, tuple(over))}"
+            f" on {target.name}",
+            hint="lower --fps, or raise --max-utilization",
         )
     return folded
 
 
-def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph) -> HwGraph:
-    """Default folding when the I/O-bound one does not fit the device: the fastest folding
-    (fewest cycles per frame) whose estimate fits. If even the fully folded design does not
-    fit, the fully folded design (the summary shows the estimate against the device).
+def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph,
+                 limits: dict[str, float] | None = None) -> HwGraph:
+    """Default folding when the I/O-bound one exceeds the utilization limits: the fastest
+    folding (fewest cycles per frame) whose estimate is within them. If even the fully folded
+    design is not, the fully folded design (the summary shows the estimate against the limits).
 
     Fitting is not monotone in the cycle target (which weight memories become block RAM, and
     how many banks they take, changes with PE and SIMD: a 784-1200-1200-10 ternary MLP fits
@@ -193,8 +217,8 @@ def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph) -> 
 
     def fitting(c: int) -> HwGraph | None:
         cand = auto_fold(hw, c, cost)
-        return cand if _fits(_design_cost(cand, fifo_depths(cand), target.dma_bits)[1], target) \
-            else None
+        total = _design_cost(cand, fifo_depths(cand), target.dma_bits)[1]
+        return cand if _fits(total, target, limits) else None
 
     slowest = _slowest_cycles(hw)
     cycles = max(cycles, _fastest_cycles(hw))  # below that auto_fold has no folding at all
@@ -288,13 +312,14 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
           clock_mhz: float | None = None, fps: float | None = None,
           folding_file: str | Path | None = None, fifo_depths_file: str | Path | None = None,
           verify: bool = False, progress: Callable[[str], None] | None = None,
-          backend: str = "rtl") -> BuildResult:
+          backend: str = "rtl", max_utilization: str | float | dict | None = None) -> BuildResult:
     """Build ``model`` into ``out``; returns the result with the hardware graph and manifest.
 
     ``backend``: "rtl" (default), "hls" or "both". OUT/rtl, OUT/mem and the estimate report
     are always written (the report is computed from the RTL netlist); "hls" and "both" add the
     HLS C++ in OUT/hls; the board files (a Vivado project around the Verilog top) are written
-    for "rtl" and "both".
+    for "rtl" and "both". ``max_utilization`` overrides the target's utilization limits for
+    automatic folding (``hwgen.targets.parse_max_utilization``: 0.9, or "LUT=0.8,BRAM18=0.95").
     """
     import hwgen
     from hwgen.ir.verify import verify as verify_ir
@@ -304,6 +329,7 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     say = progress or (lambda _msg: None)
     steps: list[tuple[str, float]] = []
     tgt = get_target(target)
+    limits = parse_max_utilization(max_utilization)
     clock = check_clock(clock_mhz, tgt)
     check_fps(fps)
     path = resolve_model(model)
@@ -323,13 +349,13 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     hw = step("lower to hardware layers", lower, graph)
     step("verify hardware graph", verify_hw, hw)
     folding = read_folding(Path(folding_file)) if folding_file else None
-    hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding)
+    hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding, limits)
     step("verify folded graph", verify_hw, hw)
     depths = fifo_depths(hw)
     if fifo_depths_file:
         depths = _read_fifo_depths(Path(fifo_depths_file), hw, depths)
     manifest, earlier = step("write design files", _write_design, path, out, hw, graph, tgt,
-                             clock, depths, backend, say)
+                             clock, depths, backend, say, limits)
     return BuildResult(out=out, hw=hw, manifest=manifest, steps=steps, replaced=earlier)
 
 
@@ -366,10 +392,11 @@ def _sha256(path: Path) -> str:
 
 def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: float,
                   depths: dict[str, int], backend: str = "rtl",
-                  say: Callable[[str], None] = lambda _m: None) -> tuple[dict, Earlier | None]:
+                  say: Callable[[str], None] = lambda _m: None,
+                  limits: dict[str, float] | None = None) -> tuple[dict, Earlier | None]:
     tmp = new_temp_folder(out)
     try:
-        manifest = _fill(tmp, src, hw, graph, tgt, clock, depths, backend)
+        manifest = _fill(tmp, src, hw, graph, tgt, clock, depths, backend, limits)
         earlier = check_output(out, src, backend)  # again: it may have changed meanwhile
         if earlier is not None:
             say(earlier.message(str(out)))
@@ -385,7 +412,8 @@ def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: 
 
 
 def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
-          depths: dict[str, int], backend: str = "rtl") -> dict:
+          depths: dict[str, int], backend: str = "rtl",
+          limits: dict[str, float] | None = None) -> dict:
     rtl, mem = tmp / "rtl", tmp / "mem"
     rtl.mkdir()
     mem.mkdir()
@@ -405,7 +433,7 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     folding = folding_dict(hw)
     (tmp / "folding.json").write_text(json.dumps(folding, indent=2) + "\n")
     (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")
-    manifest = make_manifest(src, hw, graph, tgt, clock, depths, files)
+    manifest = make_manifest(src, hw, graph, tgt, clock, depths, files, limits)
     # what `hwgen sim` checks each memory file against (a missing or short file is an error)
     manifest["rtl"]["mem_files"] = {
         path.name: {"words": len(lines), "hex_digits": len(lines[0]) if lines else 0}
@@ -438,7 +466,8 @@ def _write_board(tmp: Path, manifest: dict, graph, tgt: Target) -> None:
 
 
 def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
-                  depths: dict[str, int], files: dict) -> dict:
+                  depths: dict[str, int], files: dict,
+                  limits: dict[str, float] | None = None) -> dict:
     core_in, core_out, fin, fout = boundary(hw)
     io_in, io_out = io_cycles(hw, tgt.dma_bits)
     per_layer, total = _design_cost(hw, depths, tgt.dma_bits)
@@ -493,7 +522,8 @@ def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
             "output": stream(hw.out_dtype, hw.out_elems, last.out_beat_elems, graph.output_shape,
                              graph.onnx_output_shape, io_out),
         },
-        "estimate": {"total": total.as_dict()},
+        "estimate": {"total": total.as_dict(), "fits": _fits(total, tgt, limits)},
+        "max_utilization": {k: v for k, v in tgt.limits(limits).items() if k in tgt.capacity()},
         "fifo_bits": sum(depths.get(layer.name, 0) * layer.in_beat_elems * layer.in_bits
                          for layer in hw.layers),
         "rtl": {"filelist": "rtl/filelist.f", "mem_dir": "mem"},

@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fabric clock in MHz (default: the target's, see 'hwgen targets')")
     p.add_argument("--fifo-depths", help="JSON {layer: depth} overriding computed FIFO depths")
     p.add_argument("--verify", action="store_true", help="run the IR verifier after each pass")
+    p.add_argument("--max-utilization", metavar="SHARE",
+                   help="utilization limit of automatic folding: one share for all resources "
+                        "(0.9) or per resource (LUT=0.8,BRAM18=0.95); default: the target's "
+                        "(85 %% LUT/FF, 90 %% BRAM18/URAM/DSP)")
     p.add_argument("--backend", choices=("rtl", "hls", "both"), default="rtl",
                    help="rtl: Verilog (default); hls: Vitis HLS C++ in OUT/hls; both")
     p.set_defaults(func=run)
@@ -36,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result = build(args.model, args.out, target=args.target, clock_mhz=args.clock_mhz,
                    fps=args.fps, folding_file=args.folding, fifo_depths_file=args.fifo_depths,
-                   verify=args.verify, backend=args.backend, progress=lambda m: print(m, file=sys.stderr, flush=True))
+                   verify=args.verify, backend=args.backend,
+                   max_utilization=args.max_utilization, progress=lambda m: print(m, file=sys.stderr, flush=True))
     m = result.manifest
     tot = m["estimate"]["total"]
     fps = m["fps"]
@@ -65,6 +70,13 @@ def run(args: argparse.Namespace) -> int:
         bound = "I/O-bound" + (", the core exactly as fast" if fps["core"] == fps["io"] else "")
     print(f"total (with FIFOs, converters): ~{tot['LUT']:,} LUT, ~{tot['FF']:,} FF, "
           f"{tot['BRAM18']} BRAM18, {tot['DSP']} DSP on {m['target']} ({m['part']})")
+    from hwgen.build import utilization_text
+    from hwgen.targets import get_target
+
+    limits = m.get("max_utilization")
+    within = "within" if m["estimate"].get("fits", True) else "OVER"
+    print(f"utilization estimate ({within} the limits): "
+          f"{utilization_text(tot, get_target(m['target']), limits)}")
     print(f"FIFOs: {m['fifo_bits']:,} bits in total (depths in fifo_depths.json)")
     print(f"max cycles/frame {m['max_cycles']}, I/O {m['io_cycles']} words/frame -> "
           f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({bound}; "

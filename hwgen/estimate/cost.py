@@ -47,6 +47,8 @@ K = {
     "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
     "tree_lut_per_bit": 0.90,    # adder-tree LUTs per result bit of each adder
     "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
+    "pop_wide_per_oct": 0.20,    # SIMD > 64: popcount cost x (1 + this x log2(SIMD / 64))
+    "tern_signed_wide": 0.10,    # ternary x signed input, SIMD > 8: x (1 + this x log2(SIMD / 8))
     "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
     "neg_lut_per_bit": 0.73,     # conditional negation (sign / ternary modes) per bit
     "const_mul_factor": 0.20,    # constant weights: LUT multiplier relative to a variable one
@@ -100,6 +102,16 @@ CALIBRATION = {
             "memories) and the frame width converter (per-lane write selects) follow Yosys' "
             "netlists; median LUT error on the calibration instances 6 % (worst: frame width "
             "converter +41 %, FIFO +87 % on 23 LUTs), calibration designs in total within 14 %",
+    "wide_xnor": "XNOR MVAUs wider than SIMD 64 (pop_wide_per_oct; a LUT ROM of <= 8 words "
+                 "merged into the popcount): fitted to the Yosys LUT counts of three PE-1 "
+                 "instances (SIMD 192, 288, 576, tests/report/designs.py CALIBRATION_WIDE_XNOR) "
+                 "and of the three CNV-W1A1 layers issue 22 reports (32 x 192, 8 x 288, "
+                 "16 x 192); all in benchmarks/estimate_vs_yosys.json; within 12 % on each "
+                 "(before: -15 %, -15 %, -6 % and +20 %, -28 %, -28 %)",
+    "wide_tern": "ternary-weight MVAUs with signed inputs wider than SIMD 8 "
+                 "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
+                 "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
+                 "was 19-20 % low; no CNV-W2A2 layer has been synthesized yet",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
@@ -218,13 +230,18 @@ def _mvau(p: dict, res_type: str) -> Cost:
     out_w = pe * (p["OUT_BITS"] if n_thr else p["ACC_BITS"])
 
     cost = rom_cost(nf * sf, lanes * wb, str(p.get("RAM_STYLE", "auto")))
+    if xnor and simd > POP_WIDE and nf * sf <= 8 and not cost.BRAM18:
+        # a ROM of <= 8 words (3 address bits) and 3 inputs feed each first-stage counter of
+        # hwgen_popcount (6 LUT inputs): ABC merges the ROM into it (see _popcount_lut)
+        cost = Cost(FF=cost.FF)
     const_w = nf * sf == 1  # one weight word: weights are constants
-    if nf > 1:  # input buffer (LUT-RAM) + read register + source mux
-        cost += memory_cost(sf, in_w, "distributed") + _c(lut=in_w, ff=in_w)
+    if nf > 1:  # input buffer (LUT-RAM; one word (SF = 1) is a register) + read register + mux
+        cost += memory_cost(sf, in_w, "distributed") if sf > 1 else _c(ff=in_w)
+        cost += _c(lut=in_w, ff=in_w)
     cost += _c(ff=in_w + 8)  # x_in_reg, flags
     dsp = 0
     if xnor:
-        lut = K["pop_lut_per_bit"] * pe * _tree_bits(simd, 1)
+        lut = pe * _popcount_lut(simd)
         ff = 0
     else:
         # one weight word (NF*SF == 1): the weights are constants; Yosys folds them into the
@@ -240,6 +257,10 @@ def _mvau(p: dict, res_type: str) -> Cost:
             prod = K["mul_lut_per_pp"] * lanes * ib * wb
             prod *= K["const_mul_factor"] if const_w else 1
         lut = prod + tree * (K["const_tern_tree"] if const_w and tern else 1)
+        if tern and it == 1 and not const_w and simd > 8:
+            # ternary weights x signed inputs, wide (CNV-W2A2's layers): products and tree
+            # grow faster than the model above (fitted to CALIBRATION_WIDE_TERN)
+            lut *= 1 + K["tern_signed_wide"] * math.log2(simd / 8)
         ff = lanes * pw if not (sign or tern) else 0
     tree_w = pw + _clog2(simd)
     levels = _clog2(simd)
@@ -256,6 +277,25 @@ def _mvau(p: dict, res_type: str) -> Cost:
         ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)
     return cost + _c(lut=lut, ff=ff, dsp=dsp)
+
+
+# Widest XNOR MVAU SIMD among the template-sweep calibration designs; wider popcounts follow
+# the wide-layer terms fitted to CNV-sized layers (CALIBRATION["wide_xnor"]).
+POP_WIDE = 64
+
+
+def _popcount_lut(simd: int) -> float:
+    """LUTs of one lane's XNOR products and hwgen_popcount over ``simd`` bits.
+
+    Up to SIMD 64 (the calibration sweeps): ``pop_lut_per_bit`` per result bit of a binary
+    tree. Wider (CNV-sized layers): Yosys/ABC needs more per bit as the compressor outputs and
+    the adder tree over them widen: x (1 + ``pop_wide_per_oct`` x log2(SIMD / 64)), fitted to
+    CALIBRATION["wide_xnor"] (within 12 % on each of its six layers, SIMD 192..576).
+    """
+    lut = K["pop_lut_per_bit"] * _tree_bits(simd, 1)
+    if simd > POP_WIDE:
+        lut *= 1 + K["pop_wide_per_oct"] * math.log2(simd / POP_WIDE)
+    return lut
 
 
 def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:

@@ -108,6 +108,9 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
         "part": target.part,
         "clock_mhz": clock,
         "capacity": cap,
+        # share of each resource automatic folding may use (the build's, else the target's)
+        "max_utilization": manifest.get("max_utilization")
+        or {k: v for k, v in target.limits().items() if k in cap},
         "counting_rules": COUNTING_RULES,
         "calibration": CALIBRATION,
         "layers": [

@@ -85,12 +85,16 @@ def _summary(data: dict) -> list[tuple[str, str]]:
     ]
     if data.get("latency_note"):
         items.append(("analytic vs measured latency", data["latency_note"]))
-    util = data["estimate"]["utilization"]
-    items.append(("utilization (estimate)", ", ".join(
-        f"{k} {100 * util[k]:.1f} %" for k in RES)))
+    lim = data.get("max_utilization") or {}
+
+    def against_limit(util: dict) -> str:
+        return ", ".join(f"{k} {100 * util[k]:.1f} %" + (
+            f" (limit {100 * lim[k]:g} %{', OVER' if util[k] > lim[k] else ''})"
+            if k in lim else "") for k in RES)
+
+    items.append(("utilization (estimate)", against_limit(data["estimate"]["utilization"])))
     if data.get("synth"):
-        util = data["synth"]["utilization"]
-        items.append(("utilization (Yosys)", ", ".join(f"{k} {100 * util[k]:.1f} %" for k in RES)))
+        items.append(("utilization (Yosys)", against_limit(data["synth"]["utilization"])))
         ld = data["synth"]["logic_depth"]
         flagged = ", ".join(ld["flagged"]) or "none"
         items.append(("logic depth (estimate)", (f"{fmt(ld['levels'])} LUT levels -> about "

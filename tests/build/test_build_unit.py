@@ -204,8 +204,10 @@ def test_fps_beyond_the_device_names_the_need(zoo_export) -> None:
 
     hw = lower(hwgen.load(zoo_export("tfc_w1a1")))
     small = dataclasses.replace(get_target("pynq-z2"), name="tiny", LUT=1000, BRAM18=4)
-    with pytest.raises(FoldingError, match=r"1,000,000 frames/s needs about [\d,]+ LUT and \d+ "
-                       r"BRAM18; tiny has 1,000 LUT and 4 BRAM18 \(hint: lower --fps\)"):
+    with pytest.raises(FoldingError, match=r"1,000,000 frames/s needs about LUT [\d,]+ = "
+                       r"[\d.]+ % of 1,000 \(limit 85 % OVER\), BRAM18 \d+ = [\d.]+ % of 4 "
+                       r"\(limit 90 % OVER\) on tiny \(hint: lower --fps, or raise "
+                       r"--max-utilization\)"):
         choose_folding(hw, small, 100.0, 1_000_000, None)
 
 
@@ -244,17 +246,21 @@ def test_window_parallel_swg_folding(zoo_export) -> None:
 # (model, device limits): tfc_w1a1 on 2,000 LUT; devices where whether a folding fits is not
 # monotone in the cycle target (doubling + bisection settled on a slower folding, or on a
 # fully folded one that did not fit at all: tfc_w1a1 with 5 BRAM18); cnv_small, whose I/O
-# bound is faster than any folding the sliding windows allow.
-FIT_CASES = [("tfc_w1a1", {"LUT": 2000}), ("tfc_w1a1", {"BRAM18": 5}),
-             ("ternary_sign", {"LUT": 3223}), ("ternary_sign", {"BRAM18": 6}),
-             ("cnv_small", {"LUT": 2728})]
+# bound is faster than any folding the sliding windows allow. The capacities are those
+# budgets over the default utilization limits (85 % LUT, 90 % BRAM18): 2,353 LUT leave the
+# automatic folding 2,000; 6 BRAM18 leave 5.
+FIT_CASES = [("tfc_w1a1", {"LUT": 2353}), ("tfc_w1a1", {"BRAM18": 6}),
+             ("ternary_sign", {"LUT": 3792}), ("ternary_sign", {"BRAM18": 7}),
+             ("cnv_small", {"LUT": 3210})]
 
 
 @pytest.mark.parametrize("model_id,limits", FIT_CASES)
 def test_default_folding_fits_the_device(zoo_export, model_id: str, limits: dict) -> None:
     """Without --fps or --folding, a design too big for the device at the I/O bound is folded
-    down to the fastest folding whose estimate fits: every cycle target from the I/O-bound
-    folding's up gives either a slower folding or one that does not fit. (Foldings faster than
+    down to the fastest folding whose estimate fits within the utilization limits (85 % of LUT
+    and FF, 90 % of BRAM18 and DSP: headroom for place and route): every cycle target from the
+    I/O-bound folding's up gives either a slower folding or one that exceeds them. (Foldings
+    faster than
     the I/O bound are not searched: they cannot raise the frame rate, though with very few
     BRAMs one can fit where the I/O-bound one does not, its weights in LUT ROMs.)"""
     import dataclasses
@@ -280,7 +286,87 @@ def test_default_folding_fits_the_device(zoo_export, model_id: str, limits: dict
 
     assert not _fits(total(io_bound), small)
     assert _fits(total(fitted), small)
+    budget = {k: int(v * (0.85 if k in ("LUT", "FF") else 0.9)) for k, v in limits.items()}
+    assert all(getattr(total(fitted), k) <= v for k, v in budget.items())
     assert cycles(fitted) > cycles(io_bound)
     for target in range(max(cycles(io_bound), _fastest_cycles(hw)), cycles(fitted)):
         faster = auto_fold(hw, target, lambda layer: estimate_layer(layer).LUT)
         assert cycles(faster) >= cycles(fitted) or not _fits(total(faster), small), target
+
+
+def test_headroom_limits_the_default_folding(zoo_export) -> None:
+    """The default folding keeps 15 % of the LUTs free; --max-utilization 1 gives them back
+    (a faster folding, over the 85 % budget but within the device)."""
+    import dataclasses
+
+    import hwgen
+    from hwgen.build import _design_cost, choose_folding
+    from hwgen.build.fifos import fifo_depths
+    from hwgen.build.lower import lower
+    from hwgen.targets import get_target, parse_max_utilization
+
+    hw = lower(hwgen.load(zoo_export("tfc_w1a1")))
+    small = dataclasses.replace(get_target("pynq-z2"), name="small", LUT=2353)
+    assert small.budget() == {"LUT": 2000, "FF": 90440, "BRAM18": 252, "DSP": 198}
+
+    def lut_cycles(g):
+        return _design_cost(g, fifo_depths(g), small.dma_bits)[1].LUT, g.max_cycles
+
+    lut85, cycles85 = lut_cycles(choose_folding(hw, small, 100.0, None, None))
+    full = parse_max_utilization("1")
+    lut100, cycles100 = lut_cycles(choose_folding(hw, small, 100.0, None, None, full))
+    assert lut85 <= 2000 < lut100 <= 2353
+    assert cycles100 < cycles85
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("0.9", dict.fromkeys(("LUT", "FF", "BRAM18", "URAM", "DSP"), 0.9)),
+    ("LUT=0.8,BRAM18=0.95", {"LUT": 0.8, "BRAM18": 0.95}),
+    (" DSP = 1 ", {"DSP": 1.0}),
+])
+def test_max_utilization_parses(text: str, expected: dict) -> None:
+    from hwgen.targets import get_target, parse_max_utilization
+
+    got = parse_max_utilization(text)
+    assert got == expected
+    limits = get_target("pynq-z2").limits(got)
+    assert limits == {"LUT": 0.85, "FF": 0.85, "BRAM18": 0.9, "URAM": 0.9, "DSP": 0.9} | expected
+
+
+@pytest.mark.parametrize("text,message", [
+    ("0", r"--max-utilization must be a number in \(0, 1\], not 0"),
+    ("1.5", r"--max-utilization must be a number in \(0, 1\], not 1.5"),
+    ("nan", r"--max-utilization must be a number in \(0, 1\], not nan"),
+    ("inf", r"--max-utilization must be a number in \(0, 1\], not inf"),
+    ("LUT=-0.1", r"max_utilization of LUT must be a number in \(0, 1\], not -0.1"),
+    ("CLB=0.8", r"unknown resource 'CLB' in max_utilization; known: LUT, FF, BRAM18, URAM, DSP"),
+    ("LUT=abc", r"'abc' is not a number"),
+    ("LUT", r"'LUT' is not a number"),
+    ("LUT=0.8,0.9", r"'0.9' is not RESOURCE=SHARE"),
+])
+def test_max_utilization_rejects(text: str, message: str) -> None:
+    from hwgen.errors import TargetError
+    from hwgen.targets import parse_max_utilization
+
+    with pytest.raises(TargetError, match=message):
+        parse_max_utilization(text)
+
+
+def test_max_utilization_cli_one_line_and_manifest(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "hwgen", "build", "example:tfc_w1a1", "-o",
+                           str(tmp_path / "bad"), "--max-utilization", "LUT=1.2"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and not (tmp_path / "bad").exists()
+    assert proc.stderr.strip().splitlines() == [
+        "hwgen: error: --max-utilization: max_utilization of LUT must be a number in (0, 1], "
+        "not 1.2 (hint: e.g. 0.85 for 85 % of the device)"]
+    proc = subprocess.run([sys.executable, "-m", "hwgen", "build", "example:tfc_w1a1", "-o",
+                           str(tmp_path / "ok"), "--max-utilization", "LUT=0.5"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    m = json.loads((tmp_path / "ok" / "manifest.json").read_text())
+    assert m["max_utilization"] == {"LUT": 0.5, "FF": 0.85, "BRAM18": 0.9, "DSP": 0.9}
+    lut = m["estimate"]["total"]["LUT"]
+    assert m["estimate"]["fits"] is (lut <= 0.5 * 53200)
+    assert (f"utilization estimate (within the limits): LUT {lut:,} = {100 * lut / 53200:.1f} % "
+            f"of 53,200 (limit 50 %)") in proc.stdout

@@ -64,6 +64,24 @@ CALIBRATION_XNOR: list[tuple[int, int, int, int, int]] = [
 ]
 
 
+# CNV-sized wide MVAUs, one lane row (PE 1) so that Yosys finishes in minutes, block-RAM
+# weights (the popcount / adder tree alone): XNOR (MW, MH, SIMD) and ternary-weight x signed
+# 2-bit input with 2 thresholds (MW, MH, SIMD). Yosys figures in
+# benchmarks/estimate_vs_yosys.json ("measured"), checked by tests/report/test_wide_layers.py.
+CALIBRATION_WIDE_XNOR: list[tuple[int, int, int]] = [(576, 4, 192), (1152, 4, 288)]
+CALIBRATION_WIDE_TERN: list[tuple[int, int, int]] = [(576, 4, 96), (1152, 4, 192)]
+
+
+def wide_instances(folder: Path) -> list[tuple[str, dict]]:
+    """The CALIBRATION_WIDE_* instances (memory files written into ``folder``)."""
+    todo = [xnor_instance(folder, mw, mh, simd, 1, 1) for mw, mh, simd in CALIBRATION_WIDE_XNOR]
+    todo += [mvau_instance(folder, mw, mh, simd, 1, 1, 2, 3, 2, 2)
+             for mw, mh, simd in CALIBRATION_WIDE_TERN]
+    for _, params in todo:
+        params["RAM_STYLE"] = "block"
+    return todo
+
+
 # Per-channel (non-shared) threshold units, random thresholds: the search stages of the MVAU
 # too. (CHANNELS, PE, N_THRES, IN_BITS, THR_BITS)
 CALIBRATION_THRESH: list[tuple[int, int, int, int, int]] = [
@@ -199,6 +217,7 @@ def sweeps(folder: Path) -> list[dict]:
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL]
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL_THR]
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_CONST]
+    todo += wide_instances(folder)
     todo += [thresh_instance(folder, *spec) for spec in CALIBRATION_THRESH]
     rows = []
     for i, (module, params) in enumerate(todo):

@@ -93,6 +93,10 @@ def test_build_writes_estimate_report(built) -> None:
         assert estimate_instance(row["module"], row["params"]).as_dict() == row["estimate"]
     total = {k: sum(g[k] for g in data["estimate"]["layers"].values()) for k in RES}
     assert total == data["estimate"]["total"]
+    # utilization against the automatic-folding limits (the target's: 85 % LUT, 90 % BRAM18)
+    assert data["max_utilization"] == {"LUT": 0.85, "FF": 0.85, "BRAM18": 0.9, "DSP": 0.9}
+    lut = 100 * data["estimate"]["total"]["LUT"] / 53200
+    assert f"LUT {lut:.1f} % (limit 85 %)" in paths["md"].read_text()
 
 
 @pytest.mark.parametrize("model_id", ["tfc_w1a1", "cnv_small"])
