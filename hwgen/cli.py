@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from hwgen.errors import HwgenError
 
@@ -43,8 +44,15 @@ def _version() -> str:
     return hwgen.__version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with hwgen's error format: one line on stderr, exit status 1 (not usage + 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"hwgen: error: {self.prog}: {message} (hint: see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="hwgen",
         description="Compile trained discrete neural networks (QONNX) into streaming FPGA hardware.",
     )
@@ -72,16 +80,8 @@ _EXTRA_MODULES = ("hwgen.build.cli", "hwgen.simulate.cli", "hwgen.report.cli", "
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     import importlib
 
-    found = []
-    for mod in _EXTRA_MODULES:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and mod.startswith(exc.name):
-                continue  # that part of hwgen is not present in this version
-            raise
-        found.append(module.register)
-    return found
+    # every module is part of hwgen: an import error is a broken install, never a hidden command
+    return [importlib.import_module(mod).register for mod in _EXTRA_MODULES]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -222,3 +222,17 @@ def test_rtl_folder_holds_exactly_the_instantiated_templates(example_build: Path
     # TFC has thresholding and MVAUs only: no window, pool or label templates
     assert not modules & {"hwgen_swg", "hwgen_swg_par", "hwgen_maxpool", "hwgen_label_select"}
     assert {"hwgen_adder_tree", "hwgen_popcount", "hwgen_thresh_search"} <= modules  # via mvau
+
+
+@pytest.mark.parametrize("argv", [
+    ["build", "example:tfc_w1a1", "--clock-mhz", "abc"],
+    ["build", "example:tfc_w1a1", "--backend", "vhdl"],
+    ["sim"],
+    ["nosuch-command"],
+])
+def test_unparsable_options_are_one_line(capsys, argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hwgen: error: hwgen") and "--help" in err[0]
