@@ -64,8 +64,27 @@ class Layer:
         return type(self).__name__
 
 
+class _WeightRows:
+    """Accumulator range per weight row (one row per output) over the input datatype's range,
+    from the weights actually present: ``row_min``/``row_max`` (int64, read-only)."""
+
+    @cached_property
+    def _row_range(self) -> tuple[np.ndarray, np.ndarray]:
+        w = self.weights  # type: ignore[attr-defined]
+        a, b = w * self.in_dtype.min, w * self.in_dtype.max  # type: ignore[attr-defined]
+        return _ro(np.minimum(a, b).sum(axis=1)), _ro(np.maximum(a, b).sum(axis=1))
+
+    @property
+    def row_min(self) -> np.ndarray:
+        return self._row_range[0]
+
+    @property
+    def row_max(self) -> np.ndarray:
+        return self._row_range[1]
+
+
 @dataclass(frozen=True, eq=False)
-class MatMul(Layer):
+class MatMul(Layer, _WeightRows):
     """acc = W @ x on the last axis, on VALUES. ``weights`` (MH, MW) int64, rows = outputs.
 
     ``xnor`` only when input and weights are both BIPOLAR (XNOR-popcount in hardware).
@@ -92,20 +111,6 @@ class MatMul(Layer):
     def out_shape(self) -> tuple[int, ...]:
         return tuple(self.in_shape[:-1]) + (self.mh,)
 
-    @cached_property
-    def _row_range(self) -> tuple[np.ndarray, np.ndarray]:
-        w = self.weights
-        lo, hi = self.in_dtype.min, self.in_dtype.max
-        a, b = w * lo, w * hi
-        return _ro(np.minimum(a, b).sum(axis=1)), _ro(np.maximum(a, b).sum(axis=1))
-
-    @property
-    def row_min(self) -> np.ndarray:
-        return self._row_range[0]
-
-    @property
-    def row_max(self) -> np.ndarray:
-        return self._row_range[1]
 
     @property
     def acc_min(self) -> int:
@@ -300,7 +305,7 @@ def window_out_hw(hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[in
 
 
 @dataclass(frozen=True, eq=False)
-class DepthwiseMatMul(Layer):
+class DepthwiseMatMul(Layer, _WeightRows):
     """Depthwise product after a SlidingWindow: (OH, OW, K*C) in (k, c) order -> (OH, OW, C),
     acc[c] = sum_k weights[c, k] * x[k*C + c], on VALUES. ``weights`` (C, K) int64 with
     K = kh*kw window positions in (kh, kw) order."""
@@ -323,19 +328,6 @@ class DepthwiseMatMul(Layer):
     def out_shape(self) -> tuple[int, ...]:
         return tuple(self.in_shape[:-1]) + (self.channels,)
 
-    @cached_property
-    def _row_range(self) -> tuple[np.ndarray, np.ndarray]:
-        w = self.weights
-        a, b = w * self.in_dtype.min, w * self.in_dtype.max
-        return _ro(np.minimum(a, b).sum(axis=1)), _ro(np.maximum(a, b).sum(axis=1))
-
-    @property
-    def row_min(self) -> np.ndarray:
-        return self._row_range[0]
-
-    @property
-    def row_max(self) -> np.ndarray:
-        return self._row_range[1]
 
     @property
     def out_dtype(self) -> DataType:
