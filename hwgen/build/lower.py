@@ -239,7 +239,9 @@ def lower(graph: Graph) -> HwGraph:
     layers = list(graph.layers)
     out: list[HwLayer] = []
     cmap = CodeMap()
-    raw = False  # the stream is a raw MVAU or window-unit accumulator (signed code, value == code)
+    # the stream is a raw MVAU or window-unit accumulator (signed code, value == code); windows
+    # and pools pass it on unchanged, the next threshold, MVAU or window unit consumes it
+    raw = False
     i = 0
     while i < len(layers):
         layer = layers[i]
@@ -264,7 +266,6 @@ def lower(graph: Graph) -> HwGraph:
         # wider than the IR's unsigned type when every product is >= 0; wider than the IR's value
         # range for a window sum): pools, windows and thresholds read it as it is
         code_dtype = layer.in_dtype if cmap.identity and not raw else stream
-        raw = False
         if isinstance(layer, Threshold):
             out_dtype, out_bias, new_map, t = _threshold_code(layer,
                                                               not _consumer_folds(layers, i))
@@ -283,6 +284,7 @@ def lower(graph: Graph) -> HwGraph:
                 thr_dtype=thr_dtype,
             ))
             cmap = new_map
+            raw = False
         elif isinstance(layer, SlidingWindow):
             pad_code = layer.pad_value
             if any(layer.pad):

@@ -54,7 +54,7 @@ def test_quant_tensor_with_a_computed_extra_output_is_refused(tmp_path):
     m.graph.output.append(onnx.helper.make_tensor_value_info(t, onnx.TensorProto.FLOAT, None))
     onnx.save(m, str(path))
     with pytest.raises(UnsupportedError, match=r"the model must have one output, not 2: only the "
-                       r"first \(a QuantTensor's value\) may depend on the input, but 't\d+', "
+                       r"first \(a QuantTensor's value\) may depend on the input, but outputs 't\d+', "
                        r"'t\d+' do \(hint: export a single-output model"):
         hwgen.load(path)
 
