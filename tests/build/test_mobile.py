@@ -97,10 +97,10 @@ def test_vvau_folding_drives_its_window(chains):
     assert layers["05_vvau"]["cycles"] == 4 * 3 * 2 * 9
 
 
-# KNOWN BUG (open, issue 17 note): after the merge with the utilization-headroom change the
-# "windows" chain's default folding differs from the one its author simulated, and the RTL then
-# disagrees with golden on the last layers (94 of 120 outputs). Kept running (not skipped) so
-# the fix shows up as XPASS.
+# KNOWN BUG (open, issue 17 note): on the mobile branch this passes; after the merge with the
+# stricter simulator (issue 15) the RTL simulation of the "windows" chain disagrees with golden
+# (94 of 120 outputs) although the design files (folding, mem, RTL) and golden's outputs are
+# byte-identical to the branch's. Kept running (not skipped) so the fix shows up as XPASS.
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [
     pytest.param("windows", marks=pytest.mark.xfail(
