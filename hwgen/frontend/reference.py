@@ -10,7 +10,7 @@ path on ONNX's value giving ONNX's level).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +95,8 @@ def power_of_two_scales(model) -> bool:
 
 
 def _to_hw(t: np.ndarray) -> np.ndarray:
+    if t.ndim == 3:  # (N, C, L) -> (N, L, C), NHWC (1, L, C)
+        return t.transpose(0, 2, 1)
     return t.transpose(0, 2, 3, 1) if t.ndim == 4 else t
 
 
@@ -125,7 +127,8 @@ def contract_check(model, graph, paths: dict, x: np.ndarray, golden_out: np.ndar
 
     from hwgen.frontend.lower import eval_path
     from hwgen.golden import prologue, run_layer
-    from hwgen.ir import MatMul, Threshold
+    from hwgen.ir import GRAPH_INPUT, MatMul, Threshold
+    from hwgen.ir.layers import AvgPool, DepthwiseMatMul
 
     m = batched(model, x.shape[0])
     ctx = execute_onnx(m, {m.graph.input[0].name: np.ascontiguousarray(x, np.float32)},
@@ -143,11 +146,20 @@ def contract_check(model, graph, paths: dict, x: np.ndarray, golden_out: np.ndar
             res.violations.append(f"input quantizer {q.name}: the host prologue differs from "
                                   "QONNX's Quant")
     last_mm = None
-    for layer in graph.layers:
-        out = run_layer(layer, stream)
+    streams = {GRAPH_INPUT: stream}
+    for i, layer in enumerate(graph.layers):
+        args = tuple(streams[p] for p in graph.producers(i))
+        stream = args[0]
+        out = run_layer(layer, args if len(args) > 1 else stream)
         if isinstance(layer, MatMul):
             last_mm, mm_acc = layer, out
             mm_abs = np.abs(stream).astype(np.float64) @ np.abs(layer.weights.T).astype(np.float64)
+        elif isinstance(layer, DepthwiseMatMul):
+            last_mm, mm_acc = layer, out
+            mm_abs = run_layer(replace(layer, weights=np.abs(layer.weights)), np.abs(stream))
+        elif isinstance(layer, AvgPool):  # onnxruntime's float mean: the same ulp argument
+            last_mm, mm_acc = layer, out
+            mm_abs = run_layer(layer, np.abs(stream))
         if isinstance(layer, Threshold) and layer.name in paths:
             ops, spec = paths[layer.name]
             q = nodes[layer.onnx_name]
@@ -169,11 +181,14 @@ def contract_check(model, graph, paths: dict, x: np.ndarray, golden_out: np.ndar
                 else:
                     mm_node = nodes[last_mm.onnx_name]
                     v_onnx = _to_hw(ctx[mm_node.output[0]]).reshape(out.shape)
-                    inside = tuple(op for op in ops if op.onnx_name == last_mm.onnx_name)
-                    rest = tuple(op for op in ops if op.onnx_name != last_mm.onnx_name)
+                    # the ops up to the product's (or pool's) own: its output in ONNX
+                    cut = max(k for k, op in enumerate(ops)
+                              if op.onnx_name == last_mm.onnx_name) + 1
+                    inside, rest = tuple(ops[:cut]), tuple(ops[cut:])
                     exact = eval_path(inside, mm_acc).astype(np.float64)
                     # float32 accumulation error scales with the partial sums: ulp of sum |x w|
-                    mag = np.abs(eval_path(inside[:1], mm_abs)).astype(np.float64)
+                    mag = np.abs(eval_path(tuple(op for op in inside if op.kind != "add"),
+                                           mm_abs)).astype(np.float64)
                     mag += sum(np.abs(op.consts[0]) for op in inside[1:] if op.kind == "add")
                     tol = 4 * np.spacing(mag.astype(np.float32)).astype(np.float64)
                     far = int(np.sum((np.abs(v_onnx - exact) > tol)[diff]))
@@ -186,7 +201,7 @@ def contract_check(model, graph, paths: dict, x: np.ndarray, golden_out: np.ndar
                         res.violations.append(f"{where}; {unexplained} are not explained by "
                                               "the accumulator's rounding")
             out = ref  # continue from ONNX's own integers (layer by layer)
-        stream = out
+        streams[layer.name] = out
     golden_out = np.asarray(golden_out)
     if res.pow2 and not res.violations:
         same = golden_out.shape == onnx_out.reshape(golden_out.shape).shape and np.array_equal(

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 
 import numpy as np
 from qonnx.core.onnx_exec import execute_onnx
-from qonnx.transformation.infer_shapes import InferShapes
 
 from hwgen.frontend.lower import eval_path
+from hwgen.frontend.reference import batched
 from hwgen.golden import prologue, run_layer
 from hwgen.ir import GRAPH_INPUT, Graph, MatMul, Threshold
 from hwgen.ir.layers import AvgPool, DepthwiseMatMul
-
-
-def batched(model, batch: int):
-    """A copy of a cleaned-up ModelWrapper whose batch axis is ``batch`` (for one execute_onnx)."""
-    m = copy.deepcopy(model)
-    g = m.graph
-    for n in g.node:
-        if n.op_type == "Reshape":
-            shape = m.get_initializer(n.input[1]).copy()
-            shape[0] = batch
-            m.set_initializer(n.input[1], shape)
-    del g.value_info[:]
-    for vi in list(g.input) + list(g.output):
-        if vi.name in [i.name for i in g.initializer]:
-            continue
-        if vi.type.tensor_type.shape.dim:
-            vi.type.tensor_type.shape.dim[0].dim_value = batch
-    return m.transform(InferShapes())
 
 
 def run_onnx(model, x: np.ndarray, full: bool = False):
