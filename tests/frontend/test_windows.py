@@ -15,11 +15,13 @@ from hwgen.errors import UnsupportedError
 from tests.frontend.handmade import QDOMAIN, Builder
 from tests.frontend.onnx_ref import run_onnx
 
-RNG = np.random.default_rng(17)
 
-
-def _conv(b: Builder, o: int, cg: int, k: tuple[int, ...], scale: float = 0.25, **attrs) -> None:
-    w = RNG.integers(-7, 8, size=(o, cg) + k)
+def _conv(b: Builder, rng: np.random.Generator, o: int, cg: int, k: tuple[int, ...],
+          scale: float = 0.25, **attrs) -> None:
+    # weights drawn from the chain's own generator: a chain is the same model on every call
+    # (a module-wide generator made each call differ, and a test that rebuilt a chain into the
+    # same path then checked an earlier design against the new weights)
+    w = rng.integers(-7, 8, size=(o, cg) + k)
     b.node("Conv", [b.weight_quant(w, scale, 4)], kernel_shape=list(k), **attrs)
 
 
@@ -32,12 +34,13 @@ def windows_chain(path: Path) -> Path:
     quant - max pool 3x3 / 2 pad 1 - depthwise 3x3 SAME_UPPER - quant - conv 1x1 - quant -
     average pool 2x2 / 1 pads (0, 0, 1, 1) - Trunc (FLOOR) - global average pool - quant."""
     b = Builder((1, 3, 9, 10), "UINT4", qonnx_opset=2)  # Trunc v2
-    _conv(b, 4, 3, (2, 3), strides=[1, 2], dilations=[2, 1], pads=[0, 1, 1, 0])
+    rng = np.random.default_rng(17)
+    _conv(b, rng, 4, 3, (2, 3), strides=[1, 2], dilations=[2, 1], pads=[0, 1, 1, 0])
     _relu4(b, 2.0)
     b.node("MaxPool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
-    _conv(b, 4, 1, (3, 3), group=4, auto_pad="SAME_UPPER")
+    _conv(b, rng, 4, 1, (3, 3), group=4, auto_pad="SAME_UPPER")
     _relu4(b, 1.0)
-    _conv(b, 6, 4, (1, 1))
+    _conv(b, rng, 6, 4, (1, 1))
     _relu4(b, 1.0)
     b.node("AveragePool", kernel_shape=[2, 2], strides=[1, 1], pads=[0, 0, 1, 1],
            count_include_pad=1)
@@ -53,9 +56,10 @@ def signal_chain(path: Path) -> Path:
     """UINT4 (1, 2, 17) signal: conv1d k4 stride 2 SAME_LOWER - quant - conv1d k3 dilation 3
     pads (3, 1) - quant - max pool 1d 3 / 2 pad 1 - ReduceMean over L (keepdims 0) - quant."""
     b = Builder((1, 2, 17), "UINT4")
-    _conv(b, 4, 2, (4,), strides=[2], auto_pad="SAME_LOWER")
+    rng = np.random.default_rng(19)
+    _conv(b, rng, 4, 2, (4,), strides=[2], auto_pad="SAME_LOWER")
     _relu4(b, 2.0)
-    _conv(b, 4, 4, (3,), dilations=[3], pads=[3, 1])
+    _conv(b, rng, 4, 4, (3,), dilations=[3], pads=[3, 1])
     _relu4(b, 2.0)
     b.node("MaxPool", kernel_shape=[3], strides=[2], pads=[1, 1])
     b.node("ReduceMean", axes=[2], keepdims=0)
@@ -99,7 +103,7 @@ def test_golden_equals_execute_onnx(tmp_path, name):
 
 def test_grouped_conv_is_refused(tmp_path):
     b = Builder((1, 4, 5, 5), "UINT4")
-    _conv(b, 4, 2, (3, 3), group=2)
+    _conv(b, np.random.default_rng(3), 4, 2, (3, 3), group=2)
     _relu4(b)
     with pytest.raises(UnsupportedError, match=r"node 'Conv_\d+' \(Conv\): group must be 1 or "
                        r"the channel count 4 .*not 2.*\(hint: grouped convolutions"):
