@@ -26,7 +26,7 @@ from pathlib import Path
 from hwgen.errors import HwgenError
 
 __all__ = ["BUILD_ENTRIES", "Earlier", "check_output", "move_into_place", "new_temp_folder",
-           "require_build_folder"]
+           "refuse_broken_link", "require_build_folder"]
 
 # Every top-level entry a build folder can hold: written by ``hwgen build`` (all backends),
 # ``hwgen sim`` (sim/), ``hwgen report`` (report/) and the Vivado script (board/, deploy/).
@@ -98,6 +98,14 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def refuse_broken_link(path: Path) -> None:
+    """Refuse an output path that is a symbolic link to nothing (writing through it would
+    create a folder somewhere the user did not name)."""
+    if path.is_symlink() and not path.exists():
+        raise HwgenError(f"output {path} is a broken symbolic link",
+                         hint="remove the link or choose another -o folder")
+
+
 def check_output(out: str | Path, model: str | Path | None = None,
                  backend: str = "rtl") -> Earlier | None:
     """Refuse an output path hwgen may not replace (a ``HwgenError`` naming it).
@@ -107,9 +115,7 @@ def check_output(out: str | Path, model: str | Path | None = None,
     """
     shown = str(out)
     path = Path(out)
-    if path.is_symlink() and not path.exists():
-        raise HwgenError(f"output {shown} is a broken symbolic link",
-                         hint="remove the link or choose another -o folder")
+    refuse_broken_link(path)
     real = path.resolve()
     if model is not None and Path(model).resolve() == real:
         raise HwgenError(f"output {shown} is the model file itself; hwgen never replaces a file",

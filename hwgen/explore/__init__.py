@@ -197,8 +197,12 @@ def pareto_flags(points: list[dict]) -> list[bool]:
 def _check_out(out: Path) -> None:
     """Refuse a non-empty folder that is not an explore folder (nothing of the user's is
     overwritten); an explore folder is resumed."""
+    from hwgen.outdir import refuse_broken_link
+
+    refuse_broken_link(out)
     if out.is_file():
-        raise HwgenError(f"output {out} is a file", hint="give a folder for -o")
+        raise HwgenError(f"output {out} is a file; hwgen never replaces a file",
+                         hint="give a folder for -o")
     if out.is_dir() and any(out.iterdir()) and not (
             (out / "explore.json").is_file() or (out / "points").is_dir()):
         raise HwgenError(f"output folder {out} is not empty and was not written by hwgen "

@@ -111,6 +111,14 @@ def test_serial_sweep_and_resume(serial, tfc_hw, tmp_path) -> None:
     (tmp_path / "mine.txt").write_text("keep me")
     with pytest.raises(HwgenError, match="not written by hwgen explore"):
         explore(MODEL, tmp_path, points=1, serial=True)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+    # as are a file and a link to nothing
+    with pytest.raises(HwgenError, match="is a file; hwgen never replaces a file"):
+        explore(MODEL, tmp_path / "mine.txt", points=1, serial=True)
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(HwgenError, match="broken symbolic link"):
+        explore(MODEL, tmp_path / "gone", points=1, serial=True)
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_rebuild_reproduces_point(serial, tmp_path) -> None:
