@@ -89,9 +89,10 @@ _LEVEL = {"MUXF7": 0.25, "MUXF8": 0.25, "CARRY4": 0.25,
           "PFUMX": 0.25, "L6MUX21": 0.25, "CCU2C": 0.25}
 _LUTRAM = ("RAM32M", "RAM64M", "RAM32X", "RAM64X", "RAM128X", "RAM256X", "TRELLIS_DPR16X4")
 # Per-family (ns per LUT level, ns of register overhead) for the logic-depth clock estimate.
-# ECP5 (-6 speed grade): a LUT4 is ~0.4 ns and its net ~1 ns, and a LUT4 level does less
-# than a LUT6 level; checked against nextpnr-ecp5's routed Fmax (README, "ECP5").
-DEPTH_NS = {"ecp5": (1.5, 2.0)}
+# ECP5 (-6 speed grade), from nextpnr-ecp5's routed critical path of TFC-W1A1 at 100 k
+# frames/s (README, "ULX3S"): a LUT4 level is ~0.24 ns of logic + ~0.8 ns of routing, and the
+# deepest paths start at a DP16KD read (5.6 ns clock-to-output) rather than at a flip-flop.
+DEPTH_NS = {"ecp5": (1.05, 6.0)}
 
 
 def depth_ns(family: str) -> tuple[float, float]:

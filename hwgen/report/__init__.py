@@ -5,7 +5,8 @@ FIFO and width converter in front of it) and in total (plus the DMA-side convert
 "io"): the analytic estimate (hwgen.estimate.cost), optionally Yosys cell counts and a
 logic-depth clock estimate (hwgen.estimate.synth), cycles and throughput, analytic latency,
 and whatever measured figures exist in the folder (``OUT/sim/results.json`` from
-``hwgen sim``; Vivado's ``OUT/board/reports/utilization.rpt`` and ``timing_summary.rpt``).
+``hwgen sim``; Vivado's ``OUT/board/reports/utilization.rpt`` and ``timing_summary.rpt``;
+nextpnr's ``OUT/board/reports/nextpnr.json``, key ``pnr``).
 ``write_report(out, data)`` writes the three files. The JSON schema is in README.md
 ("Reports"); ``SCHEMA`` names its version.
 """
@@ -25,6 +26,7 @@ from hwgen.estimate.synth import (
     design_instances,
     synth_instances,
 )
+from hwgen.report.nextpnr import parse_nextpnr
 from hwgen.report.vivado import parse_timing, parse_utilization
 from hwgen.targets import get_target
 
@@ -136,6 +138,7 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
         "synth": None,
         "measured": None,
         "vivado": None,
+        "pnr": None,
         "instances": inst_rows,
     }
 
@@ -189,6 +192,13 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
             "utilization": parse_utilization(util.read_text()) if util.exists() else None,
             "timing": parse_timing(timing.read_text()) if timing.exists() else None,
         }
+    pnr = reports / "nextpnr.json"
+    if pnr.exists():
+        try:
+            data["pnr"] = parse_nextpnr(pnr)
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            raise HwgenError(f"cannot read nextpnr's report {pnr}: {exc}",
+                             hint="run OUT/board/build_bitstream.sh again") from exc
     return data
 
 
