@@ -99,9 +99,9 @@ def test_board_verilog_lints_clean(tiny_build: Path) -> None:  # noqa: F811
 
 
 @pytest.mark.synth
-@pytest.mark.slow
 def test_bitstream(tiny_build: Path, tmp_path: Path) -> None:  # noqa: F811
-    """build_bitstream.sh makes a .bit; hwgen report shows the routed Fmax and cells."""
+    """build_bitstream.sh makes a .bit; hwgen report shows the routed Fmax and cells.
+    About 1 minute with the tools' WebAssembly already compiled (YOWASP_CACHE_DIR)."""
     out = tmp_path / "out"
     shutil.copytree(tiny_build, out)
     t0 = time.perf_counter()
