@@ -96,7 +96,7 @@ def link_spec(manifest: dict, target: Target) -> dict:
             "in_words_per_frame": in_words, "out_words_per_frame": out_words,
             "fifo_words": fifo, "window_frames": max(1, fifo // max(in_words, 1)),
             # 10 line bits per byte; input and output travel at once (full duplex)
-            "link_fps": round(target.uart_baud / 10 / frame_bytes, 3)}
+            "link_fps": round(actual / 10 / frame_bytes, 3)}
 
 
 def _uart_accel(manifest: dict, link: dict, target: Target) -> str:

@@ -139,6 +139,7 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
         "measured": None,
         "vivado": None,
         "pnr": None,
+        "link": None,
         "instances": inst_rows,
     }
 
@@ -192,6 +193,9 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
             "utilization": parse_utilization(util.read_text()) if util.exists() else None,
             "timing": parse_timing(timing.read_text()) if timing.exists() else None,
         }
+    board_json = out / "board" / "board.json"
+    if target.host_link == "uart" and board_json.exists():
+        data["link"] = _read_json(board_json).get("uart")
     pnr = reports / "nextpnr.json"
     if pnr.exists():
         try:

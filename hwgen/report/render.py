@@ -86,6 +86,11 @@ def _summary(data: dict) -> list[tuple[str, str]]:
     ]
     if data.get("latency_note"):
         items.append(("analytic vs measured latency", data["latency_note"]))
+    link = data.get("link")
+    if link:
+        items.append(("host link", (f"UART {fmt(link['baud'])} baud 8N1 ({fmt(link['clks_per_bit'])} "
+                      f"clocks per bit: {fmt(link['actual_baud'])} baud): about "
+                      f"{fmt(link['link_fps'])} frames/s over the link, whatever the fabric does")))
     lim = data.get("max_utilization") or {}
 
     def against_limit(util: dict) -> str:

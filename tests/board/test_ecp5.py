@@ -118,3 +118,28 @@ def test_bitstream(tiny_build: Path, tmp_path: Path) -> None:  # noqa: F811
     assert pnr["met"] is True and pnr["fmax_mhz"] >= pnr["constraint_mhz"] == 50
     assert pnr["LUT4"] > 0 and pnr["FF"] > 0 and pnr["DP16KD"] >= 1  # the input FIFO
     print(f"bitstream in {seconds:.0f} s: {pnr}")
+
+
+def test_report_folds_in_nextpnr(tiny_build: Path, tmp_path: Path) -> None:  # noqa: F811
+    """A nextpnr --report file in OUT/board/reports becomes key pnr, in the table and the page."""
+    from hwgen.report import collect, write_report
+
+    out = tmp_path / "out"
+    shutil.copytree(tiny_build, out)
+    (out / "board" / "reports").mkdir()
+    (out / "board" / "reports" / "nextpnr.json").write_text(json.dumps({
+        "fmax": {"$glbnet$clk": {"achieved": 61.25, "constraint": 50},
+                 "$glbnet$slow": {"achieved": 48.5, "constraint": 25}},
+        "utilization": {"TRELLIS_COMB": {"used": 1234, "available": 83640},
+                        "TRELLIS_FF": {"used": 567, "available": 83640},
+                        "DP16KD": {"used": 4, "available": 208},
+                        "MULT18X18D": {"used": 2, "available": 156}}}))
+    data = collect(out)
+    pnr = data["pnr"]
+    assert (pnr["fmax_mhz"], pnr["constraint_mhz"], pnr["met"]) == (48.5, 25, True)
+    assert (pnr["LUT4"], pnr["FF"], pnr["DP16KD"], pnr["MULT18"]) == (1234, 567, 4, 2)
+    assert data["link"]["baud"] == 3_000_000
+    paths = write_report(out, data)
+    md, page = paths["md"].read_text(), paths["html"].read_text()
+    assert "| routed board design | 48.5 | 25 | yes | 1,234 / 83,640 | 567 / 83,640 | 4 / 208 |" in md
+    assert "<td>1,234 / 83,640</td>" in page and "Fmax 48.5 MHz" in page
