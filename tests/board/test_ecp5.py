@@ -143,3 +143,17 @@ def test_report_folds_in_nextpnr(tiny_build: Path, tmp_path: Path) -> None:  # n
     md, page = paths["md"].read_text(), paths["html"].read_text()
     assert "| routed board design | 48.5 | 25 | yes | 1,234 / 83,640 | 567 / 83,640 | 4 / 208 |" in md
     assert "<td>1,234 / 83,640</td>" in page and "Fmax 48.5 MHz" in page
+
+
+def test_clock_the_pll_cannot_make(tmp_path: Path) -> None:
+    from hwgen.build import build
+
+    model = tiny_mlp(tmp_path / "tiny.onnx")
+    near = pll_config(25.0, 66.0)["clock_mhz"]  # 25 * 21 / 8 = 65.625 MHz
+    assert near == 65.625
+    with pytest.raises(TargetError, match=r"cannot make exactly 66 MHz .* --clock-mhz 65\.625"):
+        build(model, tmp_path / "out", target="ulx3s-85f", clock_mhz=66.0)
+    assert not (tmp_path / "out").exists()
+    build(model, tmp_path / "out", target="ulx3s-85f", clock_mhz=near)  # the hint works
+    info = json.loads((tmp_path / "out" / "board" / "board.json").read_text())
+    assert info["clock"]["pll"]["clock_mhz"] == near
