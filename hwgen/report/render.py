@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 
-__all__ = ["bound_text", "fmt", "layer_rows", "render_html", "render_markdown", "svg_bars"]
+__all__ = ["bound_text", "fmt", "layer_rows", "pnr_rows", "render_html", "render_markdown",
+           "svg_bars"]
 
 RES = ("LUT", "FF", "BRAM18", "DSP")
 
@@ -85,6 +86,11 @@ def _summary(data: dict) -> list[tuple[str, str]]:
     ]
     if data.get("latency_note"):
         items.append(("analytic vs measured latency", data["latency_note"]))
+    link = data.get("link")
+    if link:
+        items.append(("host link", (f"UART {fmt(link['baud'])} baud 8N1 ({fmt(link['clks_per_bit'])} "
+                      f"clocks per bit: {fmt(link['actual_baud'])} baud): about "
+                      f"{fmt(link['link_fps'])} frames/s over the link, whatever the fabric does")))
     lim = data.get("max_utilization") or {}
 
     def against_limit(util: dict) -> str:
@@ -111,7 +117,26 @@ def _summary(data: dict) -> list[tuple[str, str]]:
         u, t = v.get("utilization") or {}, v.get("timing") or {}
         items.append(("Vivado", ", ".join(f"{k} {fmt(u.get(k))}" for k in RES) +
                       f"; WNS {fmt(t.get('WNS'))} ns"))
+    p = data.get("pnr")
+    if p:
+        met = {True: "met", False: "NOT met", None: "-"}[p.get("met")]
+        items.append(("routed (nextpnr)", (f"Fmax {fmt(p.get('fmax_mhz'))} MHz at a "
+                      f"{fmt(p.get('constraint_mhz'))} MHz constraint ({met}); "
+                      + ", ".join(f"{k} {fmt(p.get(k))}" for k in PNR_RES))))
     return items
+
+
+PNR_RES = ("LUT4", "FF", "DP16KD", "MULT18")
+
+
+def pnr_rows(data: dict) -> list[list[str]]:
+    """The routed-design table (whole board design: bridge, FIFO, accelerator): header, row."""
+    p = data["pnr"]
+    head = ["design", "Fmax MHz", "clock MHz", "met"] + list(PNR_RES) + ["tool"]
+    avail = p.get("available") or {}
+    cells = [f"{fmt(p.get(k))} / {fmt(avail.get(k))}" for k in PNR_RES]
+    return [head, ["routed board design", fmt(p.get("fmax_mhz")), fmt(p.get("constraint_mhz")),
+                   fmt(p.get("met"))] + cells + [p.get("tool", "")]]
 
 
 def render_markdown(data: dict) -> str:
@@ -123,6 +148,11 @@ def render_markdown(data: dict) -> str:
     lines.append("| " + " | ".join(rows[0]) + " |")
     lines.append("|" + "|".join("---" for _ in rows[0]) + "|")
     lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    if data.get("pnr"):
+        prow = pnr_rows(data)
+        lines += ["", "## Routed (nextpnr): used / available", "",
+                  "| " + " | ".join(prow[0]) + " |", "|" + "|".join("---" for _ in prow[0]) + "|",
+                  "| " + " | ".join(prow[1]) + " |"]
     lines += ["", "## How the numbers are made", "",
               f"- Counting rules: {data['counting_rules']}",
               f"- Estimates: {data['calibration']['note']}",
@@ -227,7 +257,14 @@ def render_html(data: dict) -> str:
     parts.append("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in rows[0]) + "</tr>")
     for r in rows[1:]:
         parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
-    parts.append("</table><h2>Plots</h2>")
+    parts.append("</table>")
+    if data.get("pnr"):
+        prow = pnr_rows(data)
+        parts.append("<h2>Routed (nextpnr): used / available</h2><table>")
+        parts.append("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in prow[0]) + "</tr>")
+        parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in prow[1]) + "</tr>")
+        parts.append("</table>")
+    parts.append("<h2>Plots</h2>")
     for name, svg in plots(data).items():
         parts.append(f'<figure id="{name}">{svg}</figure>')
     parts += ["<h2>How the numbers are made</h2><ul>",

@@ -37,6 +37,8 @@ MODULES = [
     # graphs: fork and joins
     "hwgen_dup", "hwgen_add", "hwgen_concat",
     "hwgen_vvau",
+    # host link of the open-flow boards
+    "hwgen_uart_rx", "hwgen_uart_tx",
 ]
 
 

@@ -1,0 +1,83 @@
+"""cocotb bench: the generated hwgen_uart_accel behind a pseudo-terminal, so the real pyserial
+driver (running in the pytest process) talks to the Verilator model as to a board.
+
+Bytes the driver writes to the pty's slave side come out of the master here and are driven
+onto ``uart_rxd`` as 8N1 frames (``HWGEN_CLKS`` clocks per bit, with random idle gaps between
+bytes); ``uart_txd`` is decoded mid-bit and its bytes are written back into the master. The
+slave's path goes to ``pty.txt`` in ``HWGEN_PTY_DIR``; the bench stops when the driver side
+creates ``done`` there (or at ``HWGEN_MAX_CYCLES``) and writes ``flags.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tty
+from pathlib import Path
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
+
+
+@cocotb.test()
+async def serve(dut) -> None:
+    clks = int(os.environ["HWGEN_CLKS"])
+    folder = Path(os.environ["HWGEN_PTY_DIR"])
+    max_cycles = int(os.environ.get("HWGEN_MAX_CYCLES", "5000000"))
+    rng = random.Random(7)
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    os.set_blocking(master, False)
+    tmp = folder / "pty.txt.tmp"
+    tmp.write_text(os.ttyname(slave))
+    tmp.rename(folder / "pty.txt")
+
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.uart_rxd.value = 1
+    dut.rst.value = 1
+    for _ in range(4):
+        await RisingEdge(dut.clk)
+    dut.rst.value = 0
+    stats = {"to_fpga": 0, "from_fpga": 0, "bad_stop": 0}
+
+    async def receive() -> None:
+        while True:
+            await FallingEdge(dut.uart_txd)
+            await ClockCycles(dut.clk, clks // 2)
+            if int(dut.uart_txd.value) != 0:
+                continue  # a glitch, not a start bit
+            byte = 0
+            for i in range(8):
+                await ClockCycles(dut.clk, clks)
+                byte |= int(dut.uart_txd.value) << i
+            await ClockCycles(dut.clk, clks)
+            stats["bad_stop"] += int(dut.uart_txd.value) != 1
+            os.write(master, bytes([byte]))
+            stats["from_fpga"] += 1
+
+    cocotb.start_soon(receive())
+    cycles = 0
+    while not (folder / "done").exists() and cycles < max_cycles:
+        try:
+            data = os.read(master, 4096)
+        except BlockingIOError:
+            data = b""
+        if not data:
+            await ClockCycles(dut.clk, 10 * clks)
+            cycles += 10 * clks
+            continue
+        for byte in data:
+            if rng.random() < 0.2:  # an idle gap of up to three bit times
+                await ClockCycles(dut.clk, rng.randrange(1, 3 * clks))
+            for bit in [0] + [(byte >> i) & 1 for i in range(8)] + [1]:
+                dut.uart_rxd.value = bit
+                await ClockCycles(dut.clk, clks)
+                cycles += clks
+            stats["to_fpga"] += 1
+    stats.update(cycles=cycles, overflow=int(dut.overflow.value),
+                 framing_error=int(dut.framing_error.value))
+    (folder / "flags.json").write_text(json.dumps(stats))
+    os.close(master)
+    os.close(slave)
