@@ -47,7 +47,7 @@ K = {
     "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
     "tree_lut_per_bit": 0.90,    # adder-tree LUTs per result bit of each adder
     "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
-    "pop_wide_per_oct": 0.20,    # SIMD > 64: popcount cost x (1 + this x log2(SIMD / 64))
+    "pop_wide_lut_per_bit": 0.83,  # the same for SIMD > 64 (CNV-sized layers, see _popcount_lut)
     "tern_signed_wide": 0.10,    # ternary x signed input, SIMD > 8: x (1 + this x log2(SIMD / 8))
     "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
     "neg_lut_per_bit": 0.73,     # conditional negation (sign / ternary modes) per bit
@@ -57,6 +57,8 @@ K = {
     "mvau_thr_stage": 1.75,      # the MVAU's threshold search: per-stage memories (comparators
                                  # included: ABC merges them), see _stage_memories
     "cmp_lut_per_bit": 0.9,     # one >= comparator, per bit (carry chain)
+    "const_cmp_per_bit": 0.725,  # MVAU with NF = 1: each lane's compare with its constant
+                                 # thresholds, per stage and compare bit (CALIBRATION_WIDE_PE)
     "thr_mux_per_bit": 0.002,     # candidate-threshold select, per threshold bit
     "mvau_ctrl_lut": 24,
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
@@ -102,12 +104,16 @@ CALIBRATION = {
             "memories) and the frame width converter (per-lane write selects) follow Yosys' "
             "netlists; median LUT error on the calibration instances 6 % (worst: frame width "
             "converter +41 %, FIFO +87 % on 23 LUTs), calibration designs in total within 14 %",
-    "wide_xnor": "XNOR MVAUs wider than SIMD 64 (pop_wide_per_oct; a LUT ROM of <= 8 words "
-                 "merged into the popcount): fitted to the Yosys LUT counts of three PE-1 "
+    "wide_xnor": "XNOR MVAUs wider than SIMD 64 (pop_wide_lut_per_bit; a LUT ROM of <= 8 "
+                 "words merged into the popcount): fitted to the Yosys LUT counts of three PE-1 "
                  "instances (SIMD 192, 288, 576, tests/report/designs.py CALIBRATION_WIDE_XNOR) "
                  "and of the three CNV-W1A1 layers issue 22 reports (32 x 192, 8 x 288, "
-                 "16 x 192); all in benchmarks/estimate_vs_yosys.json; within 12 % on each "
-                 "(before: -15 %, -15 %, -6 % and +20 %, -28 %, -28 %)",
+                 "16 x 192, an earlier default folding); all in benchmarks/estimate_vs_yosys.json; "
+                 "within 11 % on each",
+    "wide_pe": "CNV-sized MVAUs with many lanes and block-RAM weights (tests/report/designs.py "
+               "CALIBRATION_WIDE_PE, PE 8..64): const_cmp_per_bit fitted to the NF = 1 instance "
+               "(64 lanes with constant thresholds, 18 % low without it); the others checked "
+               "(within 7 %)",
     "wide_tern": "ternary-weight MVAUs with signed inputs wider than SIMD 8 "
                  "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
                  "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
@@ -274,6 +280,10 @@ def _mvau(p: dict, res_type: str) -> Cost:
         cw = max(tb, acc + 1)
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
         cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
+        if nf == 1:
+            # one neuron fold: the thresholds are constants (no memory to merge the compares
+            # into), each lane compares its accumulator with them
+            lut += K["const_cmp_per_bit"] * pe * s * cw
         ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)
     return cost + _c(lut=lut, ff=ff, dsp=dsp)
@@ -288,14 +298,14 @@ def _popcount_lut(simd: int) -> float:
     """LUTs of one lane's XNOR products and hwgen_popcount over ``simd`` bits.
 
     Up to SIMD 64 (the calibration sweeps): ``pop_lut_per_bit`` per result bit of a binary
-    tree. Wider (CNV-sized layers): Yosys/ABC needs more per bit as the compressor outputs and
-    the adder tree over them widen: x (1 + ``pop_wide_per_oct`` x log2(SIMD / 64)), fitted to
-    CALIBRATION["wide_xnor"] (within 12 % on each of its six layers, SIMD 192..576).
+    tree. Wider (CNV-sized layers): ``pop_wide_lut_per_bit``, about 45 % more: Yosys/ABC maps
+    the wider compressor stages and the adder tree over more than 8 of their 4-bit counts
+    (G2 = ceil(SIMD / 9) > 8, a fourth tree level) at 0.75..0.99 LUT per tree bit on every
+    layer measured from SIMD 96 to 576, without a trend in SIMD (CALIBRATION["wide_xnor"]);
+    a growing factor (1 + 0.2 x log2(SIMD / 64), the first fit) was 21 % low at SIMD 96.
     """
-    lut = K["pop_lut_per_bit"] * _tree_bits(simd, 1)
-    if simd > POP_WIDE:
-        lut *= 1 + K["pop_wide_per_oct"] * math.log2(simd / POP_WIDE)
-    return lut
+    per_bit = K["pop_wide_lut_per_bit"] if simd > POP_WIDE else K["pop_lut_per_bit"]
+    return per_bit * _tree_bits(simd, 1)
 
 
 def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:
