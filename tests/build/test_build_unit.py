@@ -245,11 +245,12 @@ def test_window_parallel_swg_folding(zoo_export) -> None:
 
 # (model, device limits): tfc_w1a1 on 2,000 LUT; devices where whether a folding fits is not
 # monotone in the cycle target (doubling + bisection settled on a slower folding, or on a
-# fully folded one that did not fit at all: tfc_w1a1 with 5 BRAM18); cnv_small, whose I/O
-# bound is faster than any folding the sliding windows allow. The capacities are those
-# budgets over the default utilization limits (85 % LUT, 90 % BRAM18): 2,353 LUT leave the
-# automatic folding 2,000; 6 BRAM18 leave 5.
-FIT_CASES = [("tfc_w1a1", {"LUT": 2353}), ("tfc_w1a1", {"BRAM18": 6}),
+# fully folded one that did not fit at all: tfc_w1a1 with 5 BRAM18 under the earlier popcount
+# model; under the current one no folding of the ladder fits in 5, the fastest in 6 runs 392
+# cycles); cnv_small, whose I/O bound is faster than any folding the sliding windows allow.
+# The capacities are those budgets over the default utilization limits (85 % LUT, 90 %
+# BRAM18): 2,353 LUT leave the automatic folding 2,000; 7 BRAM18 leave 6.
+FIT_CASES = [("tfc_w1a1", {"LUT": 2353}), ("tfc_w1a1", {"BRAM18": 7}),
              ("ternary_sign", {"LUT": 3792}), ("ternary_sign", {"BRAM18": 7}),
              ("cnv_small", {"LUT": 3210})]
 
