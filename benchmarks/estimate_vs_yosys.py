@@ -124,6 +124,7 @@ def main() -> None:
         print(f"{'layer':10s} {'PE x SIMD':>10s} {'MW':>5s} {'weights':>11s} {'est LUT':>8s} "
               f"{'Yosys LUT':>9s} {'error':>7s}")
         total_est = total_syn = 0
+        errors = []
         for layer in result.manifest["layers"]:
             group = [i for i in instances if i.group == layer["name"]]
             if not group:
@@ -131,19 +132,33 @@ def main() -> None:
             est = sum(estimate_instance(i.module, i.params).LUT for i in group)
             lut = sum(syn[i.name]["LUT"] for i in group)
             total_est, total_syn = total_est + est, total_syn + lut
+            if lut:
+                errors.append((est / lut - 1, layer["name"]))
             simd = layer["SIMD"] or "-"
             print(f"{layer['name']:10s} {layer['PE']:>4} x {simd!s:<4s} {layer.get('MW', '-')!s:>5s} "
                   f"{layer.get('weight_memory') or '-':>11s} {est:8,d} {lut:9,d} "
                   f"{100 * (est / lut - 1) if lut else 0:+6.1f}%")
             for i in group:
                 if i.module == "hwgen_mvau" and i.role == "layer":
-                    measured.append({"design": design, "layer": layer["name"], "params": i.params,
-                                     "yosys_LUT": syn[i.name]["LUT"]})
+                    measured.append({
+                        "design": f"{model} {kind} (PYNQ-Z2; a test design)",
+                        "layer": layer["name"], "source": "benchmarks/estimate_vs_yosys.py",
+                        "params": i.params, "yosys_LUT": syn[i.name]["LUT"],
+                        "yosys": {k: syn[i.name][k] for k in ("LUT", "FF", "BRAM18")},
+                        "tolerance": 0.25})
         io = [i for i in instances if i.group == "io"]
         total_syn += sum(syn[i.name]["LUT"] for i in io)
         total_est += sum(estimate_instance(i.module, i.params).LUT for i in io)
+        if errors:
+            worst = max(errors, key=lambda e: abs(e[0]))
+            inside = sum(abs(e) <= 0.25 for e, _ in errors)
+            print(f"per-layer LUT error (layer = MVAU/SWG/pool with its FIFO and converter): "
+                  f"{inside} of {len(errors)} within 25 %, worst {100 * worst[0]:+.1f} % "
+                  f"({worst[1]}), mean |error| "
+                  f"{100 * sum(abs(e) for e, _ in errors) / len(errors):.1f} %")
         if only is None:
-            print(f"total: estimate {total_est:,} LUT, Yosys {total_syn:,} LUT = "
+            print(f"total: estimate {total_est:,} LUT = {100 * total_est / target.LUT:.1f} %, "
+                  f"Yosys {total_syn:,} LUT = "
                   f"{100 * total_syn / target.LUT:.1f} % of the {target.part} ({target.LUT:,}); "
                   f"limit {100 * target.limits()['LUT']:g} %: "
                   f"{'within' if total_syn <= target.budget()['LUT'] else 'OVER'}")

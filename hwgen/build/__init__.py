@@ -38,6 +38,7 @@ from hwgen.tools import package_dir
 __all__ = ["build", "BuildResult", "CLOCK_RANGE_MHZ", "check_clock", "resolve_model",
            "utilization_text"]
 BACKENDS = ("rtl", "hls", "both")
+FIT_BY = ("estimate", "synth")
 # Fabric clocks a streaming design can plausibly run at, per device family (MHz): the global
 # clock buffers of 7-series parts top out near 460-630 MHz, UltraScale+ near 775 MHz; the ECP5
 # PLL (EHXPLLL) makes 3.125 to 400 MHz.
@@ -313,7 +314,8 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
           clock_mhz: float | None = None, fps: float | None = None,
           folding_file: str | Path | None = None, fifo_depths_file: str | Path | None = None,
           verify: bool = False, progress: Callable[[str], None] | None = None,
-          backend: str = "rtl", max_utilization: str | float | dict | None = None) -> BuildResult:
+          backend: str = "rtl", max_utilization: str | float | dict | None = None,
+          fit_by: str = "estimate", synth_jobs: int = 1) -> BuildResult:
     """Build ``model`` into ``out``; returns the result with the hardware graph and manifest.
 
     ``backend``: "rtl" (default), "hls" or "both". OUT/rtl, OUT/mem and the estimate report
@@ -321,12 +323,21 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     HLS C++ in OUT/hls; the board files (a Vivado project around the Verilog top) are written
     for "rtl" and "both". ``max_utilization`` overrides the target's utilization limits for
     automatic folding (``hwgen.targets.parse_max_utilization``: 0.9, or "LUT=0.8,BRAM18=0.95").
+    ``fit_by`` "synth" (automatic folding only; minutes on large designs) checks the chosen
+    folding with Yosys, every template instance (``hwgen.estimate.synth``, cached, ``synth_jobs``
+    at a time), and steps down the folding ladder until the Yosys figures are within the
+    limits too (``_fit_by_synth``); the manifest's ``fit_by`` records every rung tried.
     """
     import hwgen
     from hwgen.ir.verify import verify as verify_ir
 
     if backend not in BACKENDS:
         raise HwgenError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if fit_by not in FIT_BY:
+        raise HwgenError(f"--fit-by must be one of {', '.join(FIT_BY)}, not {fit_by!r}")
+    if fit_by == "synth" and folding_file:
+        raise HwgenError("--fit-by synth chooses the folding; it cannot be combined with "
+                         "--folding", hint="check a given folding with 'hwgen report OUT --synth'")
     say = progress or (lambda _msg: None)
     steps: list[tuple[str, float]] = []
     tgt = get_target(target)
@@ -350,14 +361,76 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     hw = step("lower to hardware layers", lower, graph)
     step("verify hardware graph", verify_hw, hw)
     folding = read_folding(Path(folding_file)) if folding_file else None
+    unfolded = hw
     hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding, limits)
+    fit_record = None
+    if fit_by == "synth":
+        hw, fit_record = step("fit by Yosys synthesis", _fit_by_synth, unfolded, hw, path,
+                              graph, tgt, clock, fps, limits, say, synth_jobs)
     step("verify folded graph", verify_hw, hw)
     depths = fifo_depths(hw)
     if fifo_depths_file:
         depths = _read_fifo_depths(Path(fifo_depths_file), hw, depths)
     manifest, earlier = step("write design files", _write_design, path, out, hw, graph, tgt,
-                             clock, depths, backend, say, limits)
+                             clock, depths, backend, say, limits, fit_record)
     return BuildResult(out=out, hw=hw, manifest=manifest, steps=steps, replaced=earlier)
+
+
+def _synth_total(hw: HwGraph, src: Path, graph, tgt: Target, clock: float,
+                 limits: dict[str, float] | None, jobs: int) -> dict[str, int]:
+    """Yosys totals (LUT, FF, BRAM18, DSP) of ``hw`` as built: every template instance of the
+    design synthesized alone (hwgen.estimate.synth, cached by content), summed."""
+    import tempfile
+
+    from hwgen.estimate.synth import design_instances, synth_instances
+
+    with tempfile.TemporaryDirectory(prefix="hwgen-fit-") as scratch:
+        folder = Path(scratch)
+        _fill(folder, src, hw, graph, tgt, clock, fifo_depths(hw), "rtl", limits)
+        insts = design_instances(folder, [layer.name for layer in hw.layers])
+        res = synth_instances(folder, insts, tgt.yosys_family, jobs)
+    return {k: sum(r[k] for r in res.values()) for k in ("LUT", "FF", "BRAM18", "DSP")}
+
+
+def _fit_by_synth(hw: HwGraph, folded: HwGraph, src: Path, graph, tgt: Target, clock: float,
+                  fps: float | None, limits: dict[str, float] | None,
+                  say: Callable[[str], None], jobs: int = 1) -> tuple[HwGraph, dict]:
+    """``folded`` (the estimate's choice) if Yosys finds it within the utilization limits, else
+    the next slower rungs of the folding ladder (cycle targets x 2^(1/8), the cheapest folding
+    of each, as ``_fold_to_fit``) until one is; with ``fps`` no slower folding is allowed (an
+    error). Returns the folding and the record of the rungs tried for the manifest."""
+    budget = tgt.budget(limits)
+    cost = lambda l: estimate_layer(l).LUT  # noqa: E731
+    slowest = _slowest_cycles(hw)
+    tried = []
+    cand = folded
+    while True:
+        total = _synth_total(cand, src, graph, tgt, clock, limits, jobs)
+        fits = all(total[k] <= budget[k] for k in budget)
+        tried.append({"max_cycles": cand.max_cycles, "folding": folding_dict(cand),
+                      "yosys": total, "fits": fits})
+        say(f"  Yosys at {cand.max_cycles:,} cycles/frame: "
+            f"{utilization_text(total, tgt, limits)}")
+        if fits:
+            return cand, {"method": "synth", "yosys_total": total, "tried": tried}
+        over = tuple(k for k in budget if total[k] > budget[k])
+        if fps is not None:
+            raise FoldingError(
+                f"{fps:,.0f} frames/s needs, by Yosys, "
+                f"{utilization_text(total, tgt, limits, over)} on {tgt.name}",
+                hint="lower --fps, or raise --max-utilization")
+        nxt, c = None, cand.max_cycles
+        while nxt is None and c < slowest:
+            c = min(max(math.ceil(c * 2 ** (1 / 8)), c + 1), slowest)
+            g = auto_fold(hw, c, cost)
+            if g.max_cycles > cand.max_cycles:
+                nxt = g
+        if nxt is None:
+            raise FoldingError(
+                f"even the slowest folding ({cand.max_cycles:,} cycles/frame) needs, by Yosys, "
+                f"{utilization_text(total, tgt, limits, over)} on {tgt.name}",
+                hint="raise --max-utilization, or choose a larger target")
+        cand = nxt
 
 
 def _read_fifo_depths(path: Path, hw: HwGraph, depths: dict[str, int]) -> dict[str, int]:
@@ -394,10 +467,11 @@ def _sha256(path: Path) -> str:
 def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: float,
                   depths: dict[str, int], backend: str = "rtl",
                   say: Callable[[str], None] = lambda _m: None,
-                  limits: dict[str, float] | None = None) -> tuple[dict, Earlier | None]:
+                  limits: dict[str, float] | None = None,
+                  fit_record: dict | None = None) -> tuple[dict, Earlier | None]:
     tmp = new_temp_folder(out)
     try:
-        manifest = _fill(tmp, src, hw, graph, tgt, clock, depths, backend, limits)
+        manifest = _fill(tmp, src, hw, graph, tgt, clock, depths, backend, limits, fit_record)
         earlier = check_output(out, src, backend)  # again: it may have changed meanwhile
         if earlier is not None:
             say(earlier.message(str(out)))
@@ -414,7 +488,7 @@ def _write_design(src: Path, out: Path, hw: HwGraph, graph, tgt: Target, clock: 
 
 def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
           depths: dict[str, int], backend: str = "rtl",
-          limits: dict[str, float] | None = None) -> dict:
+          limits: dict[str, float] | None = None, fit_record: dict | None = None) -> dict:
     rtl, mem = tmp / "rtl", tmp / "mem"
     rtl.mkdir()
     mem.mkdir()
@@ -435,6 +509,7 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     (tmp / "folding.json").write_text(json.dumps(folding, indent=2) + "\n")
     (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")
     manifest = make_manifest(src, hw, graph, tgt, clock, depths, files, limits)
+    manifest["fit_by"] = fit_record or {"method": "estimate"}
     # what `hwgen sim` checks each memory file against (a missing or short file is an error)
     manifest["rtl"]["mem_files"] = {
         path.name: {"words": len(lines), "hex_digits": len(lines[0]) if lines else 0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -29,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="utilization limit of automatic folding: one share for all resources "
                         "(0.9) or per resource (LUT=0.8,BRAM18=0.95); default: the target's "
                         "(85 %% LUT/FF, 90 %% BRAM18/URAM/DSP)")
+    p.add_argument("--fit-by", choices=("estimate", "synth"), default="estimate",
+                   help="what automatic folding must keep within the utilization limits: the "
+                        "analytic estimate (default), or also Yosys per template instance "
+                        "(synth: minutes on large designs, cached; steps down the folding "
+                        "ladder until Yosys fits)")
     p.add_argument("--backend", choices=("rtl", "hls", "both"), default="rtl",
                    help="rtl: Verilog (default); hls: Vitis HLS C++ in OUT/hls; both")
     p.set_defaults(func=run)
@@ -41,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     result = build(args.model, args.out, target=args.target, clock_mhz=args.clock_mhz,
                    fps=args.fps, folding_file=args.folding, fifo_depths_file=args.fifo_depths,
                    verify=args.verify, backend=args.backend,
-                   max_utilization=args.max_utilization, progress=lambda m: print(m, file=sys.stderr, flush=True))
+                   max_utilization=args.max_utilization, fit_by=args.fit_by,
+                   synth_jobs=os.cpu_count() or 1, progress=lambda m: print(m, file=sys.stderr, flush=True))
     m = result.manifest
     tot = m["estimate"]["total"]
     fps = m["fps"]
@@ -77,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
     within = "within" if m["estimate"].get("fits", True) else "OVER"
     print(f"utilization estimate ({within} the limits): "
           f"{utilization_text(tot, get_target(m['target']), limits)}")
+    fit = m.get("fit_by") or {}
+    if fit.get("method") == "synth":
+        steps = len(fit["tried"]) - 1
+        print(f"utilization by Yosys (within the limits"
+              f"{f', after {steps} step(s) down the folding ladder' if steps else ''}): "
+              f"{utilization_text(fit['yosys_total'], get_target(m['target']), limits)}")
     print(f"FIFOs: {m['fifo_bits']:,} bits in total (depths in fifo_depths.json)")
     print(f"max cycles/frame {m['max_cycles']}, I/O {m['io_cycles']} words/frame -> "
           f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({bound}; "

@@ -47,7 +47,8 @@ K = {
     "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
     "tree_lut_per_bit": 0.90,    # adder-tree LUTs per result bit of each adder
     "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
-    "pop_wide_per_oct": 0.20,    # SIMD > 64: popcount cost x (1 + this x log2(SIMD / 64))
+    "pop_ramp_per_oct": 0.235,   # SIMD > 32: + this per doubling of SIMD (see _popcount_lut)
+    "pop_wide_lut_per_bit": 0.83,  # ... up to this per bit (SIMD >= 77: CNV-sized layers)
     "tern_signed_wide": 0.10,    # ternary x signed input, SIMD > 8: x (1 + this x log2(SIMD / 8))
     "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
     "neg_lut_per_bit": 0.73,     # conditional negation (sign / ternary modes) per bit
@@ -57,6 +58,8 @@ K = {
     "mvau_thr_stage": 1.75,      # the MVAU's threshold search: per-stage memories (comparators
                                  # included: ABC merges them), see _stage_memories
     "cmp_lut_per_bit": 0.9,     # one >= comparator, per bit (carry chain)
+    "const_cmp_per_bit": 0.725,  # MVAU with NF = 1: each lane's compare with its constant
+                                 # thresholds, per stage and compare bit (CALIBRATION_WIDE_PE)
     "thr_mux_per_bit": 0.002,     # candidate-threshold select, per threshold bit
     "mvau_ctrl_lut": 24,
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
@@ -102,12 +105,16 @@ CALIBRATION = {
             "memories) and the frame width converter (per-lane write selects) follow Yosys' "
             "netlists; median LUT error on the calibration instances 6 % (worst: frame width "
             "converter +41 %, FIFO +87 % on 23 LUTs), calibration designs in total within 14 %",
-    "wide_xnor": "XNOR MVAUs wider than SIMD 64 (pop_wide_per_oct; a LUT ROM of <= 8 words "
-                 "merged into the popcount): fitted to the Yosys LUT counts of three PE-1 "
+    "wide_xnor": "XNOR MVAUs wider than SIMD 32 (pop_ramp_per_oct, pop_wide_lut_per_bit; a LUT ROM of <= 8 "
+                 "words merged into the popcount): fitted to the Yosys LUT counts of three PE-1 "
                  "instances (SIMD 192, 288, 576, tests/report/designs.py CALIBRATION_WIDE_XNOR) "
                  "and of the three CNV-W1A1 layers issue 22 reports (32 x 192, 8 x 288, "
-                 "16 x 192); all in benchmarks/estimate_vs_yosys.json; within 12 % on each "
-                 "(before: -15 %, -15 %, -6 % and +20 %, -28 %, -28 %)",
+                 "16 x 192, an earlier default folding); all in benchmarks/estimate_vs_yosys.json; "
+                 "within 11 % on each",
+    "wide_pe": "CNV-sized MVAUs with many lanes and block-RAM weights (tests/report/designs.py "
+               "CALIBRATION_WIDE_PE, PE 8..64): const_cmp_per_bit fitted to the NF = 1 instance "
+               "(64 lanes with constant thresholds, 18 % low without it), pop_ramp_per_oct to "
+               "the 32 x SIMD 64 one (23 % low with the narrow popcount); the others checked",
     "wide_tern": "ternary-weight MVAUs with signed inputs wider than SIMD 8 "
                  "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
                  "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
@@ -274,28 +281,36 @@ def _mvau(p: dict, res_type: str) -> Cost:
         cw = max(tb, acc + 1)
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
         cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
+        if nf == 1:
+            # one neuron fold: the thresholds are constants (no memory to merge the compares
+            # into), each lane compares its accumulator with them
+            lut += K["const_cmp_per_bit"] * pe * s * cw
         ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)
     return cost + _c(lut=lut, ff=ff, dsp=dsp)
 
 
-# Widest XNOR MVAU SIMD among the template-sweep calibration designs; wider popcounts follow
-# the wide-layer terms fitted to CNV-sized layers (CALIBRATION["wide_xnor"]).
-POP_WIDE = 64
+# XNOR popcounts up to this SIMD cost pop_lut_per_bit per tree bit; wider ones more
+# (CALIBRATION["wide_xnor"], CALIBRATION["wide_pe"]).
+POP_WIDE = 32
 
 
 def _popcount_lut(simd: int) -> float:
     """LUTs of one lane's XNOR products and hwgen_popcount over ``simd`` bits.
 
-    Up to SIMD 64 (the calibration sweeps): ``pop_lut_per_bit`` per result bit of a binary
-    tree. Wider (CNV-sized layers): Yosys/ABC needs more per bit as the compressor outputs and
-    the adder tree over them widen: x (1 + ``pop_wide_per_oct`` x log2(SIMD / 64)), fitted to
-    CALIBRATION["wide_xnor"] (within 12 % on each of its six layers, SIMD 192..576).
+    ``pop_lut_per_bit`` per result bit of a binary tree over SIMD bits up to SIMD 32 (the
+    calibration sweeps); wider, Yosys/ABC needs more per bit as the compressor stages and the
+    adder tree over their 4-bit counts (ceil(SIMD / 9) of them) grow: + ``pop_ramp_per_oct``
+    per doubling of SIMD, up to ``pop_wide_lut_per_bit`` (reached at SIMD 77). Measured per
+    tree bit (Yosys minus the rest of the model): 0.51 at SIMD 32, 0.68 at 49, 0.81 at 64 and
+    96, 0.75..0.99 from 192 to 576 without a trend. (The first wide-layer fit, x (1 + 0.2 x
+    log2(SIMD / 64)) above 64, was 21 % low at 32 x 96 and 23 % low at 32 x 64.)
     """
-    lut = K["pop_lut_per_bit"] * _tree_bits(simd, 1)
+    per_bit = K["pop_lut_per_bit"]
     if simd > POP_WIDE:
-        lut *= 1 + K["pop_wide_per_oct"] * math.log2(simd / POP_WIDE)
-    return lut
+        per_bit = min(K["pop_wide_lut_per_bit"],
+                      per_bit + K["pop_ramp_per_oct"] * math.log2(simd / POP_WIDE))
+    return per_bit * _tree_bits(simd, 1)
 
 
 def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:

@@ -23,7 +23,11 @@ speed and stay the same across runs.
 
 Pareto: a point is on the front when no other point is at least as fast and uses no more of
 every resource (LUT, FF, BRAM18, DSP; Yosys figures with ``--synth``, else the estimate), and
-better in one of them. ``fits`` compares the same figures with the device capacity.
+better in one of them. ``fits`` compares the same figures with the utilization limits
+(``max_utilization``: the target's table, 85 % of LUT and FF and 90 % of BRAM18 and DSP by
+default, or ``--max-utilization``), the same limits the default folding (the fastest point,
+without ``--fps-max``) is chosen within; ``utilization`` gives each figure as a share of the
+device.
 """
 
 from __future__ import annotations
@@ -51,8 +55,11 @@ _POINT_FILE = "point.json"
 
 
 def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | None = None,
-                  fps_max: float | None = None) -> list[dict[str, dict[str, object]]]:
-    """Up to ``points`` distinct foldings (folding.json dicts), fastest first."""
+                  fps_max: float | None = None,
+                  limits: dict[str, float] | None = None) -> list[dict[str, dict[str, object]]]:
+    """Up to ``points`` distinct foldings (folding.json dicts), fastest first. Without
+    ``fps_max`` the fastest is hwgen build's default folding, within the utilization limits
+    (the target's, ``limits`` overriding them)."""
     from hwgen.build import _fastest_cycles, _slowest_cycles, choose_folding, io_cycles
     from hwgen.build.fold import auto_fold, folding_dict
     from hwgen.estimate.cost import estimate_layer
@@ -63,7 +70,7 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
     fastest, slowest = _fastest_cycles(hw), _slowest_cycles(hw)
     io = max(io_cycles(hw, target.dma_bits))
     if fps_max is None:
-        lo = choose_folding(hw, target, clock_mhz, None, None).max_cycles
+        lo = choose_folding(hw, target, clock_mhz, None, None, limits).max_cycles
     else:
         if fps_max <= 0:
             raise HwgenError(f"--fps-max must be positive, not {fps_max}")
@@ -227,17 +234,20 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
             fps_min: float | None = None, fps_max: float | None = None, synth: bool = False,
             sim_frames: int = 0, clock_mhz: float | None = None, address: str | None = None,
             serial: bool = False, max_retries: int = 3,
+            max_utilization: str | float | dict | None = None,
             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the sweep (see the module docstring); returns the explore.json document.
 
     ``serial``: run the points one after another in this process, without Ray (a reference
-    for tests and a debug aid); explore.json's engine is then ``{"name": "serial"}``."""
+    for tests and a debug aid); explore.json's engine is then ``{"name": "serial"}``.
+    ``max_utilization`` overrides the target's utilization limits (as in ``hwgen build``:
+    0.9, or "LUT=0.8,BRAM18=0.95"); they bound the fastest point and decide ``fits``."""
     import hwgen
     from hwgen.build import resolve_model
     from hwgen.build.fold import apply_folding
     from hwgen.build.lower import lower
     from hwgen.explore.engine import RayEngine
-    from hwgen.targets import get_target
+    from hwgen.targets import get_target, parse_max_utilization
 
     say = progress or (lambda _m: None)
     if sim_frames < 0:
@@ -246,10 +256,11 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
     _check_out(out)
     src = resolve_model(model)
     tgt = get_target(target)
+    limits = parse_max_utilization(max_utilization)
     clock = float(clock_mhz or tgt.clock_mhz)
     model_bytes = src.read_bytes()
     hw = lower(hwgen.load(src))
-    foldings = plan_foldings(hw, tgt, clock, points, fps_min, fps_max)
+    foldings = plan_foldings(hw, tgt, clock, points, fps_min, fps_max, limits)
     ids = [point_id(f, apply_folding(hw, f).max_cycles) for f in foldings]
     key_base = {"model_sha256": hashlib.sha256(model_bytes).hexdigest(), "target": tgt.name,
                 "clock_mhz": clock, "synth": synth, "sim_frames": sim_frames}
@@ -302,10 +313,11 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
                 for i, point in engine.map(run_point, calls, max_retries=max_retries):
                     finished(todo[i][0], todo[i][1], point)
     ordered = [results[pid] for pid in ids]
-    cap = tgt.capacity()
+    cap, budget = tgt.capacity(), tgt.budget(limits)
     for p, front in zip(ordered, pareto_flags(ordered)):
         figs = p["synth"] or p["estimate"]
-        p["fits"] = all(figs[k] <= cap[k] for k in RES)
+        p["fits"] = all(figs[k] <= budget[k] for k in RES)
+        p["utilization"] = {k: round(figs[k] / cap[k], 4) if cap[k] else None for k in RES}
         p["pareto"] = front
     doc = {
         "schema": SCHEMA,
@@ -314,6 +326,7 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
         "part": tgt.part,
         "clock_mhz": clock,
         "capacity": cap,
+        "max_utilization": {k: v for k, v in tgt.limits(limits).items() if k in cap},
         "figures": "synth" if synth else "estimate",
         "engine": engine_info,
         "points": [_ordered_point(p) for p in ordered],
@@ -325,8 +338,8 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
     return doc
 
 
-_KEYS = ("id", "max_cycles", "fps", "folding", "estimate", "synth", "fits", "pareto", "sim",
-         "seconds")
+_KEYS = ("id", "max_cycles", "fps", "folding", "estimate", "synth", "utilization", "fits",
+         "pareto", "sim", "seconds")
 
 
 def _ordered_point(p: dict) -> dict:

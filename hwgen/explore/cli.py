@@ -26,12 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fps-min", type=float, help="slowest point, frames/s (default: fully "
                    "folded)")
     p.add_argument("--fps-max", type=float, help="fastest point, frames/s (default: the "
-                   "fastest folding the target allows)")
+                   "fastest folding the target allows within --max-utilization)")
     p.add_argument("--synth", action="store_true",
                    help="synthesize every point with Yosys (per-instance cache)")
     p.add_argument("--sim-frames", type=int, default=0, metavar="K",
                    help="co-simulate K random frames per point in Verilator (default 0)")
     p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the target's)")
+    p.add_argument("--max-utilization", metavar="SHARE",
+                   help="utilization limit for the fastest point and 'fits': one share for all "
+                        "resources (0.9) or per resource (LUT=0.8,BRAM18=0.95); default: the "
+                        "target's (85 %% LUT/FF, 90 %% BRAM18/URAM/DSP)")
     add_engine_args(p)
     p.set_defaults(func=run)
 
@@ -43,21 +47,26 @@ def run(args: argparse.Namespace) -> int:
     doc = explore(args.model, args.out, target=args.target, points=args.points,
                   fps_min=args.fps_min, fps_max=args.fps_max, synth=args.synth,
                   sim_frames=args.sim_frames, clock_mhz=args.clock_mhz, address=args.address,
+                  max_utilization=args.max_utilization,
                   progress=lambda m: print(m, file=sys.stderr, flush=True))
     fig = doc["figures"]
-    rows = [("id", "cycles", "frames/s", "LUT", "FF", "BRAM18", "DSP", "fits", "Pareto", "sim")]
+    rows = [("id", "cycles", "frames/s", "LUT", "FF", "BRAM18", "DSP", "LUT %", "fits",
+             "Pareto", "sim")]
     for p in doc["points"]:
         r = p[fig] or p["estimate"]
         s = p["sim"]
         rows.append((p["id"], f"{p['max_cycles']:,}", f"{p['fps']:,.0f}", f"{r['LUT']:,}",
-                     f"{r['FF']:,}", str(r["BRAM18"]), str(r["DSP"]), "yes" if p["fits"] else "no",
+                     f"{r['FF']:,}", str(r["BRAM18"]), str(r["DSP"]),
+                     f"{100 * p['utilization']['LUT']:.1f}", "yes" if p["fits"] else "no",
                      "*" if p["pareto"] else "",
                      f"{s['mismatches']} mismatches, {s['interval_cycles']:g} cyc" if s else "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        print("  ".join(c.rjust(w) if 0 < i < 7 else c.ljust(w)
+        print("  ".join(c.rjust(w) if 0 < i < 8 else c.ljust(w)
                         for i, (c, w) in enumerate(zip(r, widths))).rstrip())
-    print(f"figures: {'Yosys' if fig == 'synth' else 'estimate'}; * = Pareto front. Rebuild a "
+    lim = ", ".join(f"{k} {100 * v:g} %" for k, v in doc["max_utilization"].items())
+    print(f"figures: {'Yosys' if fig == 'synth' else 'estimate'}; LUT %: of the device; fits: "
+          f"within the utilization limits ({lim}); * = Pareto front. Rebuild a "
           f"point: hwgen build {args.model} --target {doc['target']} -o OUT "
           f"--folding {args.out}/points/ID/folding.json")
     print(f"wrote {args.out}/explore.json, explore.html in {time.perf_counter() - t0:.1f} s")

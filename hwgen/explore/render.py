@@ -25,13 +25,15 @@ def _log_ticks(lo: float, hi: float) -> list[float]:
 
 def svg_front(doc: dict, res: str) -> str:
     """Scatter of ``res`` (LUT, BRAM18, ...) against frames/s, both axes logarithmic: Pareto
-    points filled and joined, the others hollow, points that do not fit in red; the device's
-    capacity a dashed line."""
+    points filled and joined, the others hollow, points over the utilization limit in red; the
+    device's capacity a dashed line, the limit (capacity x max_utilization) a dotted one."""
     fig = doc["figures"]
     pts = doc["points"]
     xs = [p["fps"] for p in pts]
     ys = [(p[fig] or p["estimate"])[res] for p in pts]
     cap = doc["capacity"][res]
+    share = (doc.get("max_utilization") or {}).get(res, 1.0)
+    limit = math.floor(cap * share + 1e-9)
     x_lo, x_hi = min(xs) / 1.3, max(xs) * 1.3
     # log axes: the points span decades and the device is often far above them
     y_lo = min([y for y in ys if y > 0] + [cap or 1]) / 1.5
@@ -65,6 +67,11 @@ def svg_front(doc: dict, res: str) -> str:
                f'stroke="#b00" stroke-dasharray="6 4"/><text x="{_L + _W - 4}" '
                f'y="{sy(cap) - 4:.1f}" font-size="10" text-anchor="end" fill="#b00">device: '
                f'{fmt(cap)} {res}</text>')
+    if limit < cap:
+        out.append(f'<line x1="{_L}" y1="{sy(limit):.1f}" x2="{_L + _W}" y2="{sy(limit):.1f}" '
+                   f'stroke="#b60" stroke-dasharray="2 3"/><text x="{_L + 4}" '
+                   f'y="{sy(limit) + 12:.1f}" font-size="10" fill="#b60">limit {share * 100:g} %: '
+                   f'{fmt(limit)} {res}</text>')
     front = sorted((x, y) for x, y, p in zip(xs, ys, pts) if p["pareto"])
     if len(front) > 1:
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in front)
@@ -74,7 +81,7 @@ def svg_front(doc: dict, res: str) -> str:
         fill = colour if p["pareto"] else "white"
         tip = (f"{p['id']}: {fmt(p['fps'])} frames/s, {fmt(y)} {res}, "
                f"{'Pareto' if p['pareto'] else 'dominated'}, "
-               f"{'fits' if p['fits'] else 'does not fit'}")
+               f"{'within' if p['fits'] else 'over'} the {share * 100:g} % limit")
         out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4.5" fill="{fill}" '
                    f'stroke="{colour}" stroke-width="1.5"><title>{html.escape(tip)}</title>'
                    '</circle>')
@@ -87,7 +94,7 @@ def _rows(doc: dict) -> list[list[str]]:
     synth = doc["figures"] == "synth"
     if synth:
         head += [f"{k} Yosys" for k in ("LUT", "FF", "BRAM18", "DSP")]
-    head += ["fits", "Pareto", "sim (frames / mismatches / interval)", "seconds", "folding"]
+    head += ["LUT % of device", "fits (limits)", "Pareto", "sim (frames / mismatches / interval)", "seconds", "folding"]
     rows = [head]
     for p in doc["points"]:
         row = [p["id"], fmt(p["max_cycles"]), fmt(p["fps"])]
@@ -95,7 +102,8 @@ def _rows(doc: dict) -> list[list[str]]:
         if synth:
             row += [fmt(p["synth"][k]) for k in ("LUT", "FF", "BRAM18", "DSP")]
         s = p["sim"]
-        row += [fmt(p["fits"]), fmt(p["pareto"]),
+        util = (p.get("utilization") or {}).get("LUT")
+        row += ["-" if util is None else f"{100 * util:.1f}", fmt(p["fits"]), fmt(p["pareto"]),
                 f"{s['frames']} / {s['mismatches']} / {fmt(s['interval_cycles'])}" if s else "-",
                 f"{p['seconds']:.1f}",
                 " ".join(f"{name}:" + "x".join(str(e[k]) for k in ("PE", "SIMD") if k in e)
@@ -116,10 +124,12 @@ def render_html(doc: dict) -> str:
              f"<h1>{html.escape(title)}</h1><ul>",
              f"<li><b>target</b>: {html.escape(doc['target'])} ({html.escape(doc['part'])}) at "
              f"{fmt(doc['clock_mhz'])} MHz; capacity " + ", ".join(
-                 f"{fmt(v)} {k}" for k, v in doc["capacity"].items()) + "</li>",
+                 f"{fmt(v)} {k}" for k, v in doc["capacity"].items()) + "; utilization limits "
+             + ", ".join(f"{k} {100 * v:g} %" for k, v in (doc.get("max_utilization") or {}).items())
+             + "</li>",
              f"<li><b>points</b>: {len(doc['points'])}, "
              f"{sum(p['pareto'] for p in doc['points'])} on the Pareto front, "
-             f"{sum(p['fits'] for p in doc['points'])} fit the device; figures: "
+             f"{sum(p['fits'] for p in doc['points'])} within the utilization limits; figures: "
              f"{'Yosys synthesis' if doc['figures'] == 'synth' else 'analytic estimate'}</li>",
              "<li><b>engine</b>: " + (
                  "serial (in one process, without Ray)" if eng["name"] == "serial" else
@@ -127,7 +137,8 @@ def render_html(doc: dict) -> str:
                  f"{html.escape(str(eng['address']))}, {eng['nodes']} node(s), "
                  f"{fmt(eng['cpus'])} CPU(s)") + "</li>",
              "<li>Filled points are on the Pareto front (no other point is as fast with no more "
-             "of any resource); red points do not fit the device. Rebuild a point with "
+             "of any resource); red points exceed a utilization limit (dotted line; the dashed "
+             "line is the whole device). Rebuild a point with "
              "<code>hwgen build MODEL --folding points/ID/folding.json</code>.</li></ul>",
              "<h2>Pareto front</h2>"]
     shown = ["LUT", "BRAM18"] + [k for k in ("DSP",) if any(

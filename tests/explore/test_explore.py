@@ -73,6 +73,41 @@ def test_plan_spans_the_range(tfc_hw) -> None:
         plan_foldings(tfc_hw, tgt, 100.0, 4, fps_max=2e8)
 
 
+def test_headroom_bounds_the_fastest_point_and_fits(tfc_hw, tmp_path) -> None:
+    """--max-utilization LUT=0.04 (2,128 of the PYNQ-Z2's 53,200 LUTs): the fastest point is
+    hwgen build's default folding within that limit (slower than the 98-cycle I/O bound, whose
+    estimate is above it), and ``fits`` compares every point with the limit, not the device."""
+    from hwgen.targets import parse_max_utilization
+
+    tgt = get_target("pynq-z2")
+    lim = parse_max_utilization("LUT=0.04")
+    within = choose_folding(tfc_hw, tgt, 100.0, None, None, lim).max_cycles
+    assert within > 98
+    folds = plan_foldings(tfc_hw, tgt, 100.0, 3, limits=lim)
+    assert apply_folding(tfc_hw, folds[0]).max_cycles == within
+    # --fps-max at the I/O bound: the fastest point is over the limit (but within the device)
+    doc = explore(MODEL, tmp_path / "ex", points=2, fps_max=100e6 / 98, serial=True,
+                  max_utilization="LUT=0.04")
+    assert doc["max_utilization"] == {"LUT": 0.04, "FF": 0.85, "BRAM18": 0.9, "DSP": 0.9}
+    budget = int(0.04 * 53200)
+    luts = [p["estimate"]["LUT"] for p in doc["points"]]
+    assert [p["fits"] for p in doc["points"]] == [lut <= budget for lut in luts]
+    assert doc["points"][0]["max_cycles"] == 98 and not doc["points"][0]["fits"]
+    assert luts[0] <= 53200 and any(p["fits"] for p in doc["points"])
+    assert [p["utilization"]["LUT"] for p in doc["points"]] == [round(v / 53200, 4) for v in luts]
+    html = (tmp_path / "ex" / "explore.html").read_text()
+    assert f"limit 4 %: {budget:,} LUT" in html and "utilization limits LUT 4 %" in html
+
+
+def test_max_utilization_option_errors(tmp_path, capsys) -> None:
+    from hwgen.cli import main
+
+    assert main(["explore", MODEL, "-o", str(tmp_path / "ex"), "--max-utilization",
+                 "LUT=1.5"]) == 1
+    assert ("--max-utilization: max_utilization of LUT must be a number in (0, 1], not 1.5"
+            in capsys.readouterr().err)
+
+
 def test_pareto_flags() -> None:
     def pt(fps: float, lut: int, bram: int) -> dict:
         return {"fps": fps, "synth": None,
@@ -90,8 +125,9 @@ def test_serial_sweep_and_resume(serial, tfc_hw, tmp_path) -> None:
     assert doc["schema"] == SCHEMA and doc["engine"]["name"] == "serial"
     pts = doc["points"]
     assert len(pts) == POINTS
-    assert list(pts[0]) == ["id", "max_cycles", "fps", "folding", "estimate", "synth", "fits",
-                            "pareto", "sim", "seconds"]
+    assert list(pts[0]) == ["id", "max_cycles", "fps", "folding", "estimate", "synth",
+                            "utilization", "fits", "pareto", "sim", "seconds"]
+    assert doc["max_utilization"] == {"LUT": 0.85, "FF": 0.85, "BRAM18": 0.9, "DSP": 0.9}
     for p in pts:
         assert (out / "points" / p["id"] / "folding.json").is_file()
         assert json.loads((out / "points" / p["id"] / "folding.json").read_text()) == p["folding"]

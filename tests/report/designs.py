@@ -72,11 +72,26 @@ CALIBRATION_WIDE_XNOR: list[tuple[int, int, int]] = [(576, 4, 192), (1152, 4, 28
 CALIBRATION_WIDE_TERN: list[tuple[int, int, int]] = [(576, 4, 96), (1152, 4, 192)]
 
 
+# CNV-sized MVAUs with many lanes (PE 8..64), block-RAM weights, as the default foldings of
+# CNV put them (lanes x SIMD up to 4,096 bits of weights per cycle): (MW, MH, SIMD, PE, W_BITS,
+# N_THRES); W_BITS 1 is XNOR, 2 ternary weights x signed 2-bit inputs. One with NF = 1 (MH = PE:
+# each lane's thresholds are constants).
+CALIBRATION_WIDE_PE: list[tuple[int, int, int, int, int, int]] = [
+    (576, 64, 32, 16, 1, 1),
+    (1152, 64, 64, 32, 1, 1),
+    (288, 64, 16, 64, 1, 1),
+    (576, 64, 32, 16, 2, 2),
+]
+
+
 def wide_instances(folder: Path) -> list[tuple[str, dict]]:
     """The CALIBRATION_WIDE_* instances (memory files written into ``folder``)."""
     todo = [xnor_instance(folder, mw, mh, simd, 1, 1) for mw, mh, simd in CALIBRATION_WIDE_XNOR]
     todo += [mvau_instance(folder, mw, mh, simd, 1, 1, 2, 3, 2, 2)
              for mw, mh, simd in CALIBRATION_WIDE_TERN]
+    todo += [xnor_instance(folder, mw, mh, simd, pe, n) if wb == 1 else
+             mvau_instance(folder, mw, mh, simd, pe, 1, 2, 3, 2, n)
+             for mw, mh, simd, pe, wb, n in CALIBRATION_WIDE_PE]
     for _, params in todo:
         params["RAM_STYLE"] = "block"
     return todo

@@ -28,22 +28,35 @@ def test_wide_mvau_lut_against_yosys(row: dict) -> None:
     assert abs(est - row["yosys_LUT"]) <= tol * row["yosys_LUT"], (est, row["yosys_LUT"])
 
 
-def test_wide_term_only_above_simd_64(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Up to SIMD 64 (the calibration sweeps) the wide-layer term changes nothing; at SIMD 192
-    it adds pop_wide_per_oct (0.2) x log2(192 / 64) times the narrow popcount (pop_lut_per_bit
-    per
-    result bit of a binary tree over SIMD bits, per lane)."""
-    import math
-
+def test_wide_popcount_above_simd_32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Up to SIMD 32 (the calibration sweeps) the popcount costs pop_lut_per_bit (0.57) per
+    result bit of a binary tree over SIMD bits, per lane; wider, 0.235 more per doubling of
+    SIMD, at most pop_wide_lut_per_bit (0.83): SIMD 64 pays 0.805, 192 the cap."""
     base = {"MW": 576, "MH": 64, "PE": 16, "IN_BITS": 1, "W_BITS": 1, "IN_TYPE": 2,
             "W_TYPE": 2, "ACC_BITS": 11, "N_THRES": 0, "THR_BITS": 11, "OUT_BITS": 11,
             "RAM_STYLE": "block"}
-    assert K["pop_wide_per_oct"] == 0.2
-    wide = {simd: estimate_instance("hwgen_mvau", dict(base, SIMD=simd)).LUT
-            for simd in (32, 64, 192)}
-    monkeypatch.setitem(K, "pop_wide_per_oct", 0.0)
-    narrow = {simd: estimate_instance("hwgen_mvau", dict(base, SIMD=simd)).LUT
-              for simd in (32, 64, 192)}
-    assert wide[32] == narrow[32] and wide[64] == narrow[64]
-    extra = 0.2 * math.log2(3) * 0.57 * 16 * _tree_bits(192, 1)
-    assert abs(wide[192] - narrow[192] - extra) <= 1
+    assert (K["pop_lut_per_bit"], K["pop_ramp_per_oct"], K["pop_wide_lut_per_bit"]) == \
+        (0.57, 0.235, 0.83)
+    simds = (16, 32, 64, 192)
+    wide = {simd: estimate_instance("hwgen_mvau", dict(base, SIMD=simd)).LUT for simd in simds}
+    monkeypatch.setitem(K, "pop_ramp_per_oct", 0.0)
+    narrow = {simd: estimate_instance("hwgen_mvau", dict(base, SIMD=simd)).LUT for simd in simds}
+    assert wide[16] == narrow[16] and wide[32] == narrow[32]
+    for simd, per_bit in ((64, 0.805), (192, 0.83)):
+        extra = (per_bit - 0.57) * 16 * _tree_bits(simd, 1)
+        assert abs(wide[simd] - narrow[simd] - extra) <= 1, simd
+
+
+def test_constant_thresholds_compare_per_lane(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NF = 1 (MH = PE): each lane compares its accumulator with constant thresholds,
+    const_cmp_per_bit per stage and compare bit (max(THR_BITS, acc + 1)); with NF > 1 the
+    compares are in the threshold memories' cost and the term is absent."""
+    base = {"MW": 288, "SIMD": 16, "IN_BITS": 1, "W_BITS": 1, "IN_TYPE": 2, "W_TYPE": 2,
+            "ACC_BITS": 10, "N_THRES": 1, "THR_BITS": 10, "OUT_BITS": 1, "RAM_STYLE": "block"}
+    one = dict(base, MH=64, PE=64)
+    two = dict(base, MH=128, PE=64)
+    got = {n: estimate_instance("hwgen_mvau", p).LUT for n, p in (("one", one), ("two", two))}
+    monkeypatch.setitem(K, "const_cmp_per_bit", 0.0)
+    assert estimate_instance("hwgen_mvau", two).LUT == got["two"]
+    # acc = clog2(288 + 1) = 9 bits, compare width max(10, 9 + 1) = 10, one stage, 64 lanes
+    assert abs(got["one"] - estimate_instance("hwgen_mvau", one).LUT - 0.725 * 64 * 10) <= 1
