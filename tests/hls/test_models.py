@@ -19,7 +19,9 @@ from hwgen.hls import run_csim
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 
-MODELS = ("tfc_w1a1", "tfc_w2a2", "mlp_a8", "cnv_small")
+# mobilenet_tiny, cnn1d, kws_w3a3 (issue 17): general windows, depthwise / average / padded max
+# window units (hwgen::swg_general, hwgen::vvau), raw UINT8 pixels, Int32Bias
+MODELS = ("tfc_w1a1", "tfc_w2a2", "mlp_a8", "cnv_small", "mobilenet_tiny", "cnn1d", "kws_w3a3")
 FRAMES = 100
 
 
@@ -103,6 +105,75 @@ def test_csim_top1_full_folding(hls_built, hls_cache, mnist) -> None:
     x = _inputs("tfc_w1a1_top1", mnist)
     r = run_csim(result.out, x, cache=hls_cache)
     assert r["mismatches"] == 0, r["mismatch_details"]
+
+
+@pytest.fixture(scope="module")
+def window_chain(tmp_path_factory):
+    """``window_chain(name, folding=None) -> (BuildResult, inputs)`` for the general-window
+    chains of tests/frontend/test_windows.py (dilation, asymmetric and SAME padding, 1-D,
+    depthwise, average pools with and without thresholds, padded max pools), backend="hls"."""
+    from tests.frontend.test_windows import CHAINS, chain_input
+
+    root = tmp_path_factory.mktemp("hls_windows")
+    cache: dict[str, tuple] = {}
+
+    def get(name: str, folding: dict | None = None):
+        key = name + json.dumps(folding, sort_keys=True)
+        if key not in cache:
+            tag = f"{name}_{len(cache)}"
+            path = CHAINS[name](root / f"{tag}.onnx")
+            ffile = None
+            if folding is not None:
+                ffile = root / f"{tag}_folding.json"
+                ffile.write_text(json.dumps(folding))
+            result = build(path, root / tag, folding_file=ffile, backend="hls")
+            cache[key] = (result, chain_input(name, 20))
+        return cache[key]
+
+    return get
+
+
+@pytest.mark.parametrize("name", ["windows", "signal"])
+@pytest.mark.parametrize("fold", ["default", "serial"])
+def test_csim_general_windows(name: str, fold: str, window_chain, hls_cache) -> None:
+    """Every SWG of the chains is a general one (hwgen::swg_general) and every window unit a
+    hwgen::vvau; at the default folding and at PE = SIMD = 1 everywhere, csim == golden."""
+    folding = None
+    if fold == "serial":
+        probe, _ = window_chain(name)
+        folding = {n: {k: 1 for k, v in e.items() if isinstance(v, int)}
+                   for n, e in json.loads((probe.out / "folding.json").read_text()).items()}
+    result, x = window_chain(name, folding)
+    top = (result.out / "hls" / "hwgen_top.cpp").read_text()
+    n_swg = sum(layer.op == "swg" for layer in result.hw.layers)
+    n_vvau = sum(layer.op in ("vvau", "avgpool") or type(layer).__name__ == "HwWindowMax"
+                 for layer in result.hw.layers)
+    assert top.count("hwgen::swg_general<") == n_swg > 0
+    assert top.count("hwgen::vvau<") == n_vvau > 0
+    if fold == "serial":
+        assert all(layer.PE == layer.SIMD == 1 for layer in result.hw.layers)
+    r = run_csim(result.out, x, cache=hls_cache)
+    expected = hwgen.execute(hwgen.load(result.out / "model.onnx"), x, upto="hw")
+    assert r["frames"] == len(x)
+    assert r["mismatches"] == 0, r["mismatch_details"]
+    np.testing.assert_array_equal(r["outputs"], expected)
+
+
+def test_csim_vvau_weight_flip_is_caught(hls_built, hls_cache, mnist, tmp_path) -> None:
+    """One depthwise weight of mobilenet_tiny changed in hwgen_params.h: csim != golden (the
+    vvau's weights are really read, in the layout the writer claims)."""
+    out = tmp_path / "mobile"
+    shutil.copytree(hls_built("mobilenet_tiny").out, out)
+    x = _inputs("mobilenet_tiny", mnist)[:20]
+    params = out / "hls" / "hwgen_params.h"
+    text = params.read_text()
+    start = text.index("hwgen_03_vvau_weights")
+    i = text.index("{{", start) + 2
+    j = text.index(",", i)
+    value = int(text[i:j])
+    params.write_text(text[:i] + str((value + 7) % 16) + text[j:])
+    r = run_csim(out, x, cache=tmp_path / "bin")
+    assert r["mismatches"] > 0
 
 
 @pytest.mark.parametrize("model_id", HLS_MODELS)
