@@ -36,9 +36,10 @@ __all__ = [
     "memory_cost",
     "rom_cost",
     "rom_style",
+    "uram_blocks",
 ]
 
-RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
+RESOURCES = ("LUT", "FF", "BRAM18", "DSP", "URAM")
 
 # Fitted constants (see the module docstring); names say what they scale.
 K = {
@@ -124,13 +125,15 @@ class Cost:
     FF: int = 0
     BRAM18: int = 0
     DSP: int = 0
+    URAM: int = 0  # UltraRAM blocks (288 Kb, 4K x 72): weight memories with ram_style "ultra"
 
     def __add__(self, other: Cost) -> Cost:
         return Cost(self.LUT + other.LUT, self.FF + other.FF, self.BRAM18 + other.BRAM18,
-                    self.DSP + other.DSP)
+                    self.DSP + other.DSP, self.URAM + other.URAM)
 
     def as_dict(self) -> dict[str, int]:
-        return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}
+        return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP,
+                "URAM": self.URAM}
 
 
 def _clog2(v: int) -> int:
@@ -147,13 +150,22 @@ def _bram18(depth: int, width: int) -> int:
                for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)))
 
 
+def uram_blocks(depth: int, width: int) -> int:
+    """UltraRAM blocks of a ``depth`` x ``width`` memory: the aspect ratio is fixed at 4K x 72
+    (UG573; cascaded in depth, side by side in width)."""
+    return math.ceil(depth / 4096) * math.ceil(width / 72)
+
+
 def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     """A read-only memory with a registered read port (the register is counted here).
 
     ``style`` "auto" models what Yosys itself picks for a template that receives "auto" (the
-    thresholding ROMs); MVAU weight ROMs never get there, ``rom_style`` resolves them first."""
+    thresholding ROMs); MVAU weight ROMs never get there, ``rom_style`` resolves them first.
+    "ultra" (UltraScale+ weight ROMs): UltraRAM blocks, the read register inside them."""
     if depth <= 1:
         return Cost()  # constants
+    if style == "ultra":
+        return Cost(URAM=uram_blocks(depth, width))
     bits = depth * width
     if style == "block" or (style == "auto" and depth > 64
                             and bits * K["rom_logic_cost"] > 129 * _bram18(depth, width)):

@@ -30,6 +30,7 @@ from hwgen.build.hwlayers import (
     HwThreshold,
     HwVVAU,
 )
+from hwgen.errors import UnsupportedError
 
 __all__ = ["HEADERS", "TYPE_CODES", "include_dir", "write_hls"]
 
@@ -157,6 +158,12 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={w} complete dim=1  "
                        f"// PE*SIMD = {layer.PE * layer.SIMD} lanes")
         # the memory the RTL builds (ram_style "auto" resolved by the same rule)
+        if weight_memory(layer) == "ultra":
+            raise UnsupportedError(
+                "the HLS back end keeps weights in ROMs, and UltraScale+ UltraRAM cannot hold "
+                "an initialised ROM", node=layer.name, op=layer.op,
+                hint='set ram_style "block" or "distributed" for this layer in folding.json, '
+                     "or build the RTL back end")
         impl = "lutram" if weight_memory(layer) == "distributed" else "bram"
         pragmas.append(f"#pragma HLS BIND_STORAGE variable={w} type=rom_1p impl={impl}")
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=1")
