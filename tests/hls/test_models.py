@@ -259,3 +259,19 @@ def test_sim_cli_hls(hls_built, hls_cache, tmp_path, mnist) -> None:
     assert bad.returncode == 1
     assert "does not match" in bad.stderr
     assert json.loads((out / "sim" / "hls_results.json").read_text())["mismatches"] > 0
+
+
+def test_csim_per_channel_scale_into_depthwise(tmp_path, hls_cache) -> None:
+    """A per-channel activation scale folded into a depthwise conv (Brevitas' MobileNet-v1):
+    the thresholds the build derives from it are exact in the C simulation too."""
+    from tests.frontend.test_windows import _per_channel_chain
+
+    path = _per_channel_chain(tmp_path / "dw.onnx", group=4)
+    result = build(path, tmp_path / "out", backend="hls")
+    assert any(layer.op == "vvau" for layer in result.hw.layers)
+    x = np.random.default_rng(6).integers(0, 16, size=(20, 4, 6, 6)).astype(np.float32)
+    r = run_csim(result.out, x, cache=hls_cache)
+    expected = hwgen.execute(hwgen.load(result.out / "model.onnx"), x, upto="hw")
+    assert r["mismatches"] == 0, r["mismatch_details"]
+    np.testing.assert_array_equal(r["outputs"], expected)
+    assert np.unique(expected).size >= 3
