@@ -71,6 +71,8 @@ K = {
     "swg_ctrl_lut": 90,
     "swg_par_mux": 1.6,         # window-parallel SWG rotation, relative to (n-1)/3 LUT per bit
     "pool_ctrl_lut": 22,
+    "vvau_ctrl_lut": 20,        # hwgen_vvau: window / address counters (dot); half without ROM
+    "vvau_max_lut_per_bit": 0.5,  # hwgen_vvau window max: compare-and-select per input bit
     "label_ctrl_lut": 15,
     "label_lut_per_bit": 1.8,   # compare-and-select chain, per input bit of a beat
     "tlast_lut": 80,
@@ -113,6 +115,12 @@ CALIBRATION = {
                  "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
                  "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
                  "was 19-20 % low; no CNV-W2A2 layer has been synthesized yet",
+    "vvau": "hwgen_vvau lanes (dot: the MVAU's multiplier per partial-product bit and the "
+            "accumulator; sum: the accumulator; max: vvau_max_lut_per_bit) fitted to Yosys on "
+            "5 instances (tests/report/designs.py CALIBRATION_VVAU: dot / sum / max, raw and "
+            "with 15 thresholds); checked on 3 others (tests/report/test_vvau_costs.py, within "
+            "25 %); raw units within 18 % of Yosys on all 6 measured, fused thresholds see "
+            "_vvau's docstring",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
@@ -436,13 +444,19 @@ def _maxpool(p: dict) -> Cost:
 
 def _vvau(p: dict) -> Cost:
     """hwgen_vvau: PE lanes of multiply (dot) / add (sum) / compare (max), the accumulator
-    register, a distributed weight ROM, and the fused thresholding unit. Not yet calibrated
-    against Yosys: the multiplier term reuses the MVAU's LUT-per-partial-product figure."""
+    register, a distributed weight ROM (dot), and the fused thresholds. Lanes: a dot lane is
+    the MVAU's LUT multiplier plus the accumulator, a sum lane the accumulator, a max lane a
+    compare-and-select (``vvau_max_lut_per_bit``), fitted to Yosys (CALIBRATION["vvau"]); the
+    fused thresholds are the hwgen_thresholding the template instantiates, costed by its model.
+    That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups and
+    -27 %..+112 % at 16..128 (the MVAU's per-stage model is worse there: +70 %..+254 %)."""
     pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
-    lane = {0: ib * p["W_BITS"] + acc, 1: acc, 2: 2 * ib}[mode]
-    cost = _c(lut=pe * lane + 20, ff=pe * rb + 16) + _axis_register(pe * rb)
+    lane = {0: K["mul_lut_per_pp"] * ib * p["W_BITS"] + K["acc_lut_per_bit"] * acc,
+            1: K["acc_lut_per_bit"] * acc, 2: K["vvau_max_lut_per_bit"] * ib}[mode]
+    ctrl = K["vvau_ctrl_lut"] if mode == 0 else K["vvau_ctrl_lut"] / 2
+    cost = _c(lut=pe * lane + ctrl, ff=pe * rb + 16) + _axis_register(pe * rb)
     if mode == 0:
         cost = cost + rom_cost(p["C"] // pe * p["KK"], pe * p["W_BITS"], "distributed")
     if p["N_THRES"]:
