@@ -12,8 +12,7 @@ from hwgen.errors import TargetError
 
 __all__ = ["LIMITED_RESOURCES", "Target", "get_target", "all_targets", "parse_max_utilization"]
 
-# Resources a utilization limit can name (URAM: devices that have it; none of the current
-# targets does, so its limit is never binding there).
+# Resources a utilization limit can name (URAM: devices that have it, zcu104 and kv260).
 LIMITED_RESOURCES = ("LUT", "FF", "BRAM18", "URAM", "DSP")
 DEFAULT_MAX_UTILIZATION = {"LUT": 0.85, "FF": 0.85, "BRAM18": 0.9, "URAM": 0.9, "DSP": 0.9}
 
@@ -69,12 +68,13 @@ class Target:
     dma_addr_width: int = 32
     interconnect_vlnv: str = "xilinx.com:ip:axi_interconnect:2.1"
     reset_vlnv: str = "xilinx.com:ip:proc_sys_reset:5.0"
-    URAM: int = 0  # UltraRAM blocks (UltraScale+); capacity only, see targets.toml
+    URAM: int = 0  # UltraRAM blocks (UltraScale+): weight memories with ram_style "ultra"
     # Share of each resource an automatic folding may use (headroom for place and route).
     max_utilization: dict = field(default_factory=lambda: dict(DEFAULT_MAX_UTILIZATION))
 
     def capacity(self) -> dict[str, int]:
-        return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}
+        cap = {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}
+        return cap | ({"URAM": self.URAM} if self.URAM else {})
 
     def limits(self, override: dict[str, float] | None = None) -> dict[str, float]:
         """Utilization limit per resource: the table's, with ``override`` on top."""

@@ -25,7 +25,7 @@ module hwgen_mvau #(
     parameter integer OUT_BIAS    = 0,           // added to the threshold count
     parameter         WEIGHT_FILE = "weights.mem",  // $readmemh file, NF*SF words
     parameter         THRESH_FILE = "thresh.mem",   // $readmemh file, NF words
-    parameter         RAM_STYLE   = "auto",      // weight memory: auto, distributed, block
+    parameter         RAM_STYLE   = "auto",      // weight memory: auto, distributed, block, ultra
     parameter integer REG_EVERY   = 3            // adder-tree levels between pipeline registers
 ) (
     input  wire                     clk,
@@ -146,6 +146,13 @@ module hwgen_mvau #(
 `else
             (* rom_style = "distributed" *) reg [WW-1:0] wmem [0:NF*SF-1];
 `endif
+            initial $readmemh(WEIGHT_FILE, wmem);
+            always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
+        end else if (STYLE == "ultra") begin : g_wmem_uram
+            // UltraRAM (UltraScale+): 4K x 72 blocks, the read register inside the block.
+            // UltraScale+ cannot load UltraRAM from the bitstream (UG901: no INIT), so on a
+            // board the weights must be written at run time; simulators read WEIGHT_FILE.
+            (* ram_style = "ultra" *) reg [WW-1:0] wmem [0:NF*SF-1];
             initial $readmemh(WEIGHT_FILE, wmem);
             always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
         end else begin : g_wmem_style

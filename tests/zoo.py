@@ -590,3 +590,68 @@ def export(id: str, folder: str | Path, dynamo: bool = False, seed: int | None =
         wrapped.set_tensor_datatype(wrapped.graph.input[0].name, DataType["UINT8"])
         wrapped.save(str(path))
     return path
+
+
+# -- full-size MobileNet-v1 (issue 17): brevitas_examples' quant_mobilenet_v1, 4 bits --------
+
+
+class _PixelInput(nn.Module):
+    """Raw UINT8 pixels (0..255) into ``net``: the /255 and the reference preprocessing's
+    common /0.226 as one Mul inside the graph (the per-channel mean is left out: a shift before
+    a zero-padded convolution is not a scale, and the weights are random anyway)."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x * (1.0 / (255.0 * 0.226)))
+
+
+def mobilenet_v1(width: float = 1.0, seed: int = 0) -> nn.Module:
+    """``brevitas_examples.imagenet_classification.models.quant_mobilenet_v1`` with the
+    quant_mobilenet_v1_4b configuration (4-bit weights and activations, 8-bit first layer,
+    TruncAvgPool2d 7 FLOOR, 1000 classes) at ``width``, random seeded weights, on raw UINT8
+    224 x 224 RGB pixels; BatchNorm statistics and activation scales from a small random batch
+    (the zoo's per-BatchNorm passes over 256 images would take minutes at 224 x 224)."""
+    from configparser import ConfigParser
+
+    from brevitas_examples.imagenet_classification.models.mobilenetv1 import quant_mobilenet_v1
+
+    torch.manual_seed(seed)
+    cfg = ConfigParser()
+    cfg.read_dict({"MODEL": {"WIDTH_SCALE": str(width)},
+                   "QUANT": {"BIT_WIDTH": "4", "ROUND_AVG_POOL": "false"}})
+    model = _PixelInput(quant_mobilenet_v1(cfg))
+    calib = torch.from_numpy(np.random.default_rng(seed).integers(
+        0, 256, size=(4, 3, 224, 224)).astype(np.float32))
+    for bn in (m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)):
+        bn.momentum = 1.0
+        with torch.no_grad():
+            bn.weight.uniform_(0.6, 1.4)
+            bn.bias.uniform_(-0.2, 0.2)
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):  # BatchNorm from the batch in one pass; activation scales settle
+            model(calib)
+    model.eval()
+    return model
+
+
+def export_mobilenet_v1(folder: str | Path, width: float = 1.0, seed: int = 0) -> Path:
+    """QONNX export of ``mobilenet_v1(width, seed)`` (input annotated UINT8, as the zoo's
+    pixel models) to ``folder/mobilenet_v1_w<width>.onnx``."""
+    from brevitas.export import export_qonnx
+    from qonnx.core.datatype import DataType
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    model = mobilenet_v1(width, seed)
+    path = Path(folder) / f"mobilenet_v1_w{width:g}.onnx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.zeros(1, 3, 224, 224)
+    with torch.no_grad():
+        export_qonnx(model, example, export_path=str(path))
+    wrapped = ModelWrapper(str(path))
+    wrapped.set_tensor_datatype(wrapped.graph.input[0].name, DataType["UINT8"])
+    wrapped.save(str(path))
+    return path

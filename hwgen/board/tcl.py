@@ -56,6 +56,21 @@ def _config(values: dict[str, str]) -> str:
     return "[list " + " ".join(f"CONFIG.{k} {{{v}}}" for k, v in values.items()) + "]"
 
 
+def _uram_guard(manifest: dict) -> str:
+    """A stop at the top of the script when weights sit in UltraRAM: UltraScale+ cannot load
+    UltraRAM from the bitstream (UG901: UltraRAM has no INIT and powers up as 0), and hwgen has
+    no run-time weight loader yet, so the board would run with zero weights."""
+    ultra = [layer["name"] for layer in manifest["layers"]
+             if layer.get("weight_memory") == "ultra"]
+    if not ultra:
+        return ""
+    return (f"\n# Weights of {', '.join(ultra)} are in UltraRAM (ram_style \"ultra\").\n"
+            f"hwgen_fail \"weights of {', '.join(ultra)} are in UltraRAM, which UltraScale+ "
+            "cannot load from the bitstream (the board would run with zero weights) and hwgen "
+            "cannot write at run time yet: set ram_style \\\"block\\\" or "
+            "\\\"distributed\\\" for them in folding.json and rebuild\"\n")
+
+
 def write_tcl(target: Target, manifest: dict, mem_files: list[str]) -> str:
     """The create_project.tcl text for ``manifest`` built for ``target``."""
     t = target
@@ -104,7 +119,7 @@ proc hwgen_fail {{msg}} {{
     puts stderr "hwgen: ERROR: $msg"
     error "hwgen: $msg"
 }}
-
+{_uram_guard(manifest)}
 # --- 1. Sources: the RTL file list and every memory file (Vivado only warns on a missing
 # .mem and builds zero weights, so check them all here and stop).
 set rtl_files {{}}

@@ -26,7 +26,13 @@ from hwgen.build.emit import (
     weight_memory,
 )
 from hwgen.build.fifos import fifo_depths
-from hwgen.build.fold import apply_folding, auto_fold, folding_dict, read_folding
+from hwgen.build.fold import (
+    apply_folding,
+    auto_fold,
+    check_ram_styles,
+    folding_dict,
+    read_folding,
+)
 from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold, HwVVAU
 from hwgen.build.lower import lower, verify_hw
 from hwgen.errors import FoldingError, HwgenError, ModelError
@@ -146,16 +152,17 @@ def _fits(total: Cost, target: Target, limits: dict[str, float] | None = None) -
 
 
 def utilization_text(total: Cost | dict, target: Target, limits: dict[str, float] | None = None,
-                     keys: tuple[str, ...] = ("LUT", "FF", "BRAM18", "DSP")) -> str:
+                     keys: tuple[str, ...] = ("LUT", "FF", "BRAM18", "DSP", "URAM")) -> str:
     """'LUT 41,230 = 77.5 % of 53,200 (limit 85 %), ...' for the resources in ``keys``."""
     values = total.as_dict() if isinstance(total, Cost) else total
     cap, lim = target.capacity(), target.limits(limits)
     parts = []
     for k in keys:
         if cap.get(k):
-            share = 100 * values[k] / cap[k]
-            over = " OVER" if values[k] > target.budget(limits)[k] else ""
-            parts.append(f"{k} {values[k]:,} = {share:.1f} % of {cap[k]:,} "
+            v = values.get(k, 0)
+            share = 100 * v / cap[k]
+            over = " OVER" if v > target.budget(limits)[k] else ""
+            parts.append(f"{k} {v:,} = {share:.1f} % of {cap[k]:,} "
                          f"(limit {100 * lim[k]:g} %{over})")
     return ", ".join(parts)
 
@@ -166,7 +173,9 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
     (an error if its estimate exceeds the utilization limits); else the default: the I/O
     bound, folded down until the estimate is within the limits (``_fold_to_fit``)."""
     if folding is not None:
-        return apply_folding(hw, folding)
+        folded = apply_folding(hw, folding)
+        check_ram_styles(folded, target.name, target.URAM)
+        return folded
     io_in, io_out = io_cycles(hw, target.dma_bits)
     if fps is None:
         # Default: as fast as the DMA port can feed it, and no faster.
@@ -190,6 +199,7 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
             best = clock_mhz * 1e6 / _fastest_cycles(hw)
             raise FoldingError(f"{fps:,.0f} frames/s is unreachable: {exc}; the best "
                                f"achievable is {best:,.0f} frames/s") from exc
+    folded = _uram_for_bram(folded, target, limits)
     _, total = _design_cost(folded, fifo_depths(folded), target.dma_bits)
     if not _fits(total, target, limits):
         if fps is None:
@@ -202,6 +212,36 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
             hint="lower --fps, or raise --max-utilization",
         )
     return folded
+
+
+def _uram_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
+    """On a target with UltraRAM, when the estimate needs more BRAM18 than the budget: move
+    weight memories that "auto" put in block RAM to UltraRAM ("ultra"), those that free the
+    most BRAM18 per URAM block first, while the URAM budget lasts, until BRAM18 fits."""
+    if not target.URAM:
+        return hw
+    budget = target.budget(limits)
+    total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
+    bram, uram = total.BRAM18, total.URAM
+    if bram <= budget["BRAM18"]:
+        return hw
+    moves = []
+    for i, layer in enumerate(hw.layers):
+        if isinstance(layer, HwMVAU) and layer.ram_style == "auto" \
+                and weight_memory(layer) == "block":
+            now, ultra = estimate_layer(layer), estimate_layer(layer.folded(ram_style="ultra"))
+            freed, blocks = now.BRAM18 - ultra.BRAM18, ultra.URAM - now.URAM
+            if freed > 0:
+                moves.append((-freed / blocks, i, freed, blocks))
+    layers = list(hw.layers)
+    for _, i, freed, blocks in sorted(moves):
+        if bram <= budget["BRAM18"]:
+            break
+        if uram + blocks > budget["URAM"]:
+            continue
+        layers[i] = layers[i].folded(ram_style="ultra")
+        bram, uram = bram - freed, uram + blocks
+    return hw.replace_layers(tuple(layers))
 
 
 def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph,
@@ -218,7 +258,7 @@ def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph,
     cost = lambda l: estimate_layer(l).LUT
 
     def fitting(c: int) -> HwGraph | None:
-        cand = auto_fold(hw, c, cost)
+        cand = _uram_for_bram(auto_fold(hw, c, cost), target, limits)
         total = _design_cost(cand, fifo_depths(cand), target.dma_bits)[1]
         return cand if _fits(total, target, limits) else None
 

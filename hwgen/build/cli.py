@@ -75,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
         bound = "core-bound"
     else:
         bound = "I/O-bound" + (", the core exactly as fast" if fps["core"] == fps["io"] else "")
+    uram = f", {tot['URAM']} URAM" if tot.get("URAM") else ""
     print(f"total (with FIFOs, converters): ~{tot['LUT']:,} LUT, ~{tot['FF']:,} FF, "
-          f"{tot['BRAM18']} BRAM18, {tot['DSP']} DSP on {m['target']} ({m['part']})")
+          f"{tot['BRAM18']} BRAM18, {tot['DSP']} DSP{uram} on {m['target']} ({m['part']})")
     from hwgen.build import utilization_text
     from hwgen.targets import get_target
 

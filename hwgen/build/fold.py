@@ -1,8 +1,9 @@
 """Folding: PE/SIMD per hardware layer, from a folding.json, a frames/s target, or the default.
 
 folding.json (DESIGN.md 3a): an object keyed by hardware layer name in pipeline order, entries
-``{"PE": 16, "SIMD": 49, "ram_style": "auto|distributed|block", "res_type": "lut|dsp"}`` where
-they apply to the op; unknown layers or keys are errors.
+``{"PE": 16, "SIMD": 49, "ram_style": "auto|distributed|block|ultra", "res_type": "lut|dsp"}``
+where they apply to the op; unknown layers or keys are errors. "ultra" (UltraRAM) needs a target
+with URAM (``check_ram_styles``).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from hwgen.build.hwlayers import (
 )
 from hwgen.errors import FoldingError
 
-__all__ = ["apply_folding", "auto_fold", "read_folding", "folding_dict", "divisors"]
+__all__ = ["apply_folding", "auto_fold", "check_ram_styles", "read_folding", "folding_dict",
+           "divisors"]
 
-_RAM_STYLES = ("auto", "distributed", "block")
+_RAM_STYLES = ("auto", "distributed", "block", "ultra")
 _RES_TYPES = ("lut", "dsp")
 
 
@@ -115,6 +117,19 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
                                node=layer.name, op=layer.op)
         out.append(layer.folded(**entry))
     return _match_swg(hw.replace_layers(tuple(out)))
+
+
+def check_ram_styles(hw: HwGraph, target_name: str, uram_blocks: int) -> None:
+    """ram_style "ultra" only on a target with UltraRAM (``uram_blocks`` > 0)."""
+    if uram_blocks:
+        return
+    for layer in hw.layers:
+        if layer.ram_style == "ultra":
+            raise FoldingError(
+                f"ram_style \"ultra\" needs UltraRAM, and target {target_name} has none",
+                node=layer.name, op=layer.op,
+                hint="use \"block\", \"distributed\" or \"auto\", or a target with URAM "
+                     "(zcu104, kv260)")
 
 
 def _swg_simd(swg: HwSWG, mvau_simd: int) -> int:

@@ -36,9 +36,10 @@ __all__ = [
     "memory_cost",
     "rom_cost",
     "rom_style",
+    "uram_blocks",
 ]
 
-RESOURCES = ("LUT", "FF", "BRAM18", "DSP")
+RESOURCES = ("LUT", "FF", "BRAM18", "DSP", "URAM")
 
 # Fitted constants (see the module docstring); names say what they scale.
 K = {
@@ -73,6 +74,8 @@ K = {
     "swg_ctrl_lut": 90,
     "swg_par_mux": 1.6,         # window-parallel SWG rotation, relative to (n-1)/3 LUT per bit
     "pool_ctrl_lut": 22,
+    "vvau_ctrl_lut": 20,        # hwgen_vvau: window / address counters (dot); half without ROM
+    "vvau_max_lut_per_bit": 0.5,  # hwgen_vvau window max: compare-and-select per input bit
     "label_ctrl_lut": 15,
     "label_lut_per_bit": 1.8,   # compare-and-select chain, per input bit of a beat
     "tlast_lut": 80,
@@ -119,6 +122,12 @@ CALIBRATION = {
                  "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
                  "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
                  "was 19-20 % low; no CNV-W2A2 layer has been synthesized yet",
+    "vvau": "hwgen_vvau lanes (dot: the MVAU's multiplier per partial-product bit and the "
+            "accumulator; sum: the accumulator; max: vvau_max_lut_per_bit) fitted to Yosys on "
+            "5 instances (tests/report/designs.py CALIBRATION_VVAU: dot / sum / max, raw and "
+            "with 15 thresholds); checked on 3 others (tests/report/test_vvau_costs.py, within "
+            "25 %); raw units within 18 % of Yosys on all 6 measured, fused thresholds see "
+            "_vvau's docstring",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
@@ -131,13 +140,15 @@ class Cost:
     FF: int = 0
     BRAM18: int = 0
     DSP: int = 0
+    URAM: int = 0  # UltraRAM blocks (288 Kb, 4K x 72): weight memories with ram_style "ultra"
 
     def __add__(self, other: Cost) -> Cost:
         return Cost(self.LUT + other.LUT, self.FF + other.FF, self.BRAM18 + other.BRAM18,
-                    self.DSP + other.DSP)
+                    self.DSP + other.DSP, self.URAM + other.URAM)
 
     def as_dict(self) -> dict[str, int]:
-        return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP}
+        return {"LUT": self.LUT, "FF": self.FF, "BRAM18": self.BRAM18, "DSP": self.DSP,
+                "URAM": self.URAM}
 
 
 def _clog2(v: int) -> int:
@@ -154,13 +165,22 @@ def _bram18(depth: int, width: int) -> int:
                for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)))
 
 
+def uram_blocks(depth: int, width: int) -> int:
+    """UltraRAM blocks of a ``depth`` x ``width`` memory: the aspect ratio is fixed at 4K x 72
+    (UG573; cascaded in depth, side by side in width)."""
+    return math.ceil(depth / 4096) * math.ceil(width / 72)
+
+
 def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     """A read-only memory with a registered read port (the register is counted here).
 
     ``style`` "auto" models what Yosys itself picks for a template that receives "auto" (the
-    thresholding ROMs); MVAU weight ROMs never get there, ``rom_style`` resolves them first."""
+    thresholding ROMs); MVAU weight ROMs never get there, ``rom_style`` resolves them first.
+    "ultra" (UltraScale+ weight ROMs): UltraRAM blocks, the read register inside them."""
     if depth <= 1:
         return Cost()  # constants
+    if style == "ultra":
+        return Cost(URAM=uram_blocks(depth, width))
     bits = depth * width
     if style == "block" or (style == "auto" and depth > 64
                             and bits * K["rom_logic_cost"] > 129 * _bram18(depth, width)):
@@ -439,13 +459,19 @@ def _maxpool(p: dict) -> Cost:
 
 def _vvau(p: dict) -> Cost:
     """hwgen_vvau: PE lanes of multiply (dot) / add (sum) / compare (max), the accumulator
-    register, a distributed weight ROM, and the fused thresholding unit. Not yet calibrated
-    against Yosys: the multiplier term reuses the MVAU's LUT-per-partial-product figure."""
+    register, a distributed weight ROM (dot), and the fused thresholds. Lanes: a dot lane is
+    the MVAU's LUT multiplier plus the accumulator, a sum lane the accumulator, a max lane a
+    compare-and-select (``vvau_max_lut_per_bit``), fitted to Yosys (CALIBRATION["vvau"]); the
+    fused thresholds are the hwgen_thresholding the template instantiates, costed by its model.
+    That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups and
+    -27 %..+112 % at 16..128 (the MVAU's per-stage model is worse there: +70 %..+254 %)."""
     pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
-    lane = {0: ib * p["W_BITS"] + acc, 1: acc, 2: 2 * ib}[mode]
-    cost = _c(lut=pe * lane + 20, ff=pe * rb + 16) + _axis_register(pe * rb)
+    lane = {0: K["mul_lut_per_pp"] * ib * p["W_BITS"] + K["acc_lut_per_bit"] * acc,
+            1: K["acc_lut_per_bit"] * acc, 2: K["vvau_max_lut_per_bit"] * ib}[mode]
+    ctrl = K["vvau_ctrl_lut"] if mode == 0 else K["vvau_ctrl_lut"] / 2
+    cost = _c(lut=pe * lane + ctrl, ff=pe * rb + 16) + _axis_register(pe * rb)
     if mode == 0:
         cost = cost + rom_cost(p["C"] // pe * p["KK"], pe * p["W_BITS"], "distributed")
     if p["N_THRES"]:

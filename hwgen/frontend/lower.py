@@ -379,8 +379,12 @@ class _Lowering:
     def lname(self, kind: str) -> str:
         return f"{len(self.layers):02d}_{kind}"
 
-    def input_scale(self, node: Any) -> float:
-        """The per-tensor real value of one integer step of the stream entering a MatMul/Conv."""
+    def input_scale(self, node: Any, depthwise: int = 0) -> float | np.ndarray:
+        """The per-tensor real value of one integer step of the stream entering a MatMul/Conv.
+
+        ``depthwise`` (its channel count): each output channel reads only its own input channel, so one positive
+        scale per channel (a per-channel activation quantizer before it, as in Brevitas'
+        MobileNet-v1) is absorbed too; the result is then a (C,) vector."""
         p = self.pending
         if self.dtype is None:
             raise self.fail(node, "the float input reaches a matrix product without a quantizer",
@@ -389,6 +393,9 @@ class _Lowering:
             return 1.0
         if len(p) == 1 and p[0].kind == "scale" and p[0].consts[0].size == 1:
             return float(p[0].consts[0])
+        if depthwise and len(p) == 1 and p[0].kind == "scale" \
+                and p[0].consts[0].size == depthwise and np.all(p[0].consts[0] > 0):
+            return np.asarray(p[0].consts[0], np.float64).reshape(depthwise)
         if all(op.kind in ("scale", "mul", "div") and op.consts[0].size == 1 for op in p):
             # e.g. raw UINT8 pixels times 1/255 into the first conv: one per-tensor factor
             # (the float path then differs from ONNX's by float32 rounding only, DESIGN.md 2)
@@ -774,7 +781,7 @@ class _Lowering:
             self.add_layer(SlidingWindow(self.lname("swg"), node.name, self.hw_shape, self.dtype,
                                          kernel, stride, pads, 0, dilation=dil))
             self.mm_index = None
-        s_x = self.input_scale(node)  # check before building
+        s_x = self.input_scale(node, c_in if depthwise else 0)  # check before building
         bias = None
         if len(node.input) > 2 and node.input[2]:
             bias = self.bias(node.input[2], node)
@@ -786,8 +793,9 @@ class _Lowering:
         self.matmul(node, w2, scale, wdt, bias)
 
     def depthwise(self, node: Any, w: np.ndarray, s: np.ndarray, wdt: DataType,
-                  bias: np.ndarray | None, s_x: float) -> None:
-        """Depthwise conv: ``w`` (C, K) integer weights, ``s`` (C,) weight scales."""
+                  bias: np.ndarray | None, s_x: float | np.ndarray) -> None:
+        """Depthwise conv: ``w`` (C, K) integer weights, ``s`` (C,) weight scales, ``s_x`` the
+        input's scale (per tensor, or (C,) per channel)."""
         if wdt == BIPOLAR:
             raise self.fail(node, "bipolar weights in a depthwise convolution are not supported",
                             "use integer (e.g. Int8WeightPerTensorFloat) depthwise weights")

@@ -93,6 +93,27 @@ def _mvau_arrays(layer: HwMVAU) -> tuple[str, int]:
     return text, thr_bits
 
 
+def _vvau_arrays(layer: HwVVAU) -> tuple[str, int]:
+    """Weights [PE][CF*KK] (codes) and thresholds [PE][CF][N] of a vvau; returns its MODE."""
+    pe, cf, kk = layer.PE, layer.cf, layer.window
+    mode = {"dot": 0, "sum": 1, "max": 2}[layer.mode]
+    if mode == 0:
+        wbits = layer.w_dtype.code_bits
+        codes = encode(layer.weights, wbits, _KINDS[layer.w_dtype.kind])
+        # lane p, address cf*KK + k  <-  W[cf*PE + p][k]
+        lanes = codes.reshape(cf, pe, kk).transpose(1, 0, 2).reshape(pe, cf * kk)
+    else:
+        wbits, lanes = 1, np.zeros((pe, 1), np.int64)
+    text = _array(f"{_ident(layer)}_weights", f"ap_uint<{wbits}>", lanes)
+    if layer.thresholds is None:
+        thr_bits, t = 2, np.zeros((pe, cf, 1), np.int64)
+    else:
+        thr_bits = layer.thr_dtype.bits
+        t = np.asarray(layer.thresholds, np.int64).reshape(cf, pe, -1).transpose(1, 0, 2)
+    text += _array(f"{_ident(layer)}_thresholds", f"ap_int<{thr_bits}>", t)
+    return text, mode
+
+
 def _thr_array(layer: HwThreshold) -> tuple[str, bool]:
     t = np.asarray(layer.thresholds, np.int64)
     shared = t.shape[0] == 1
@@ -137,6 +158,12 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={w} complete dim=1  "
                        f"// PE*SIMD = {layer.PE * layer.SIMD} lanes")
         # the memory the RTL builds (ram_style "auto" resolved by the same rule)
+        if weight_memory(layer) == "ultra":
+            raise UnsupportedError(
+                "the HLS back end keeps weights in ROMs, and UltraScale+ UltraRAM cannot hold "
+                "an initialised ROM", node=layer.name, op=layer.op,
+                hint='set ram_style "block" or "distributed" for this layer in folding.json, '
+                     "or build the RTL back end")
         impl = "lutram" if weight_memory(layer) == "distributed" else "bram"
         pragmas.append(f"#pragma HLS BIND_STORAGE variable={w} type=rom_1p impl={impl}")
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=1")
@@ -159,11 +186,32 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
                  layer.out_bias, int(shared)]
         call = f"hwgen::thresholding<{', '.join(map(str, targs))}>(in, out, {name}_thresholds)"
         widths += [layer.thr_dtype.bits, layer.in_bits + 1]
-    elif isinstance(layer, HwSWG) and not layer.square or isinstance(layer, HwVVAU):
-        raise UnsupportedError(
-            f"the HLS backend has no {type(layer).__name__} for this layer (general windows, "
-            "depthwise convolutions and average / padded pools are RTL only so far)",
-            node=layer.name, op=layer.op, hint="build with --backend rtl")
+    elif isinstance(layer, HwVVAU):
+        arrays, mode = _vvau_arrays(layer)
+        params.append(f"// {layer.name}: weights [PE][CF*KK] (no weights: [PE][1] zeros), "
+                      f"thresholds [PE][CF][N]\n{arrays}")
+        w = f"{name}_weights"
+        pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={w} complete dim=1  "
+                       f"// PE = {layer.PE} lanes")
+        # hwgen_vvau keeps its weights in LUT ROM
+        pragmas.append(f"#pragma HLS BIND_STORAGE variable={w} type=rom_1p impl=lutram")
+        pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=1")
+        pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=3")
+        n, wd = layer.n_thresholds, layer.w_dtype
+        acc_bits = layer.acc_dtype.bits if mode != 2 else layer.in_bits + 1
+        thr_bits = layer.thr_dtype.bits if layer.thr_dtype is not None else 2
+        targs = [layer.channels, layer.PE, layer.window, layer.pixels, mode, layer.in_bits,
+                 int(_code_signed(layer.in_dtype)), wd.code_bits if mode == 0 else 1,
+                 TYPE_CODES[wd.kind] if mode == 0 else 0, acc_bits, n, thr_bits,
+                 layer.out_bits if n else 1, layer.out_bias]
+        call = f"hwgen::vvau<{', '.join(map(str, targs))}>(in, out, {w}, {name}_thresholds)"
+        widths += [acc_bits, thr_bits, layer.in_bits + 1 + (wd.code_bits + 1 if mode == 0 else 0)]
+    elif isinstance(layer, HwSWG) and not layer.square:
+        h, w_, c = layer.in_hwc
+        (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
+        targs = [h, w_, c, layer.SIMD, kh, kw, sh, sw, pt, pl, pb, pr, *layer.dilation,
+                 int(layer.cf_major), layer.pad_value % (1 << layer.in_bits), layer.in_bits]
+        call = f"hwgen::swg_general<{', '.join(map(str, targs))}>(in, out)"
     elif isinstance(layer, HwSWG):
         h, w_, c = layer.in_hwc
         targs = [h, w_, c, layer.SIMD, layer.kernel[0], layer.stride[0], layer.pad[0],

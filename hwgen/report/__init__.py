@@ -56,7 +56,7 @@ def _read_json(path: Path) -> dict:
 
 
 def _util(values: dict[str, float], cap: dict[str, int]) -> dict[str, float]:
-    return {k: round(values[k] / cap[k], 4) if cap.get(k) else 0.0 for k in RESOURCES}
+    return {k: round(values.get(k, 0) / cap[k], 4) if cap.get(k) else 0.0 for k in RESOURCES}
 
 
 def _sum(rows: list[dict], keys: tuple[str, ...]) -> dict[str, int]:
@@ -224,4 +224,4 @@ def write_estimate_report(out: str | Path) -> dict[str, Path]:
 
 
 def as_cost(values: dict[str, int]) -> Cost:
-    return Cost(*(int(values[k]) for k in RESOURCES))
+    return Cost(*(int(values.get(k, 0)) for k in RESOURCES))

@@ -14,6 +14,11 @@ __all__ = ["bound_text", "fmt", "layer_rows", "pnr_rows", "render_html", "render
 RES = ("LUT", "FF", "BRAM18", "DSP")
 
 
+def _est_res(data: dict) -> tuple[str, ...]:
+    """The estimated resources shown: RES, and URAM on a device that has UltraRAM."""
+    return RES + (("URAM",) if data.get("capacity", {}).get("URAM") else ())
+
+
 def fmt(value: object) -> str:
     if value is None:
         return "-"
@@ -37,7 +42,8 @@ def _weights(layer: dict) -> str:
 def layer_rows(data: dict) -> list[list[str]]:
     """The per-layer table: header row first, then one row per layer, then io and total."""
     syn = data.get("synth")
-    head = ["layer", "op", "PE", "SIMD", "cycles", "weights"] + [f"{k} est" for k in RES]
+    est_res = _est_res(data)
+    head = ["layer", "op", "PE", "SIMD", "cycles", "weights"] + [f"{k} est" for k in est_res]
     if syn:
         head += ["LUT syn", "FF syn", "CARRY syn", "BRAM18 syn", "DSP syn", "levels",
                  "fmax est MHz"]
@@ -49,7 +55,7 @@ def layer_rows(data: dict) -> list[list[str]]:
         mark = " (bottleneck)" if layer.get("bottleneck") else ""
         est = data["estimate"]["total"] if name == "total" else data["estimate"]["layers"][name]
         row = [name + mark, layer.get("op", ""), fmt(layer.get("PE")), fmt(layer.get("SIMD")),
-               fmt(cycles), _weights(layer)] + [fmt(est[k]) for k in RES]
+               fmt(cycles), _weights(layer)] + [fmt(est.get(k, 0)) for k in est_res]
         if syn:
             s = syn["total"] if name == "total" else syn["layers"][name]
             row += [fmt(s[k]) for k in ("LUT", "FF", "CARRY", "BRAM18", "DSP")]
@@ -96,7 +102,7 @@ def _summary(data: dict) -> list[tuple[str, str]]:
     def against_limit(util: dict) -> str:
         return ", ".join(f"{k} {100 * util[k]:.1f} %" + (
             f" (limit {100 * lim[k]:g} %{', OVER' if util[k] > lim[k] else ''})"
-            if k in lim else "") for k in RES)
+            if k in lim else "") for k in _est_res(data) if k in util)
 
     items.append(("utilization (estimate)", against_limit(data["estimate"]["utilization"])))
     if data.get("synth"):

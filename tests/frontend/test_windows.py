@@ -116,3 +116,32 @@ def test_count_exclude_pad_is_refused(tmp_path):
     b.quant(0.5, 4, signed=0)
     with pytest.raises(UnsupportedError, match=r"AveragePool.*count_include_pad=0.*\(hint: "):
         hwgen.load(b.save(tmp_path / "a.onnx"))
+
+
+def _per_channel_chain(path: Path, group: int) -> Path:
+    """UINT4 (1, 4, 6, 6): conv 1x1 - quant with one scale per channel (as Brevitas'
+    MobileNet-v1 activations) - 3x3 conv pad 1 (group 4: depthwise) - quant."""
+    b = Builder((1, 4, 6, 6), "UINT4")
+    rng = np.random.default_rng(23)
+    _conv(b, rng, 4, 4, (1, 1))
+    b.quant(np.array([0.5, 1.0, 2.0, 0.25], np.float32).reshape(1, 4, 1, 1), 4, signed=0)
+    _conv(b, rng, 4, 4 // group, (3, 3), group=group, pads=[1, 1, 1, 1])
+    _relu4(b, 2.0)
+    return b.save(path)
+
+
+def test_per_channel_scale_into_depthwise(tmp_path):
+    """A per-channel activation scale before a depthwise conv folds into its per-channel
+    weight scales (each output reads only its own channel): golden == execute_onnx exactly;
+    before a full conv it cannot, and is refused."""
+    from hwgen.frontend import read
+
+    path = _per_channel_chain(tmp_path / "dw.onnx", group=4)
+    graph = hwgen.load(path)
+    x = np.random.default_rng(6).integers(0, 16, size=(32, 4, 6, 6)).astype(np.float32)
+    ref = run_onnx(read(path), x)
+    got = hwgen.execute(graph, x)
+    assert np.array_equal(got, ref) and np.unique(ref).size >= 3
+    assert "DepthwiseMatMul" in [layer.op for layer in graph.layers]
+    with pytest.raises(UnsupportedError, match="cannot be absorbed"):
+        hwgen.load(_per_channel_chain(tmp_path / "full.onnx", group=1))

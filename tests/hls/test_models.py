@@ -19,7 +19,9 @@ from hwgen.hls import run_csim
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 
-MODELS = ("tfc_w1a1", "tfc_w2a2", "mlp_a8", "cnv_small")
+# mobilenet_tiny, cnn1d, kws_w3a3 (issue 17): general windows, depthwise / average / padded max
+# window units (hwgen::swg_general, hwgen::vvau), raw UINT8 pixels, Int32Bias
+MODELS = ("tfc_w1a1", "tfc_w2a2", "mlp_a8", "cnv_small", "mobilenet_tiny", "cnn1d", "kws_w3a3")
 FRAMES = 100
 
 
@@ -105,6 +107,75 @@ def test_csim_top1_full_folding(hls_built, hls_cache, mnist) -> None:
     assert r["mismatches"] == 0, r["mismatch_details"]
 
 
+@pytest.fixture(scope="module")
+def window_chain(tmp_path_factory):
+    """``window_chain(name, folding=None) -> (BuildResult, inputs)`` for the general-window
+    chains of tests/frontend/test_windows.py (dilation, asymmetric and SAME padding, 1-D,
+    depthwise, average pools with and without thresholds, padded max pools), backend="hls"."""
+    from tests.frontend.test_windows import CHAINS, chain_input
+
+    root = tmp_path_factory.mktemp("hls_windows")
+    cache: dict[str, tuple] = {}
+
+    def get(name: str, folding: dict | None = None):
+        key = name + json.dumps(folding, sort_keys=True)
+        if key not in cache:
+            tag = f"{name}_{len(cache)}"
+            path = CHAINS[name](root / f"{tag}.onnx")
+            ffile = None
+            if folding is not None:
+                ffile = root / f"{tag}_folding.json"
+                ffile.write_text(json.dumps(folding))
+            result = build(path, root / tag, folding_file=ffile, backend="hls")
+            cache[key] = (result, chain_input(name, 20))
+        return cache[key]
+
+    return get
+
+
+@pytest.mark.parametrize("name", ["windows", "signal"])
+@pytest.mark.parametrize("fold", ["default", "serial"])
+def test_csim_general_windows(name: str, fold: str, window_chain, hls_cache) -> None:
+    """Every SWG of the chains is a general one (hwgen::swg_general) and every window unit a
+    hwgen::vvau; at the default folding and at PE = SIMD = 1 everywhere, csim == golden."""
+    folding = None
+    if fold == "serial":
+        probe, _ = window_chain(name)
+        folding = {n: {k: 1 for k, v in e.items() if isinstance(v, int)}
+                   for n, e in json.loads((probe.out / "folding.json").read_text()).items()}
+    result, x = window_chain(name, folding)
+    top = (result.out / "hls" / "hwgen_top.cpp").read_text()
+    n_swg = sum(layer.op == "swg" for layer in result.hw.layers)
+    n_vvau = sum(layer.op in ("vvau", "avgpool") or type(layer).__name__ == "HwWindowMax"
+                 for layer in result.hw.layers)
+    assert top.count("hwgen::swg_general<") == n_swg > 0
+    assert top.count("hwgen::vvau<") == n_vvau > 0
+    if fold == "serial":
+        assert all(layer.PE == layer.SIMD == 1 for layer in result.hw.layers)
+    r = run_csim(result.out, x, cache=hls_cache)
+    expected = hwgen.execute(hwgen.load(result.out / "model.onnx"), x, upto="hw")
+    assert r["frames"] == len(x)
+    assert r["mismatches"] == 0, r["mismatch_details"]
+    np.testing.assert_array_equal(r["outputs"], expected)
+
+
+def test_csim_vvau_weight_flip_is_caught(hls_built, hls_cache, mnist, tmp_path) -> None:
+    """One depthwise weight of mobilenet_tiny changed in hwgen_params.h: csim != golden (the
+    vvau's weights are really read, in the layout the writer claims)."""
+    out = tmp_path / "mobile"
+    shutil.copytree(hls_built("mobilenet_tiny").out, out)
+    x = _inputs("mobilenet_tiny", mnist)[:20]
+    params = out / "hls" / "hwgen_params.h"
+    text = params.read_text()
+    start = text.index("hwgen_03_vvau_weights")
+    i = text.index("{{", start) + 2
+    j = text.index(",", i)
+    value = int(text[i:j])
+    params.write_text(text[:i] + str((value + 7) % 16) + text[j:])
+    r = run_csim(out, x, cache=tmp_path / "bin")
+    assert r["mismatches"] > 0
+
+
 @pytest.mark.parametrize("model_id", HLS_MODELS)
 def test_pragmas_follow_folding(model_id: str, hls_built) -> None:
     result = hls_built(model_id)
@@ -188,3 +259,19 @@ def test_sim_cli_hls(hls_built, hls_cache, tmp_path, mnist) -> None:
     assert bad.returncode == 1
     assert "does not match" in bad.stderr
     assert json.loads((out / "sim" / "hls_results.json").read_text())["mismatches"] > 0
+
+
+def test_csim_per_channel_scale_into_depthwise(tmp_path, hls_cache) -> None:
+    """A per-channel activation scale folded into a depthwise conv (Brevitas' MobileNet-v1):
+    the thresholds the build derives from it are exact in the C simulation too."""
+    from tests.frontend.test_windows import _per_channel_chain
+
+    path = _per_channel_chain(tmp_path / "dw.onnx", group=4)
+    result = build(path, tmp_path / "out", backend="hls")
+    assert any(layer.op == "vvau" for layer in result.hw.layers)
+    x = np.random.default_rng(6).integers(0, 16, size=(20, 4, 6, 6)).astype(np.float32)
+    r = run_csim(result.out, x, cache=hls_cache)
+    expected = hwgen.execute(hwgen.load(result.out / "model.onnx"), x, upto="hw")
+    assert r["mismatches"] == 0, r["mismatch_details"]
+    np.testing.assert_array_equal(r["outputs"], expected)
+    assert np.unique(expected).size >= 3

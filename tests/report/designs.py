@@ -156,6 +156,51 @@ CALIBRATION_CONST: list[tuple[int, int, int, int, int, int, int, int, int]] = [
 ]
 
 
+# hwgen_vvau (depthwise dot / window sum / window max), random weights and thresholds:
+# (C, PE, KK, MODE, IN_BITS, IN_SIGNED, W_BITS, ACC_BITS, N_THRES). The lane constants of the
+# vvau model were fitted to CALIBRATION_VVAU; tests/report/test_vvau_costs.py checks TEST_VVAU.
+CALIBRATION_VVAU: list[tuple[int, int, int, int, int, int, int, int, int]] = [
+    (16, 4, 9, 0, 4, 0, 4, 12, 15),
+    (32, 8, 9, 0, 4, 0, 4, 12, 0),
+    (16, 4, 16, 1, 4, 0, 1, 9, 15),
+    (32, 8, 4, 1, 4, 0, 1, 7, 0),
+    (16, 4, 9, 2, 4, 0, 1, 5, 0),
+]
+TEST_VVAU: list[tuple[int, int, int, int, int, int, int, int, int]] = [
+    (64, 2, 9, 0, 4, 0, 8, 15, 7),
+    (24, 3, 25, 1, 3, 0, 1, 9, 0),
+    (8, 8, 9, 2, 8, 1, 1, 9, 0),
+]
+
+
+def vvau_instance(folder: Path, c: int, pe: int, kk: int, mode: int, in_bits: int,
+                  in_signed: int, w_bits: int, acc: int, n_thres: int,
+                  seed: int = 0) -> tuple[str, dict]:
+    """Write the memory files of one random hwgen_vvau into ``folder``; (module, params)."""
+    import numpy as np
+
+    from hwgen.backend.memfiles import write_thresholds, write_weights
+
+    rng = np.random.default_rng(seed + c * 3 + kk)
+    tag = f"v{c}_{pe}_{kk}_{mode}_{in_bits}{in_signed}_{w_bits}_{acc}_{n_thres}"
+    params = {"C": c, "PE": pe, "KK": kk, "MODE": mode, "IN_BITS": in_bits,
+              "IN_SIGNED": in_signed, "W_BITS": w_bits if mode == 0 else 1,
+              "W_SIGNED": 1 if mode == 0 else 0, "ACC_BITS": acc if mode != 2 else in_bits + 1,
+              "N_THRES": n_thres, "THR_BITS": acc if n_thres else 2,
+              "OUT_BITS": n_thres.bit_length() if n_thres else (in_bits if mode == 2 else acc),
+              "OUT_BIAS": 0, "WEIGHT_FILE": "", "THRESH_FILE": ""}
+    if mode == 0:
+        w = rng.integers(-(1 << (w_bits - 1)), 1 << (w_bits - 1), size=(c, kk))
+        write_weights(folder / f"{tag}_w.mem", w, 1, pe, w_bits, "int")
+        params["WEIGHT_FILE"] = f"{tag}_w.mem"
+    if n_thres:
+        lim = 1 << (acc - 2)
+        t = np.sort(rng.integers(-lim, lim, size=(c, n_thres)), axis=1)
+        write_thresholds(folder / f"{tag}_t.mem", t, pe, acc)
+        params["THRESH_FILE"] = f"{tag}_t.mem"
+    return "hwgen_vvau", params
+
+
 def xnor_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, n_thres: int,
                   seed: int = 0) -> tuple[str, dict]:
     """Write the memory files of one random XNOR MVAU into ``folder``; (module, params)."""
@@ -234,6 +279,7 @@ def sweeps(folder: Path) -> list[dict]:
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_CONST]
     todo += wide_instances(folder)
     todo += [thresh_instance(folder, *spec) for spec in CALIBRATION_THRESH]
+    todo += [vvau_instance(folder, *spec) for spec in CALIBRATION_VVAU]
     rows = []
     for i, (module, params) in enumerate(todo):
         syn = synth_instance(Instance(f"u_s{i}", module, params, "sweep", "layer"),

@@ -24,6 +24,7 @@ from hwgen.report.vivado import parse_timing, parse_utilization
 from tests.report.designs import CALIBRATION_DESIGNS, TEST_DEFAULT_FOLDING, TEST_DESIGNS
 
 RES = ("LUT", "FF", "BRAM18", "DSP")
+EST_RES = RES + ("URAM",)  # the estimate also counts UltraRAM blocks
 
 
 def _close(est: int, syn: int, rel: float, slack: int) -> bool:
@@ -91,7 +92,7 @@ def test_build_writes_estimate_report(built) -> None:
         row = next(r for r in data["instances"] if r["name"] == f"u_{layer.name}")
         assert row["estimate"] == estimate_layer(layer).as_dict()
         assert estimate_instance(row["module"], row["params"]).as_dict() == row["estimate"]
-    total = {k: sum(g[k] for g in data["estimate"]["layers"].values()) for k in RES}
+    total = {k: sum(g[k] for g in data["estimate"]["layers"].values()) for k in EST_RES}
     assert total == data["estimate"]["total"]
     # utilization against the automatic-folding limits (the target's: 85 % LUT, 90 % BRAM18)
     assert data["max_utilization"] == {"LUT": 0.85, "FF": 0.85, "BRAM18": 0.9, "DSP": 0.9}

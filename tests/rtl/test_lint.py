@@ -31,6 +31,8 @@ CONFIGS = [
     ("hwgen_mvau", {"IN_TYPE": 1, "IN_BITS": 3, "W_TYPE": 3, "W_BITS": 2}, {"weights.mem": 64}),
     ("hwgen_mvau", {"IN_TYPE": 0, "IN_BITS": 2, "W_TYPE": 2, "W_BITS": 1, "RAM_STYLE": "distributed"},
      {"weights.mem": 64}),
+    ("hwgen_mvau", {"IN_TYPE": 1, "IN_BITS": 4, "W_TYPE": 1, "W_BITS": 4, "RAM_STYLE": "ultra"},
+     {"weights.mem": 64}),
     ("hwgen_thresholding", {"CHANNELS": 784, "PE": 49, "N_THRES": 1}, {"thresholds.mem": 16}),
     ("hwgen_thresholding", {"N_THRES": 255, "OUT_BITS": 8, "SHARED": 1, "IN_SIGNED": 1},
      {"thresholds.mem": 1}),

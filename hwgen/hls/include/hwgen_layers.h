@@ -173,6 +173,116 @@ void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BIT
     }
 }
 
+// General sliding window generator (rtl_templates/README.md, general hwgen_swg): KH x KW
+// windows, strides SH, SW, padding PT (top), PL (left), PB, PR, dilations DH, DW; window
+// element (i, j) of output pixel (oh, ow) reads row oh*SH - PT + i*DH, column ow*SW - PL + j*DW,
+// and a padding element is PAD_CODE in every lane. Order per output pixel: (kh, kw, cf), cf
+// innermost, or with CFMAJOR (the input of vvau) (cf, kh, kw), kw innermost. Buffers one frame.
+template <int H, int W, int C, int SIMD, int KH, int KW, int SH, int SW, int PT, int PL, int PB,
+          int PR, int DH, int DW, int CFMAJOR, int PAD_CODE, int BITS>
+void swg_general(hls::stream<ap_uint<SIMD * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(C % SIMD == 0, "swg_general: C must be a multiple of SIMD");
+    constexpr int EKH = (KH - 1) * DH + 1, EKW = (KW - 1) * DW + 1;
+    static_assert(PT >= 0 && PB >= 0 && PT < EKH && PB < EKH, "swg_general: 0 <= PT, PB < EKH");
+    static_assert(PL >= 0 && PR >= 0 && PL < EKW && PR < EKW, "swg_general: 0 <= PL, PR < EKW");
+    static_assert(H + PT + PB >= EKH && W + PL + PR >= EKW, "swg_general: window larger than input");
+    constexpr int CF = C / SIMD;
+    constexpr int OH = (H + PT + PB - EKH) / SH + 1, OW = (W + PL + PR - EKW) / SW + 1;
+    ap_uint<SIMD * BITS> pad = 0;
+    for (int s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+        pad.range(s * BITS + BITS - 1, s * BITS) = PAD_CODE;
+    }
+    static ap_uint<SIMD * BITS> frame[H * W * CF];
+    for (int i = 0; i < H * W * CF; i++) {
+#pragma HLS PIPELINE II=1
+        frame[i] = in.read();
+    }
+    for (int i = 0; i < OH * OW * KH * KW * CF; i++) {
+#pragma HLS PIPELINE II=1
+        int cf, kh, kw;
+        if (CFMAJOR) {
+            kw = i % KW;
+            kh = (i / KW) % KH;
+            cf = (i / (KW * KH)) % CF;
+        } else {
+            cf = i % CF;
+            kw = (i / CF) % KW;
+            kh = (i / (CF * KW)) % KH;
+        }
+        const int pix = i / (CF * KH * KW), ow = pix % OW, oh = pix / OW;
+        const int ih = oh * SH - PT + kh * DH, iw = ow * SW - PL + kw * DW;
+        const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+        out.write(inside ? frame[(ih * W + iw) * CF + cf] : pad);
+    }
+}
+
+// Vector-vector unit after a channel-fold-major window stream (hwgen_vvau): per channel a
+// reduction over KK window positions, PE channels per beat, PIXELS windows per frame. MODE 0:
+// dot product with weights[p][cf*KK + k] = code of W[cf*PE + p][k] (depthwise convolution);
+// 1: window sum (average pool); 2: window max (the largest code leaves). The input codes are
+// the values (IN_SIGNED: two's complement). N_THRES > 0: lane = OUT_BIAS + #{k : acc >= T}
+// (thresholds[p][cf][k] = T[cf*PE + p][k]); else the raw ACC_BITS accumulator (MODE 2: the
+// IN_BITS code).
+template <int C, int PE, int KK, int PIXELS, int MODE, int IN_BITS, int IN_SIGNED, int W_BITS,
+          int W_TYPE, int ACC_BITS, int N_THRES, int THR_BITS, int OUT_BITS, int OUT_BIAS>
+void vvau(hls::stream<ap_uint<PE * IN_BITS> >& in,
+          hls::stream<ap_uint<PE * (N_THRES > 0 ? OUT_BITS : (MODE == 2 ? IN_BITS : ACC_BITS))> >& out,
+          const ap_uint<W_BITS> weights[PE][MODE == 0 ? (C / PE) * KK : 1],
+          const ap_int<THR_BITS> thresholds[PE][C / PE][N_THRES > 0 ? N_THRES : 1]) {
+#pragma HLS INLINE
+    static_assert(C % PE == 0, "vvau: C must be a multiple of PE");
+    static_assert(MODE >= 0 && MODE <= 2, "vvau: MODE 0 (dot), 1 (sum) or 2 (max)");
+    static_assert(MODE != 2 || N_THRES == 0, "vvau: a window max has no thresholds");
+    static_assert(N_THRES >= 0 && N_THRES <= 255, "vvau: 0..255 thresholds");
+    constexpr int CF = C / PE;
+    constexpr int OW = N_THRES > 0 ? OUT_BITS : (MODE == 2 ? IN_BITS : ACC_BITS);
+    ap_int<ACC_BITS> acc[PE];
+    ap_uint<IN_BITS> best[PE];
+#pragma HLS ARRAY_PARTITION variable=acc complete dim=1
+#pragma HLS ARRAY_PARTITION variable=best complete dim=1
+    for (int i = 0; i < PIXELS * CF * KK; i++) {
+#pragma HLS PIPELINE II=1
+        const int k = i % KK, cf = (i / KK) % CF;
+        const ap_uint<PE * IN_BITS> x = in.read();
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            const ap_uint<IN_BITS> xc = x.range(p * IN_BITS + IN_BITS - 1, p * IN_BITS);
+            const ap_int<IN_BITS + 1> xv = lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(xc);
+            if (MODE == 2) {
+                if (k == 0 || xv > lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(best[p])) best[p] = xc;
+            } else {
+                ap_int<ACC_BITS> term = xv;
+                if (MODE == 0) {
+                    const ap_uint<W_BITS> wc = weights[p][MODE == 0 ? cf * KK + k : 0];
+                    term = xv * lane_value<W_BITS, W_TYPE>(wc);
+                }
+                acc[p] = k == 0 ? term : ap_int<ACC_BITS>(acc[p] + term);
+            }
+        }
+        if (k == KK - 1) {
+            ap_uint<PE * OW> o = 0;
+            for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                if (MODE == 2) {
+                    o.range(p * OW + OW - 1, p * OW) = best[p];
+                } else if (N_THRES > 0) {
+                    ap_int<32> count = OUT_BIAS;
+                    for (int t = 0; t < N_THRES; t++) {
+#pragma HLS UNROLL
+                        if (acc[p] >= thresholds[p][cf][t]) count += 1;
+                    }
+                    o.range(p * OW + OW - 1, p * OW) = count;
+                } else {
+                    o.range(p * OW + OW - 1, p * OW) = acc[p];
+                }
+            }
+            out.write(o);
+        }
+    }
+}
+
 // K x K max pool, stride K, NHWC, PE channels per beat; trailing rows/columns dropped.
 template <int H, int W, int C, int PE, int K, int BITS, int SIGNED>
 void maxpool(hls::stream<ap_uint<PE * BITS> >& in, hls::stream<ap_uint<PE * BITS> >& out) {

@@ -1,0 +1,93 @@
+"""UltraRAM weight memories (issue 17): ram_style "ultra" in folding.json on targets with URAM
+(zcu104, kv260), the attribute in the RTL, URAM in the estimate and the report, the refusal on
+targets without URAM, and the default folding moving block-RAM weights to URAM when BRAM18
+runs short."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import hwgen
+from hwgen.build import build
+from hwgen.estimate.cost import uram_blocks
+from hwgen.targets import get_target
+
+
+def test_uram_blocks_follow_the_4k_x_72_aspect() -> None:
+    assert uram_blocks(4096, 72) == 1
+    assert uram_blocks(4097, 72) == 2
+    assert uram_blocks(49, 1024) == 15  # ceil(1024 / 72) side by side
+    assert uram_blocks(8192, 144) == 4
+
+
+def _folding(tmp_path, entries: dict):
+    path = tmp_path / "folding.json"
+    path.write_text(json.dumps(entries))
+    return path
+
+
+def test_ultra_is_refused_without_uram(zoo_export, tmp_path) -> None:
+    ffile = _folding(tmp_path, {"01_mvau": {"ram_style": "ultra"}})
+    with pytest.raises(hwgen.HwgenError, match=r'"ultra" needs UltraRAM.*pynq-z2 has none') as e:
+        build(zoo_export("tfc_w1a1"), tmp_path / "out", folding_file=ffile)
+    assert "01_mvau" in str(e.value) and "zcu104" in str(e.value)
+
+
+def test_unknown_ram_style_names_ultra(zoo_export, tmp_path) -> None:
+    ffile = _folding(tmp_path, {"01_mvau": {"ram_style": "uram"}})
+    with pytest.raises(hwgen.HwgenError, match="ultra"):
+        build(zoo_export("tfc_w1a1"), tmp_path / "out", target="zcu104", folding_file=ffile)
+
+
+def test_ultra_on_zcu104(zoo_export, tmp_path) -> None:
+    """The chosen layer's weights: (* ram_style = "ultra" *) in the RTL, URAM blocks by the
+    4K x 72 formula in the manifest and the report, zero BRAM18; the board script stops (no
+    UltraRAM initialisation on UltraScale+); the HLS back end refuses."""
+    ffile = _folding(tmp_path, {"01_mvau": {"ram_style": "ultra"}})
+    result = build(zoo_export("tfc_w1a1"), tmp_path / "out", target="zcu104", folding_file=ffile)
+    out = result.out
+    layer = result.hw.layer("01_mvau")
+    blocks = uram_blocks(layer.nf * layer.sf, layer.PE * layer.SIMD * layer.w_dtype.code_bits)
+    entry = next(x for x in result.manifest["layers"] if x["name"] == "01_mvau")
+    assert entry["ram_style"] == entry["weight_memory"] == "ultra"
+    assert entry["estimate"]["URAM"] == blocks and entry["estimate"]["BRAM18"] == 0
+    assert result.manifest["estimate"]["total"]["URAM"] == blocks
+    assert json.loads((out / "folding.json").read_text())["01_mvau"]["ram_style"] == "ultra"
+    pipeline = (out / "rtl" / "hwgen_accel_pipeline.v").read_text()
+    assert pipeline.count('.RAM_STYLE("ultra")') == 1
+    assert '(* ram_style = "ultra" *)' in (out / "rtl" / "hwgen_mvau.v").read_text()
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert report["estimate"]["total"]["URAM"] == blocks
+    assert report["estimate"]["utilization"]["URAM"] == round(blocks / get_target("zcu104").URAM, 4)
+    assert "URAM est" in (out / "report" / "report.md").read_text()
+    tcl = (out / "board" / "create_project.tcl").read_text()
+    assert 'hwgen_fail "weights of 01_mvau are in UltraRAM' in tcl
+    with pytest.raises(hwgen.HwgenError, match="UltraRAM cannot hold an initialised ROM"):
+        build(zoo_export("tfc_w1a1"), tmp_path / "hls", target="zcu104", folding_file=ffile,
+              backend="hls")
+
+
+@pytest.mark.parametrize("target", ["zcu104", "pynq-z2"])
+def test_default_folding_uses_uram_when_bram_runs_short(zoo_export, tmp_path, target) -> None:
+    """With 1 % of the BRAM18 allowed, the default folding on zcu104 moves block-RAM weights
+    to UltraRAM and fits; pynq-z2 has none, so nothing moves (and the design does not fit)."""
+    result = build(zoo_export("tfc_w1a1"), tmp_path / target, target=target,
+                   max_utilization="BRAM18=0.01")
+    tgt = get_target(target)
+    total = result.manifest["estimate"]["total"]
+    styles = {layer.name: layer.ram_style for layer in result.hw.layers}
+    if target == "zcu104":
+        assert "ultra" in styles.values()
+        assert total["BRAM18"] <= int(0.01 * tgt.BRAM18) and total["URAM"] > 0
+        assert result.manifest["estimate"]["fits"]
+    else:
+        assert "ultra" not in styles.values() and total["URAM"] == 0
+        assert not result.manifest["estimate"]["fits"]
+
+
+def test_default_folding_keeps_bram_when_it_fits(zoo_export, tmp_path) -> None:
+    result = build(zoo_export("tfc_w1a1"), tmp_path / "zcu", target="zcu104")
+    assert all(layer.ram_style != "ultra" for layer in result.hw.layers)
+    assert result.manifest["estimate"]["total"]["URAM"] == 0

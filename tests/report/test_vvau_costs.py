@@ -1,0 +1,28 @@
+"""The hwgen_vvau resource model (depthwise dot, window sum, window max, fused thresholds)
+against Yosys on instances not used for fitting (tests/report/designs.py TEST_VVAU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hwgen.estimate.cost import estimate_instance
+from hwgen.estimate.synth import Instance, synth_instance
+from tests.report.designs import CALIBRATION_VVAU, TEST_VVAU, vvau_instance
+
+RTL = Path(__file__).resolve().parents[2] / "rtl_templates"
+
+
+def test_test_instances_are_not_calibration_instances() -> None:
+    assert not set(TEST_VVAU) & set(CALIBRATION_VVAU)
+
+
+@pytest.mark.synth
+@pytest.mark.parametrize("spec", TEST_VVAU, ids=[f"mode{s[3]}-C{s[0]}-PE{s[1]}" for s in TEST_VVAU])
+def test_vvau_cost_matches_yosys(spec: tuple, tmp_path: Path) -> None:
+    module, params = vvau_instance(tmp_path, *spec)
+    got = synth_instance(Instance("u", module, params, "g", "layer"), RTL, tmp_path)
+    est = estimate_instance(module, params)
+    assert abs(est.LUT - got["LUT"]) <= 0.25 * got["LUT"] + 2, (est, got)
+    assert est.BRAM18 == got["BRAM18"] == 0
