@@ -20,12 +20,14 @@ from pathlib import Path
 from hwgen.build.emit import (
     TLAST_DEPTH,
     boundary,
+    edge_depth,
     emit_accel,
     emit_core,
     emit_pipeline,
+    fifo_memory,
     weight_memory,
 )
-from hwgen.build.fifos import fifo_depths
+from hwgen.build.fifos import fifo_depths, join_paths
 from hwgen.build.fold import (
     apply_folding,
     auto_fold,
@@ -33,10 +35,10 @@ from hwgen.build.fold import (
     folding_dict,
     read_folding,
 )
-from hwgen.build.hwlayers import HwGraph, HwMVAU, HwThreshold, HwVVAU
+from hwgen.build.hwlayers import GRAPH_INPUT, HwAdd, HwDup, HwGraph, HwMVAU, HwThreshold, HwVVAU
 from hwgen.build.lower import lower, verify_hw
 from hwgen.errors import FoldingError, HwgenError, ModelError
-from hwgen.estimate.cost import Cost, estimate_dwc, estimate_fifo, estimate_instance, estimate_layer
+from hwgen.estimate.cost import Cost, estimate_dwc, estimate_instance, estimate_layer
 from hwgen.outdir import Earlier, check_output, move_into_place, new_temp_folder
 from hwgen.targets import Target, get_target, parse_max_utilization
 from hwgen.tools import package_dir
@@ -114,19 +116,27 @@ def check_fps(fps: float | None) -> float | None:
     return fps
 
 
-def _design_cost(hw: HwGraph, depths: dict[str, int], dma_bits: int) -> tuple[dict, Cost]:
+def _design_cost(hw: HwGraph, depths: dict, dma_bits: int) -> tuple[dict, Cost]:
     per_layer = {}
     total = Cost()
-    prev_w = None
-    for layer in hw.layers:
+    for i, layer in enumerate(hw.layers):
         c = estimate_layer(layer)
-        lw = layer.in_beat_elems * layer.in_bits
-        extra = estimate_fifo(depths.get(layer.name, 0), lw) if depths.get(layer.name) else Cost()
-        if prev_w is not None and prev_w != lw:
-            extra = extra + estimate_dwc(prev_w, lw, layer.in_elems * layer.in_bits)
+        extra = Cost()
+        for port, src in enumerate(hw.producers(i)):
+            lw = layer.in_beat_elems * layer.port_bits(port)
+            depth = edge_depth(depths, layer, port)
+            if depth:
+                extra = extra + estimate_instance(
+                    "hwgen_fifo", {"WIDTH": lw, "DEPTH": depth,
+                                   "RAM_STYLE": fifo_memory(depth, lw)})
+            if src != GRAPH_INPUT:
+                prev = hw.layer(src)
+                prev_w = prev.out_beat_elems * prev.out_bits
+                if prev_w != lw:
+                    extra = extra + estimate_dwc(prev_w, lw,
+                                                 layer.port_elems(port) * layer.port_bits(port))
         per_layer[layer.name] = (c, extra)
         total = total + c + extra
-        prev_w = layer.out_beat_elems * layer.out_bits
     core_in, core_out, frame_in, frame_out = boundary(hw)
     # The accelerator top around the pipeline: the tlast tracker, and width converters to and
     # from the DMA port where the widths differ.
@@ -282,13 +292,14 @@ def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph,
 
 
 def _slowest_cycles(hw: HwGraph) -> int:
-    return max(layer.folded(**{k: 1 for k in ("PE", "SIMD") if k in layer.folding_keys}).cycles for layer in hw.layers)
+    return max(layer.folded(**{k: 1 for k in ("PE", "SIMD") if k in layer.folding_keys}).cycles
+               for layer in hw.layers if not isinstance(layer, HwDup))
 
 
 def _fastest_cycles(hw: HwGraph) -> int:
     from hwgen.build.fold import _fastest
 
-    return max(_fastest(layer).cycles for layer in hw.layers)
+    return max(_fastest(layer).cycles for layer in hw.layers if not isinstance(layer, HwDup))
 
 
 def _write_mem(hw: HwGraph, mem_dir: Path) -> dict[str, dict[str, str]]:
@@ -308,11 +319,12 @@ def _write_mem(hw: HwGraph, mem_dir: Path) -> dict[str, dict[str, str]]:
             write_weights(mem_dir / name, layer.weights, 1, layer.PE,
                           layer.w_dtype.code_bits, _kind(layer.w_dtype))
             entry["weights"] = name
-        if isinstance(layer, (HwMVAU, HwThreshold, HwVVAU)) and layer.thresholds is not None:
+        if isinstance(layer, (HwMVAU, HwThreshold, HwVVAU, HwAdd)) and \
+                layer.thresholds is not None:
             name = f"{layer.name}_thresholds.mem"
             t = layer.thresholds
             pe = layer.PE
-            if isinstance(layer, HwThreshold) and t.shape[0] == 1:
+            if isinstance(layer, (HwThreshold, HwAdd)) and t.shape[0] == 1:
                 t = t[0]
             write_thresholds(mem_dir / name, t, pe, layer.thr_dtype.bits)
             entry["thresholds"] = name
@@ -490,10 +502,20 @@ def _read_fifo_depths(path: Path, hw: HwGraph, depths: dict[str, int]) -> dict[s
         raise FoldingError(f"FIFO depths file {path} must hold an object {{layer: depth}}, not "
                            f"a JSON {type(data).__name__}", hint="see OUT/fifo_depths.json")
     out = dict(depths)
+
+    def ok(v: object) -> bool:
+        return not isinstance(v, bool) and isinstance(v, int) and 0 <= v <= MAX_FIFO_DEPTH
+
     for key, value in data.items():
         if key not in names:
             raise FoldingError(f"unknown layer {key!r} in {path}; layers are: {', '.join(names)}")
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FIFO_DEPTH:
+        n = hw.layer(key).n_inputs
+        if n > 1:  # a join: one depth per input
+            if not (isinstance(value, list) and len(value) == n and all(map(ok, value))):
+                raise FoldingError(f"a join's FIFO depths must be a list of {n} integers from 0 "
+                                   f"to {MAX_FIFO_DEPTH} (one per input), not {value!r}",
+                                   node=key, hint=f"fix {path}")
+        elif not ok(value):
             raise FoldingError(f"FIFO depth must be an integer from 0 to {MAX_FIFO_DEPTH}, not "
                                f"{value!r}", node=key, hint=f"fix {path}")
         out[key] = value
@@ -640,7 +662,28 @@ def make_manifest(src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
         },
         "estimate": {"total": total.as_dict(), "fits": _fits(total, tgt, limits)},
         "max_utilization": {k: v for k, v in tgt.limits(limits).items() if k in tgt.capacity()},
-        "fifo_bits": sum(depths.get(layer.name, 0) * layer.in_beat_elems * layer.in_bits
-                         for layer in hw.layers),
+        "fifo_bits": sum(edge_depth(depths, layer, p) * layer.in_beat_elems * layer.port_bits(p)
+                         for layer in hw.layers for p in range(layer.n_inputs)),
+        "fifo_paths": fifo_paths(hw, depths),
         "rtl": {"filelist": "rtl/filelist.f", "mem_dir": "mem"},
     }
+
+
+def fifo_paths(hw: HwGraph, depths: dict) -> list[dict]:
+    """Per join (reconvergent paths): each input's producer, the analytic depth and beats
+    waiting (``hwgen.build.fifos.join_paths``), and the depth, bits and memory built."""
+    if hw.is_chain:
+        return []
+    out = []
+    for join in join_paths(hw):
+        layer = hw.layer(join["join"])
+        inputs = []
+        for p in join["inputs"]:
+            depth = edge_depth(depths, layer, p["port"])
+            width = layer.in_beat_elems * layer.port_bits(p["port"])
+            inputs.append({"port": p["port"], "from": p["from"],
+                           "waiting_beats": p["waiting_beats"], "analytic_depth": p["depth"],
+                           "depth": depth, "bits": depth * width,
+                           "ram_style": fifo_memory(depth, width)})
+        out.append({"join": join["join"], "inputs": inputs})
+    return out

@@ -92,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
               f"{f', after {steps} step(s) down the folding ladder' if steps else ''}): "
               f"{utilization_text(fit['yosys_total'], get_target(m['target']), limits)}")
     print(f"FIFOs: {m['fifo_bits']:,} bits in total (depths in fifo_depths.json)")
+    for join in m.get("fifo_paths", []):  # reconvergent paths: the FIFO on each join input
+        paths = ", ".join(f"from {p['from']} {p['depth']} x {p['bits'] // max(1, p['depth'])} "
+                          f"= {p['bits']:,} bits ({p['ram_style']})" for p in join["inputs"])
+        print(f"  into {join['join']}: {paths}")
     print(f"max cycles/frame {m['max_cycles']}, I/O {m['io_cycles']} words/frame -> "
           f"{fps['achieved']:,.0f} frames/s at {clock:g} MHz ({bound}; "
           f"core {fps['core']:,.0f}, I/O {fps['io']:,.0f}); interval {interval} cycles "

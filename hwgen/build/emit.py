@@ -16,6 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwgen.build.hwlayers import (
+    GRAPH_INPUT,
+    HwAdd,
+    HwConcat,
+    HwDup,
     HwGraph,
     HwLabelSelect,
     HwLayer,
@@ -28,7 +32,7 @@ from hwgen.build.hwlayers import (
 from hwgen.estimate.cost import rom_style
 
 __all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params", "template",
-           "TYPE_CODES", "weight_memory"]
+           "TYPE_CODES", "weight_memory", "edge_depth", "fifo_memory"]
 
 # Frames the accelerator top's tlast tracker holds in flight (hwgen_frame_tlast DEPTH).
 TLAST_DEPTH = 32
@@ -65,8 +69,41 @@ def weight_memory(layer: HwMVAU) -> str:
                      layer.ram_style)
 
 
+def edge_depth(depths: dict[str, int | list[int]], layer: HwLayer, port: int = 0) -> int:
+    """The depth of the FIFO in front of input ``port`` of ``layer`` (fifo_depths.json: a
+    number per layer, a list of one per input for a join)."""
+    d = depths.get(layer.name, 0)
+    return int(d[port]) if isinstance(d, list) else (int(d) if port == 0 else 0)
+
+
+def fifo_memory(depth: int, width: int) -> str:
+    """"block" when a FIFO of ``depth`` x ``width`` bits is cheaper in BRAM (a skip buffer),
+    else "auto" (LUT RAM or registers)."""
+    from hwgen.estimate.cost import memory_cost
+
+    return "block" if depth > 64 and memory_cost(depth, width, "auto").BRAM18 else "auto"
+
+
 def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
     """Verilog parameters of the template instance for ``layer``."""
+    if isinstance(layer, HwDup):
+        return {"WIDTH": layer.in_beat_elems * layer.in_bits}
+    if isinstance(layer, HwConcat):
+        return {"C0": layer.c0, "C1": layer.c1, "PE": layer.PE, "BITS": layer.in_bits}
+    if isinstance(layer, HwAdd):
+        p = {
+            "CHANNELS": layer.channels, "PE": layer.PE,
+            "IN0_BITS": layer.in_dtype.code_bits, "IN0_SIGNED": int(_code_signed(layer.in_dtype)),
+            "IN1_BITS": layer.in_dtype1.code_bits,
+            "IN1_SIGNED": int(_code_signed(layer.in_dtype1)),
+            "K0": layer.k0, "K1": layer.k1, "SUM_BITS": layer.sum_dtype.bits,
+            "N_THRES": layer.n_thresholds, "OUT_BITS": layer.out_dtype.code_bits,
+        }
+        if layer.thresholds is not None:
+            p.update({"THR_BITS": layer.thr_dtype.bits, "OUT_BIAS": layer.out_bias,
+                      "SHARED": int(layer.thresholds.shape[0] == 1),
+                      "THRESH_FILE": files["thresholds"]})
+        return p
     if isinstance(layer, HwMVAU):
         p: dict[str, object] = {
             "MW": layer.mw, "MH": layer.mh, "SIMD": layer.SIMD, "PE": layer.PE,
@@ -133,7 +170,8 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
 
 
 TEMPLATE = {"mvau": "hwgen_mvau", "thr": "hwgen_thresholding", "swg": "hwgen_swg",
-            "pool": "hwgen_maxpool", "label": "hwgen_label_select"}
+            "pool": "hwgen_maxpool", "label": "hwgen_label_select", "dup": "hwgen_dup",
+            "add": "hwgen_add", "cat": "hwgen_concat"}
 
 
 def template(layer: HwLayer) -> str:
@@ -184,43 +222,84 @@ def _wires(name: str, width: int) -> list[str]:
             f"    wire {name}_tready;"]
 
 
-def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int], files: dict[str, dict[str, str]],
-                  source: str) -> str:
-    """The layer chain as ``hwgen_accel_pipeline`` (native beat widths at both ends)."""
+def _out_stream(hw: HwGraph, src: str, consumer: str, port: int) -> str:
+    """The wire prefix of stream ``src`` as read by ``consumer``'s ``port`` (a fork: the
+    output port given by the consumer's position among its readers)."""
+    if src == GRAPH_INPUT:
+        return "s_axis"
+    layer = hw.layer(src)
+    if isinstance(layer, HwDup):
+        k = hw.consumers(src).index((consumer, port))
+        return f"w_{src}_out{k}"
+    return f"w_{src}_out"
+
+
+def _out_width(hw: HwGraph, src: str) -> int:
+    if src == GRAPH_INPUT:
+        first = hw.layers[0]
+        return first.in_beat_elems * first.in_bits
+    layer = hw.layer(src)
+    return layer.out_beat_elems * layer.out_bits
+
+
+def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int | list[int]],
+                  files: dict[str, dict[str, str]], source: str) -> str:
+    """The layer graph as ``hwgen_accel_pipeline`` (native beat widths at both ends): per input
+    port of each layer a width converter where beat widths differ and a FIFO; forks are
+    hwgen_dup instances, each output its own stream."""
     first, last = hw.layers[0], hw.layers[-1]
     in_w = first.in_beat_elems * first.in_bits
     out_w = last.out_beat_elems * last.out_bits
     body: list[str] = []
     decl: list[str] = []
-    prev = "s_axis"
-    prev_w = in_w
-    for layer in hw.layers:
-        lw = layer.in_beat_elems * layer.in_bits
-        frame_bits = layer.in_elems * layer.in_bits
-        if lw != prev_w:
-            dwc = f"w_{layer.name}_dwc"
-            decl += _wires(dwc, lw)
-            body += _link(prev, dwc, prev_w, lw, frame_bits, f"u_{layer.name}_dwc",
-                          f"{prev_w} -> {lw} bit beats into {layer.name}")
-            prev = dwc
-        depth = fifo_depths.get(layer.name, 0)
-        if depth > 0:
-            fifo = f"w_{layer.name}_fifo"
-            decl += _wires(fifo, lw)
-            body += _instance(
-                "hwgen_fifo", f"u_{layer.name}_fifo", {"WIDTH": lw, "DEPTH": depth},
-                _axis_ports(prev, fifo), f"FIFO in front of {layer.name}",
-            )
-            prev = fifo
-        out_name = f"w_{layer.name}_out"
+    for i, layer in enumerate(hw.layers):
+        ports: dict[str, str] = {"clk": "clk", "rst": "rst"}
+        producers = hw.producers(i)
+        for port, src in enumerate(producers):
+            tag = "" if layer.n_inputs == 1 else str(port)
+            prev = _out_stream(hw, src, layer.name, port)
+            prev_w = _out_width(hw, src)
+            lw = layer.in_beat_elems * layer.port_bits(port)
+            frame_bits = layer.port_elems(port) * layer.port_bits(port)
+            if lw != prev_w:
+                dwc = f"w_{layer.name}_dwc{tag}"
+                decl += _wires(dwc, lw)
+                body += _link(prev, dwc, prev_w, lw, frame_bits, f"u_{layer.name}_dwc{tag}",
+                              f"{prev_w} -> {lw} bit beats into {layer.name}"
+                              + (f" input {port}" if tag else ""))
+                prev = dwc
+            depth = edge_depth(fifo_depths, layer, port)
+            if depth > 0:
+                fifo = f"w_{layer.name}_fifo{tag}"
+                decl += _wires(fifo, lw)
+                params: dict[str, object] = {"WIDTH": lw, "DEPTH": depth}
+                if fifo_memory(depth, lw) == "block":
+                    params["RAM_STYLE"] = "block"
+                body += _instance(
+                    "hwgen_fifo", f"u_{layer.name}_fifo{tag}", params,
+                    _axis_ports(prev, fifo),
+                    f"FIFO in front of {layer.name}" + (f" input {port} (from {src})"
+                                                        if tag else ""),
+                )
+                prev = fifo
+            s = f"s{tag}_axis"
+            ports.update({f"{s}_tdata": f"{prev}_tdata", f"{s}_tvalid": f"{prev}_tvalid",
+                          f"{s}_tready": f"{prev}_tready"})
         ow = layer.out_beat_elems * layer.out_bits
-        decl += _wires(out_name, ow)
-        body += _instance(
-            template(layer), f"u_{layer.name}", layer_params(layer, files.get(layer.name, {})),
-            _axis_ports(prev, out_name),
-            f"{layer.name}: ONNX node {layer.onnx_name!r}, {layer.cycles} cycles/frame",
-        )
-        prev, prev_w = out_name, ow
+        outs = [f"w_{layer.name}_out{k}" for k in range(2)] if isinstance(layer, HwDup) \
+            else [f"w_{layer.name}_out"]
+        for k, name in enumerate(outs):
+            decl += _wires(name, ow)
+            m = f"m{k}_axis" if len(outs) > 1 else "m_axis"
+            ports.update({f"{m}_tdata": f"{name}_tdata", f"{m}_tvalid": f"{name}_tvalid",
+                          f"{m}_tready": f"{name}_tready"})
+        what = (f"{layer.name}: fork of {producers[0]} to "
+                f"{' and '.join(c for c, _ in hw.consumers(layer.name))}"
+                if isinstance(layer, HwDup) else
+                f"{layer.name}: ONNX node {layer.onnx_name!r}, {layer.cycles} cycles/frame")
+        body += _instance(template(layer), f"u_{layer.name}",
+                          layer_params(layer, files.get(layer.name, {})), ports, what)
+    prev = f"w_{last.name}_out"
     body += [
         f"    assign m_axis_tdata = {prev}_tdata;",
         f"    assign m_axis_tvalid = {prev}_tvalid;",

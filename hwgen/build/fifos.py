@@ -13,27 +13,179 @@ producer never stalls the slowest layer. Per consumer:
   stall (a stalled producer at the same pace would lose those cycles every frame), plus 2;
 * other layers read at one beat per clock whenever they can: 2 beats (a skid).
 Plus 2 beats for the producer's output register and the converter latency.
+
+Joins (add, concat; DESIGN.md 3b). A fork sends every beat down both branches at once; the
+join fires only when both inputs hold a beat, so the FIFO on each join input must hold what
+its branch delivered before the other branch caught up, or the fork stalls (and a branch
+starved of input deadlocks the design, or the interval grows). ``schedule`` computes, with
+no backpressure and the graph input paced at the analytic interval, the cycle at which every
+output beat of every layer leaves it over a few frames: a beat leaves when the input elements
+it depends on have arrived (the window's last pixel for a sliding window, the whole vector
+for an MVAU's first neuron fold) plus the unit's fill latency, and no earlier than one beat
+time after the layer's previous beat (an MVAU: SF cycles per neuron fold, a window unit: K*K
+per channel fold). A join input's depth is the largest number of its beats that have arrived
+and are not yet taken (cumulative arrival curve minus cumulative fire curve), plus 4.
 """
 
 from __future__ import annotations
 
-from hwgen.build.hwlayers import HwGraph, HwMVAU, HwSWG
+import numpy as np
 
-__all__ = ["fifo_depths"]
+from hwgen.build.hwlayers import (
+    GRAPH_INPUT,
+    HwConcat,
+    HwGraph,
+    HwLabelSelect,
+    HwLayer,
+    HwMaxPool,
+    HwMVAU,
+    HwSWG,
+    HwVVAU,
+)
+
+__all__ = ["fifo_depths", "schedule", "join_paths"]
+
+FRAMES = 3  # frames scheduled: the first fills the pipeline, the later ones are steady state
+LATENCY = 6  # fill latency of a unit (skid registers, adder tree, threshold search), cycles
+MARGIN = 4  # beats on top of the largest occupancy: the FIFO's output register and skids
 
 
-def fifo_depths(hw: HwGraph) -> dict[str, int]:
-    """Depth (beats at the consumer's input width) of the FIFO in front of each layer."""
-    depths: dict[str, int] = {}
+def _chain_need(layer: HwLayer, first: bool) -> int:
+    if first:
+        return 2
+    if isinstance(layer, HwMVAU):
+        need = layer.sf if layer.pixels == 1 else 2 * layer.sf
+    elif isinstance(layer, HwSWG):
+        need = layer.held_rows * layer.in_beats // layer.in_hwc[0] + 2
+    else:
+        need = 2
+    return need + 2
+
+
+def fifo_depths(hw: HwGraph) -> dict[str, int | list[int]]:
+    """Depth (beats at the consumer's input width) of the FIFO in front of each layer; a join
+    gets a list, one depth per input, from the beat schedules (``join_paths``)."""
+    depths: dict[str, int | list[int]] = {}
+    joins = {j["join"]: j for j in join_paths(hw)} if not hw.is_chain else {}
     for i, layer in enumerate(hw.layers):
-        if i == 0:
-            depths[layer.name] = 2
-            continue
-        if isinstance(layer, HwMVAU):
-            need = layer.sf if layer.pixels == 1 else 2 * layer.sf
-        elif isinstance(layer, HwSWG):
-            need = layer.held_rows * layer.in_beats // layer.in_hwc[0] + 2
+        if layer.name in joins:
+            depths[layer.name] = [p["depth"] for p in joins[layer.name]["inputs"]]
         else:
-            need = 2
-        depths[layer.name] = need + 2
+            depths[layer.name] = _chain_need(layer, i == 0)
     return depths
+
+
+def _dep_elems(layer: HwLayer, port: int) -> np.ndarray:
+    """Per output beat of one frame: how many elements of input ``port`` (in stream order)
+    must have arrived before the beat can be computed (0: none of this port)."""
+    nb = layer.out_beats
+    j = np.arange(nb)
+    if isinstance(layer, HwConcat):
+        bt = (layer.c0 + layer.c1) // layer.PE
+        b0 = layer.c0 // layer.PE
+        pix, b = j // bt, j % bt
+        if port == 0:
+            return np.where(b < b0, pix * layer.c0 + (b + 1) * layer.PE, (pix + 1) * layer.c0)
+        return np.where(b < b0, pix * layer.c1, pix * layer.c1 + (b - b0 + 1) * layer.PE)
+    if isinstance(layer, HwMVAU):
+        return (j // layer.nf + 1) * layer.mw
+    if isinstance(layer, HwSWG):
+        h, w, c = layer.in_hwc
+        oh, ow = layer.out_hw
+        per_pix = nb // (oh * ow)
+        q = j // per_pix
+        r, col = q // ow, q % ow
+        ekh, ekw = layer.eff_kernel
+        row = np.minimum(r * layer.stride[0] - layer.pad[0] + ekh - 1, h - 1)
+        cc = np.minimum(col * layer.stride[1] - layer.pad[1] + ekw - 1, w - 1)
+        return (row * w + cc + 1) * c
+    if isinstance(layer, HwMaxPool):
+        h, w, c = layer.in_hwc
+        k = layer.kernel[0]
+        ow = w // k
+        per_pix = c // layer.PE
+        q, g = j // per_pix, j % per_pix
+        r, col = q // ow, q % ow
+        return ((r * k + k - 1) * w + col * k + k - 1) * c + (g + 1) * layer.PE
+    if isinstance(layer, HwVVAU):
+        return (j + 1) * layer.window * layer.PE  # channel-fold-major windows
+    if isinstance(layer, HwLabelSelect):
+        return np.full(nb, layer.in_elems)
+    # elementwise: threshold, add, fork
+    return (j + 1) * layer.out_beat_elems * layer.in_elems // layer.out_elems
+
+
+def _pace(layer: HwLayer) -> int:
+    """Cycles between two output beats of ``layer`` at full speed."""
+    if isinstance(layer, HwMVAU):
+        return layer.sf
+    if isinstance(layer, HwVVAU):
+        return layer.window
+    return max(1, layer.cycles // max(1, layer.out_beats))
+
+
+def schedule(hw: HwGraph, frames: int = FRAMES) -> dict[str, np.ndarray]:
+    """Cycle at which each output beat of each layer leaves it (``frames`` frames, no
+    backpressure, the graph input one frame per analytic interval); key GRAPH_INPUT: the
+    input beats."""
+    interval = max(hw.max_cycles, 1)
+    first = hw.layers[0]
+    n_in = first.in_beats
+    beats = np.arange(frames * n_in)
+    times: dict[str, np.ndarray] = {
+        GRAPH_INPUT: (beats // n_in) * interval + ((beats % n_in) + 1) * interval // n_in}
+    elems = {GRAPH_INPUT: first.in_beat_elems}  # elements per beat of each stream
+    for i, layer in enumerate(hw.layers):
+        ready = np.zeros(frames * layer.out_beats, dtype=np.int64)
+        for port, src in enumerate(hw.producers(i)):
+            per_frame = layer.port_elems(port)
+            dep = _dep_elems(layer, port)
+            dep = np.concatenate([dep + f * per_frame for f in range(frames)])
+            arrive = times[src]
+            idx = np.clip(-(-dep // elems[src]) - 1, 0, len(arrive) - 1)
+            ready = np.maximum(ready, np.where(dep > 0, arrive[idx], 0))
+        out = np.empty_like(ready)
+        pace, t = _pace(layer), -(1 << 40)
+        for k in range(len(ready)):
+            if isinstance(layer, HwMVAU) and k % layer.nf == 0:
+                # a new pixel: its first neuron fold reads the vector, SF cycles at least
+                t = max(ready[k], t + pace) + LATENCY
+            else:
+                t = max(ready[k] + LATENCY, t + pace)
+            out[k] = t
+        times[layer.name] = out
+        elems[layer.name] = layer.out_beat_elems
+    return times
+
+
+def join_paths(hw: HwGraph) -> list[dict]:
+    """Per join: for each input, its producer, the largest number of its beats waiting at the
+    join (arrived, not yet taken) in the beat schedule, the FIFO depth and bits."""
+    times = schedule(hw)
+    out = []
+    for i, layer in enumerate(hw.layers):
+        if layer.n_inputs < 2:
+            continue
+        fire = times[layer.name] - LATENCY  # the cycle the join takes its inputs
+        entry = {"join": layer.name, "inputs": []}
+        for port, src in enumerate(hw.producers(i)):
+            per_frame = layer.port_elems(port)
+            dep = _dep_elems(layer, port)
+            dep = np.concatenate([dep + f * per_frame for f in range(FRAMES)])
+            # join-port beat b (PE elements) is taken by the first output beat needing it
+            beat = layer.in_beat_elems
+            n = FRAMES * per_frame // beat
+            last = np.arange(1, n + 1) * beat
+            taker = np.searchsorted(dep, last)  # first out beat with dep >= last element
+            taken = fire[np.clip(taker, 0, len(fire) - 1)]
+            src_elems = (hw.layers[0].in_beat_elems if src == GRAPH_INPUT
+                         else hw.layer(src).out_beat_elems)
+            arrive = times[src][np.clip(-(-last // src_elems) - 1, 0, len(times[src]) - 1)]
+            waiting = np.arange(1, n + 1) - np.searchsorted(np.sort(taken), arrive, side="left")
+            occ = int(waiting.max()) if n else 0
+            width = beat * layer.port_bits(port)
+            depth = max(occ + MARGIN, _chain_need(layer, False))
+            entry["inputs"].append({"port": port, "from": src, "waiting_beats": occ,
+                                    "depth": depth, "bits": depth * width})
+        out.append(entry)
+    return out

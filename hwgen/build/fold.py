@@ -13,6 +13,10 @@ import math
 from pathlib import Path
 
 from hwgen.build.hwlayers import (
+    GRAPH_INPUT,
+    HwAdd,
+    HwConcat,
+    HwDup,
     HwGraph,
     HwLayer,
     HwMaxPool,
@@ -25,7 +29,7 @@ from hwgen.build.hwlayers import (
 from hwgen.errors import FoldingError
 
 __all__ = ["apply_folding", "auto_fold", "check_ram_styles", "read_folding", "folding_dict",
-           "divisors"]
+           "divisors", "match_streams"]
 
 _RAM_STYLES = ("auto", "distributed", "block", "ultra")
 _RES_TYPES = ("lut", "dsp")
@@ -41,8 +45,12 @@ def _lanes(layer: HwLayer) -> dict[str, int]:
         return {"SIMD": layer.kernel[0] * layer.kernel[1] * layer.in_hwc[2]}
     if isinstance(layer, HwMaxPool):
         return {"PE": layer.in_hwc[2]}
-    if isinstance(layer, HwVVAU):
+    if isinstance(layer, (HwVVAU, HwAdd)):
         return {"PE": layer.channels}
+    if isinstance(layer, HwConcat):
+        return {"PE": math.gcd(layer.c0, layer.c1)}
+    if isinstance(layer, HwDup):
+        return {}  # its beat is its producer's (``match_streams``)
     return {"PE": getattr(layer, "channels", 1)}
 
 
@@ -116,7 +124,7 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
             raise FoldingError(f"res_type must be one of {_RES_TYPES}, not {entry['res_type']!r}",
                                node=layer.name, op=layer.op)
         out.append(layer.folded(**entry))
-    return _match_swg(hw.replace_layers(tuple(out)))
+    return match_streams(hw.replace_layers(tuple(out)))
 
 
 def check_ram_styles(hw: HwGraph, target_name: str, uram_blocks: int) -> None:
@@ -138,16 +146,29 @@ def _swg_simd(swg: HwSWG, mvau_simd: int) -> int:
     return mvau_simd if mvau_simd in swg.simd_choices else math.gcd(mvau_simd, swg.in_hwc[2])
 
 
-def _match_swg(hw: HwGraph) -> HwGraph:
+def match_streams(hw: HwGraph) -> HwGraph:
     """A sliding window feeds its MVAU at the MVAU's SIMD (see ``_swg_simd``), and a window
-    unit (hwgen_vvau: depthwise, pools) at its PE exactly (channel-fold-major beats)."""
+    unit (hwgen_vvau: depthwise, pools) at its PE exactly (channel-fold-major beats); a fork
+    passes its producer's beats on (at the graph input: its first reader's beats). Other
+    width differences (a join's inputs at another PE) get width converters in the netlist."""
     layers = list(hw.layers)
-    for i, layer in enumerate(layers[:-1]):
-        nxt = layers[i + 1]
+    index = {x.name: i for i, x in enumerate(layers)}
+    for i, layer in enumerate(layers):
+        users = hw.consumers(layer.name)
+        nxt = layers[index[users[0][0]]] if len(users) == 1 else None
         if isinstance(layer, HwSWG) and isinstance(nxt, HwMVAU):
             layers[i] = layer.folded(SIMD=_swg_simd(layer, nxt.SIMD))
         if isinstance(layer, HwSWG) and isinstance(nxt, HwVVAU):
             layers[i] = layer.folded(SIMD=nxt.PE)
+    for i, layer in enumerate(layers):  # in order: a cascade of forks follows its producer
+        if isinstance(layer, HwDup):
+            src = hw.producers(i)[0]
+            if src == GRAPH_INPUT:
+                user, _ = hw.consumers(layer.name)[0]
+                beat = layers[index[user]].in_beat_elems
+            else:
+                beat = layers[index[src]].out_beat_elems
+            layers[i] = layer.folded(PE=beat)
     return hw.replace_layers(tuple(layers))
 
 
@@ -169,9 +190,14 @@ def auto_fold(hw: HwGraph, target_cycles: int, cost) -> HwGraph:
     """
     out = []
     for i, layer in enumerate(hw.layers):
+        if isinstance(layer, HwDup):  # no folding of its own (``match_streams``)
+            out.append(layer)
+            continue
         lanes = _lanes(layer)
         keys = [k for k in layer.folding_keys if k in lanes]
-        feeder = hw.layers[i - 1] if i > 0 and isinstance(hw.layers[i - 1], HwSWG) else None
+        src = hw.producers(i)[0]
+        feeder = hw.layer(src) if src != GRAPH_INPUT else None
+        feeder = feeder if isinstance(feeder, HwSWG) else None
         best = None
         options: list[dict[str, int]] = [{}]
         for key in keys:
@@ -195,4 +221,4 @@ def auto_fold(hw: HwGraph, target_cycles: int, cost) -> HwGraph:
                 f"{fastest.cycles}", node=layer.name, op=layer.op,
             )
         out.append(best[1])
-    return _match_swg(hw.replace_layers(tuple(out)))
+    return match_streams(hw.replace_layers(tuple(out)))

@@ -8,7 +8,8 @@ positional (``NN_op``, DESIGN.md 3a) and stable across export flavours.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -16,7 +17,10 @@ from hwgen.ir.datatypes import DataType
 from hwgen.ir.layers import window_out_hw
 
 __all__ = ["HwLayer", "HwMVAU", "HwThreshold", "HwSWG", "HwMaxPool", "HwLabelSelect", "HwGraph",
-           "divisors", "HwVVAU", "HwAvgPool", "HwWindowMax"]
+           "divisors", "HwVVAU", "HwAvgPool", "HwWindowMax", "HwDup", "HwAdd", "HwConcat",
+           "GRAPH_INPUT"]
+
+GRAPH_INPUT = "input"  # the pipeline's input stream (hwgen_accel_pipeline s_axis)
 
 
 def divisors(n: int) -> list[int]:
@@ -37,6 +41,9 @@ class HwLayer:
     SIMD: int = 1
     ram_style: str = "auto"
     res_type: str = "lut"
+    # producers (hardware layer names, or GRAPH_INPUT), one per input port; () = the layer
+    # just before it in HwGraph.layers (a chain names nothing, as in the IR)
+    inputs: tuple[str, ...] = field(default=(), kw_only=True)
 
     # Class constants (not fields): the op tag and the folding keys folding.json accepts.
     op = "layer"
@@ -53,6 +60,18 @@ class HwLayer:
     @property
     def in_bits(self) -> int:
         return self.in_dtype.code_bits
+
+    @property
+    def n_inputs(self) -> int:
+        return 1
+
+    def port_bits(self, port: int) -> int:
+        """Element code bits on input ``port``."""
+        return self.in_bits
+
+    def port_elems(self, port: int) -> int:
+        """Elements per frame on input ``port``."""
+        return self.in_elems
 
     @property
     def out_bits(self) -> int:
@@ -321,6 +340,79 @@ class HwLabelSelect(HwLayer):
 
 
 @dataclass(frozen=True, eq=False)
+class HwDup(HwLayer):
+    """Stream fork (hwgen_dup): every beat to both outputs; PE elements per beat, set to its
+    producer's output beat by the build (no folding key of its own). Output port ``k`` feeds
+    the ``k``-th consumer in ``HwGraph.consumers``."""
+
+    op = "dup"
+    folding_keys = ()
+
+    @property
+    def cycles(self) -> int:
+        return self.in_beats
+
+
+@dataclass(frozen=True, eq=False)
+class HwAdd(HwLayer):
+    """Elementwise add of two code streams (hwgen_add): ``s = K0 * a + K1 * b`` per lane, then
+    the fused activation's thresholds on ``s`` (``thresholds`` (C, N) or (1, N) shared), or
+    the raw sum (``thresholds`` None, out_dtype = sum_dtype). PE lanes on both inputs."""
+
+    in_dtype1: DataType = None  # type: ignore[assignment]
+    channels: int = 1
+    pixels: int = 1
+    k0: int = 1
+    k1: int = 1
+    sum_dtype: DataType = None  # type: ignore[assignment]
+    thresholds: np.ndarray | None = None
+    out_bias: int = 0
+    thr_dtype: DataType | None = None
+
+    op = "add"
+    folding_keys = ("PE",)
+
+    @property
+    def n_inputs(self) -> int:
+        return 2
+
+    def port_bits(self, port: int) -> int:
+        return (self.in_dtype, self.in_dtype1)[port].code_bits
+
+    @property
+    def n_thresholds(self) -> int:
+        return 0 if self.thresholds is None else int(self.thresholds.shape[1])
+
+    @property
+    def cycles(self) -> int:
+        return self.pixels * self.channels // self.PE
+
+
+@dataclass(frozen=True, eq=False)
+class HwConcat(HwLayer):
+    """Channel concatenation (hwgen_concat): per pixel C0/PE beats of input 0, then C1/PE of
+    input 1; both inputs carry the same codes (``in_dtype``)."""
+
+    c0: int = 1
+    c1: int = 1
+    pixels: int = 1
+
+    op = "cat"
+    folding_keys = ("PE",)
+
+    @property
+    def n_inputs(self) -> int:
+        return 2
+
+    def port_elems(self, port: int) -> int:
+        return self.pixels * (self.c0, self.c1)[port]
+
+    @property
+    def cycles(self) -> int:
+        return self.pixels * (self.c0 + self.c1) // self.PE
+
+
+@dataclass(frozen=True, eq=False)
 class HwGraph:
     """The hardware pipeline: layers in stream order plus the boundary datatypes."""
 
@@ -343,3 +435,31 @@ class HwGraph:
 
     def replace_layers(self, layers: tuple[HwLayer, ...]) -> HwGraph:
         return dataclasses.replace(self, layers=tuple(layers))
+
+    def producers(self, layer: HwLayer | int) -> tuple[str, ...]:
+        """The layers (or GRAPH_INPUT) feeding each input port of ``layer``."""
+        i = layer if isinstance(layer, int) else self._index[layer.name]
+        if self.layers[i].inputs:
+            return tuple(self.layers[i].inputs)
+        return (self.layers[i - 1].name if i else GRAPH_INPUT,)
+
+    def consumers(self, name: str) -> tuple[tuple[str, int], ...]:
+        """(consumer, input port) pairs reading stream ``name``, in layer order; a fork's
+        output port k feeds the k-th."""
+        return self._consumers.get(name, ())
+
+    @property
+    def is_chain(self) -> bool:
+        return not any(layer.inputs for layer in self.layers)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {layer.name: i for i, layer in enumerate(self.layers)}
+
+    @cached_property
+    def _consumers(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        out: dict[str, list[tuple[str, int]]] = {}
+        for i, layer in enumerate(self.layers):
+            for port, p in enumerate(self.producers(i)):
+                out.setdefault(p, []).append((layer.name, port))
+        return {k: tuple(v) for k, v in out.items()}

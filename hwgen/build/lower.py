@@ -10,12 +10,17 @@ BIPOLAR needs no folding: every MVAU mode reads code 1 as +1, 0 as -1.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from hwgen.build.hwlayers import (
+    HwAdd,
     HwAvgPool,
+    HwConcat,
+    HwDup,
     HwGraph,
     HwLabelSelect,
     HwLayer,
@@ -27,12 +32,15 @@ from hwgen.build.hwlayers import (
     HwWindowMax,
 )
 from hwgen.errors import UnsupportedError, VerifyError
-from hwgen.ir.datatypes import BIPOLAR, UINT, DataType
+from hwgen.ir.datatypes import BIPOLAR, INT, UINT, DataType
 from hwgen.ir.graph import GRAPH_INPUT, Graph
 from hwgen.ir.layers import (
+    Add,
     AvgPool,
+    Concat,
     DepthwiseMatMul,
     Flatten,
+    Layer,
     MatMul,
     MaxPool,
     SlidingWindow,
@@ -84,19 +92,6 @@ def _threshold_code(layer: Threshold, values: bool = False
             )
         return layer.out_dtype, int(layer.out_bias), CodeMap(), np.repeat(t, 2, axis=1)
     return UINT(max(1, n.bit_length())), 0, CodeMap(int(layer.out_bias), int(layer.out_step)), t
-
-
-def _consumer_folds(layers: list, i: int) -> bool:
-    """Whether the stream leaving layer ``i`` reaches a layer that folds a code map (a MatMul
-    with an activation, or a threshold layer) before the hardware output."""
-    for j in range(i + 1, len(layers)):
-        layer = layers[j]
-        if isinstance(layer, (Flatten, MaxPool, SlidingWindow)):
-            continue
-        if isinstance(layer, (MatMul, DepthwiseMatMul, AvgPool)):
-            return j + 1 < len(layers) and isinstance(layers[j + 1], Threshold)
-        return isinstance(layer, Threshold)
-    return False
 
 
 def _clip(t: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -176,19 +171,6 @@ def _swg(idx: int, onnx_name: str, dtype: DataType, hwc: tuple[int, ...],
     )
 
 
-def _window_threshold(layers: list, i: int) -> tuple[Threshold | None, int]:
-    """The Threshold a window unit at ``i`` fuses (the next layer, or the one after a Flatten
-    of a 1 x 1 map), and how many IR layers the unit then consumes."""
-    nxt = layers[i + 1] if i + 1 < len(layers) else None
-    if isinstance(nxt, Threshold):
-        return nxt, 2
-    after = layers[i + 2] if i + 2 < len(layers) else None
-    if isinstance(nxt, Flatten) and isinstance(after, Threshold) and \
-            tuple(layers[i].out_shape[:2]) == (1, 1):
-        return after, 3
-    return None, 1
-
-
 def _window_unit(cls: type, idx: int, layer, mode: str, code: DataType, cmap: CodeMap,
                  thr: Threshold | None, values: bool, w: np.ndarray, w_dtype: DataType | None
                  ) -> tuple[HwVVAU, CodeMap]:
@@ -224,41 +206,183 @@ def _window_unit(cls: type, idx: int, layer, mode: str, code: DataType, cmap: Co
                acc_dtype=thr_dtype, thr_dtype=thr_dtype, **common), out_map
 
 
-def lower(graph: Graph) -> HwGraph:
-    """IR graph -> hardware layers (MVAU with fused thresholds, thresholding, SWG, pool, top-1)."""
-    if not graph.is_chain:  # forks and joins (issue 16): the hardware build is not there yet
-        join = next(x for i, x in enumerate(graph.layers)
-                    if len(graph.producers(i)) > 1 or graph.producers(i)[0] !=
-                    (graph.layers[i - 1].name if i else GRAPH_INPUT))
+@dataclass(frozen=True)
+class _Src:
+    """An IR stream in hardware: the hardware layer emitting it (or GRAPH_INPUT), its codes,
+    their value map, and whether it is a raw accumulator (signed code, value == code)."""
+
+    hw: str
+    code: DataType
+    cmap: CodeMap = CodeMap()
+    raw: bool = False
+
+
+class _Dag:
+    """Edges of the IR graph for the lowering: sole consumers (what a unit may fuse) and
+    whether every path from a stream reaches a layer that folds a code map."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.layers = list(graph.layers)
+        self.index = {x.name: i for i, x in enumerate(self.layers)}
+
+    def sole(self, name: str) -> Layer | None:
+        """The one layer reading ``name`` (through one port), or None."""
+        users = self.graph.consumers(name)
+        if len(users) != 1:
+            return None
+        nxt = self.layers[self.index[users[0]]]
+        return nxt if len(self.graph.producers(nxt)) == 1 else None
+
+    def folds(self, name: str) -> bool:
+        """Whether every consumer of stream ``name`` folds a code map before the hardware
+        output (a MatMul, window unit or add with a fused activation, or a threshold layer);
+        windows, pools, flattens and concatenations pass the codes on."""
+        users = self.graph.consumers(name)
+        if not users:
+            return False
+        for user in users:
+            layer = self.layers[self.index[user]]
+            if isinstance(layer, (Flatten, MaxPool, SlidingWindow, Concat)):
+                if not self.folds(layer.name):
+                    return False
+            elif isinstance(layer, (MatMul, DepthwiseMatMul, AvgPool, Add)):
+                if not isinstance(self.sole(layer.name), Threshold):
+                    return False
+            elif not isinstance(layer, Threshold):
+                return False
+        return True
+
+    def window_threshold(self, layer: Layer) -> tuple[Threshold | None, list[str]]:
+        """The Threshold a window unit fuses (its sole consumer, or the one after a Flatten of
+        a 1 x 1 map), and the IR layers the unit then stands for."""
+        nxt = self.sole(layer.name)
+        if isinstance(nxt, Threshold):
+            return nxt, [layer.name, nxt.name]
+        after = self.sole(nxt.name) if nxt is not None else None
+        if isinstance(nxt, Flatten) and isinstance(after, Threshold) and \
+                tuple(layer.out_shape[:2]) == (1, 1):
+            return after, [layer.name, nxt.name, after.name]
+        return None, [layer.name]
+
+
+def _join_code(layer: Layer, src: _Src, port: int) -> tuple[DataType, CodeMap]:
+    """The codes arriving at a join's ``port`` and their value map (bipolar: UINT1 codes,
+    value = 2 * code - 1)."""
+    code = layer.in_dtypes[port] if src.cmap.identity and not src.raw else src.code
+    if code == BIPOLAR:
+        return UINT(1), CodeMap(-1, 2)
+    return code, src.cmap
+
+
+def _add(idx: int, layer: Add, srcs: list[_Src], thr: Threshold | None, values: bool
+         ) -> tuple[HwAdd, CodeMap]:
+    """hwgen_add for ``layer`` (coefficients on values) with ``thr`` fused: on codes,
+    y = k0 * (o0 + s0 * c0) + k1 * (o1 + s1 * c1) = O + g * (K0 * c0 + K1 * c1) with
+    g = gcd(k0 s0, k1 s1): an exact integer re-coding of any two value maps."""
+    (c0, m0), (c1, m1) = (_join_code(layer, s, p) for p, s in enumerate(srcs))
+    k0, k1 = layer.coeffs
+    a0, a1 = k0 * m0.step, k1 * m1.step
+    g = math.gcd(a0, a1)
+    kk0, kk1, offset = a0 // g, a1 // g, k0 * m0.offset + k1 * m1.offset
+    lo, hi = kk0 * c0.min + kk1 * c1.min, kk0 * c0.max + kk1 * c1.max
+    sum_bits = max(DataType.smallest(min(lo, -1), hi).bits, c0.code_bits + 1,
+                   c1.code_bits + 1)
+    if sum_bits > 32:
         raise UnsupportedError(
-            f"the hardware build supports chains only; {join.name} reads "
-            f"{', '.join(graph.producers(join))}", node=join.onnx_name, op=join.op,
-            hint="golden execution (hwgen.execute) supports graphs; the hardware for forks, "
-            "adds and concatenations (rtl_templates/hwgen_dup, hwgen_add, hwgen_concat) is not "
-            "wired into the build yet")
-    layers = list(graph.layers)
+            f"the sum {kk0} * a + {kk1} * b needs {sum_bits} bits (at most 32)",
+            node=layer.onnx_name, op="Add",
+            hint="quantize both operands with one shared quantizer (equal scales)")
+    sum_dtype = INT(sum_bits)
+    pixels = int(np.prod(layer.in_shape[:-1], dtype=np.int64))
+    channels = int(layer.in_shape[-1])
+    common = dict(name=f"{idx:02d}_add", onnx_name=layer.onnx_name, in_dtype=c0, in_dtype1=c1,
+                  in_elems=pixels * channels, out_elems=pixels * channels, channels=channels,
+                  pixels=pixels, k0=kk0, k1=kk1, sum_dtype=sum_dtype)
+    if thr is None:
+        if offset != 0 or g != 1:
+            raise UnsupportedError(
+                f"an add without activation of streams with value maps {m0} and {m1} has no "
+                "integer output code", node=layer.onnx_name, op="Add",
+                hint="quantize the sum (an activation after the add), or both operands with "
+                "one shared quantizer")
+        return HwAdd(out_dtype=sum_dtype, **common), CodeMap()
+    out_dtype, out_bias, out_map, t = _threshold_code(thr, values)
+    t = _clip(_ceil_div(t - offset, g), lo, hi)  # value >= T  <=>  sum >= ceil((T - O) / g)
+    thr_bits = max(DataType.smallest(min(int(t.min()), lo, -1), max(int(t.max()), hi)).bits,
+                   sum_bits)
+    return HwAdd(out_dtype=out_dtype, thresholds=t, out_bias=out_bias, thr_dtype=INT(thr_bits),
+                 **common), out_map
+
+
+def _concat(idx: int, layer: Concat, srcs: list[_Src]) -> HwConcat:
+    (c0, m0), (c1, m1) = (_join_code(layer, s, p) for p, s in enumerate(srcs))
+    if c0 != c1 or m0 != m1:
+        raise UnsupportedError(
+            f"input 0 carries {c0.name} codes (value = {m0.offset} + {m0.step} * code), input "
+            f"1 {c1.name} codes (value = {m1.offset} + {m1.step} * code): a concatenation "
+            "needs the same codes on both", node=layer.onnx_name, op="Concat",
+            hint="quantize both branches with one shared quantizer (same bit width, sign "
+            "and scale)")
+    pixels = int(np.prod(layer.in_shape[:-1], dtype=np.int64))
+    a, b = int(layer.in_shape[-1]), int(layer.in_shape1[-1])
+    code = srcs[0].code if srcs[0].code == BIPOLAR else c0
+    return HwConcat(name=f"{idx:02d}_cat", onnx_name=layer.onnx_name, in_dtype=code,
+                    out_dtype=code, in_elems=pixels * a, out_elems=pixels * (a + b), c0=a, c1=b,
+                    pixels=pixels)
+
+
+def lower(graph: Graph) -> HwGraph:
+    """IR graph -> hardware layers (MVAU with fused thresholds, thresholding, SWG, pool, top-1,
+    add with fused thresholds, concatenation; a fork becomes hwgen_dup units)."""
+    dag = _Dag(graph)
+    layers = dag.layers
     out: list[HwLayer] = []
-    cmap = CodeMap()
-    # the stream is a raw MVAU or window-unit accumulator (signed code, value == code); windows
-    # and pools pass it on unchanged, the next threshold, MVAU or window unit consumes it
-    raw = False
-    i = 0
-    while i < len(layers):
-        layer = layers[i]
+    ins: list[tuple[str, ...]] = []  # producer stream (first-pass hardware names) per port
+    srcs: dict[str, _Src] = {GRAPH_INPUT: _Src(GRAPH_INPUT, graph.input_dtype)}
+    done: set[str] = set()
+
+    def emit(hw: HwLayer, producers: tuple[str, ...]) -> None:
+        out.append(hw)
+        ins.append(producers)
+
+    for i, layer in enumerate(layers):
+        if layer.name in done:  # fused into the unit of an earlier layer
+            continue
+        feed = [srcs[p] for p in graph.producers(i)]
+        src = feed[0]
         idx = len(out)
-        stream = out[-1].out_dtype if out else graph.input_dtype  # the codes arriving here
-        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        stream, cmap, raw = src.code, src.cmap, src.raw  # the codes arriving here
+        nxt = dag.sole(layer.name)
+        fused = [layer.name]
         if isinstance(layer, Flatten):
-            i += 1  # NHWC streams are already in HWC order: nothing to do in hardware
+            srcs[layer.name] = src  # NHWC streams are already in HWC order: nothing to do
+            continue
+        if isinstance(layer, Add):
+            thr = nxt if isinstance(nxt, Threshold) else None
+            values = thr is not None and not dag.folds(thr.name)
+            hw, new_map = _add(idx, layer, feed, thr, values)
+            emit(hw, tuple(s.hw for s in feed))
+            fused += [thr.name] if thr is not None else []
+            for name in fused:
+                srcs[name] = _Src(hw.name, hw.out_dtype, new_map, thr is None)
+            done.update(fused)
+            continue
+        if isinstance(layer, Concat):
+            hw = _concat(idx, layer, feed)
+            emit(hw, tuple(s.hw for s in feed))
+            srcs[layer.name] = _Src(hw.name, hw.out_dtype, feed[0].cmap, feed[0].raw)
             continue
         if isinstance(layer, MatMul):
             pixels = int(np.prod(layer.in_shape[:-1], dtype=np.int64))
             thr = nxt if isinstance(nxt, Threshold) else None
-            values = thr is not None and not _consumer_folds(layers, i + 1)
+            values = thr is not None and not dag.folds(thr.name)
             hw, cmap = _fused_mvau(layer, thr, cmap, stream, pixels, idx, values, raw)
-            out.append(hw)
-            raw = thr is None
-            i += 2 if thr is not None else 1
+            emit(hw, (src.hw,))
+            fused += [thr.name] if thr is not None else []
+            for name in fused:
+                srcs[name] = _Src(hw.name, hw.out_dtype, cmap, thr is None)
+            done.update(fused)
             continue
         elems = int(np.prod(layer.in_shape, dtype=np.int64))
         # the codes arriving: the IR datatype, unless a code map or a raw accumulator is in
@@ -266,9 +390,9 @@ def lower(graph: Graph) -> HwGraph:
         # wider than the IR's unsigned type when every product is >= 0; wider than the IR's value
         # range for a window sum): pools, windows and thresholds read it as it is
         code_dtype = layer.in_dtype if cmap.identity and not raw else stream
+        new: list[HwLayer] = []
         if isinstance(layer, Threshold):
-            out_dtype, out_bias, new_map, t = _threshold_code(layer,
-                                                              not _consumer_folds(layers, i))
+            out_dtype, out_bias, new_map, t = _threshold_code(layer, not dag.folds(layer.name))
             tmap = cmap
             if code_dtype == BIPOLAR:  # compare codes 0/1 (value = 2 * code - 1) as UINT1
                 code_dtype, tmap = UINT(1), CodeMap(-1, 2)
@@ -277,14 +401,13 @@ def lower(graph: Graph) -> HwGraph:
             lo, hi = code_dtype.min, code_dtype.max
             t = _clip(t, lo, hi)
             thr_dtype = DataType.smallest(min(int(t.min()), lo, -1), max(int(t.max()), hi))
-            out.append(HwThreshold(
+            new.append(HwThreshold(
                 name=f"{idx:02d}_thr", onnx_name=layer.onnx_name, in_dtype=code_dtype,
                 out_dtype=out_dtype, in_elems=elems, out_elems=elems, thresholds=t,
                 channels=layer.channels, pixels=elems // layer.channels, out_bias=out_bias,
                 thr_dtype=thr_dtype,
             ))
-            cmap = new_map
-            raw = False
+            cmap, raw = new_map, False
         elif isinstance(layer, SlidingWindow):
             pad_code = layer.pad_value
             if any(layer.pad):
@@ -301,19 +424,17 @@ def lower(graph: Graph) -> HwGraph:
                     )
                 pad_code = (pad_code - cmap.offset) // cmap.step
             _check_window_pads(layer.onnx_name, "Conv", layer.kernel, layer.pad, layer.dilation)
-            out.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
+            new.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
                             tuple(layer.kernel), tuple(layer.stride), tuple(layer.pad),
                             int(pad_code), tuple(layer.dilation),
                             cf_major=isinstance(nxt, DepthwiseMatMul)))
         elif isinstance(layer, DepthwiseMatMul):
-            thr, used = _window_threshold(layers, i)
-            values = thr is not None and not _consumer_folds(layers, i + used - 1)
+            thr, fused = dag.window_threshold(layer)
+            values = thr is not None and not dag.folds(fused[-1])
             hw, cmap = _window_unit(HwVVAU, idx, layer, "dot", code_dtype, cmap, thr, values,
                                     layer.weights, layer.w_dtype)
-            out.append(hw)
+            new.append(hw)
             raw = thr is None
-            i += used
-            continue
         elif isinstance(layer, AvgPool):
             if code_dtype == BIPOLAR:
                 raise UnsupportedError("an average pool of bipolar codes is not supported",
@@ -325,29 +446,27 @@ def lower(graph: Graph) -> HwGraph:
                                        node=layer.onnx_name, op="AveragePool",
                                        hint="use an odd number of levels")
             pad_code = (0 - cmap.offset) // cmap.step if any(layer.pad) else 0
-            out.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
+            new.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
                             tuple(layer.kernel), tuple(layer.stride), tuple(layer.pad),
                             pad_code, (1, 1), cf_major=True))
-            thr, used = _window_threshold(layers, i)
-            values = thr is not None and not _consumer_folds(layers, i + used - 1)
+            thr, fused = dag.window_threshold(layer)
+            values = thr is not None and not dag.folds(fused[-1])
             ones = np.ones((layer.in_shape[-1], layer.window), np.int64)
             hw, cmap = _window_unit(HwAvgPool, idx + 1, layer, "sum", code_dtype, cmap, thr,
                                     values, ones, None)
-            out.append(hw)
+            new.append(hw)
             raw = thr is None
-            i += used
-            continue
         elif isinstance(layer, MaxPool) and (
                 tuple(layer.kernel) != tuple(layer.stride) or any(layer.pad)
                 or layer.kernel[0] != layer.kernel[1]):
             _check_window_pads(layer.onnx_name, "MaxPool", layer.kernel, layer.pad)
             low = 0 if code_dtype == BIPOLAR else code_dtype.min  # the smallest code
-            out.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
+            new.append(_swg(idx, layer.onnx_name, code_dtype, tuple(layer.in_shape),
                             tuple(layer.kernel), tuple(layer.stride), tuple(layer.pad),
                             low, (1, 1), cf_major=True))
             c = int(layer.in_shape[-1])
             pixels = int(np.prod(layer.out_shape[:-1], dtype=np.int64))
-            out.append(HwWindowMax(
+            new.append(HwWindowMax(
                 name=f"{idx + 1:02d}_pool", onnx_name=layer.onnx_name, in_dtype=code_dtype,
                 out_dtype=code_dtype, in_elems=pixels * layer.kernel[0] * layer.kernel[1] * c,
                 out_elems=pixels * c, channels=c, window=layer.kernel[0] * layer.kernel[1],
@@ -360,14 +479,14 @@ def lower(graph: Graph) -> HwGraph:
                     node=layer.onnx_name, op="MaxPool", hint="hwgen supports stride == kernel",
                 )
             out_elems = int(np.prod(layer.out_shape, dtype=np.int64))
-            out.append(HwMaxPool(
+            new.append(HwMaxPool(
                 name=f"{idx:02d}_pool", onnx_name=layer.onnx_name, in_dtype=code_dtype,
                 out_dtype=code_dtype, in_elems=elems, out_elems=out_elems,
                 in_hwc=tuple(layer.in_shape), kernel=tuple(layer.kernel),
                 stride=tuple(layer.stride),
             ))
         elif isinstance(layer, TopK):
-            out.append(HwLabelSelect(
+            new.append(HwLabelSelect(
                 name=f"{idx:02d}_label", onnx_name=layer.onnx_name, in_dtype=code_dtype,
                 out_dtype=layer.out_dtype, in_elems=elems, out_elems=1,
                 channels=int(layer.in_shape[-1]),
@@ -376,43 +495,123 @@ def lower(graph: Graph) -> HwGraph:
             raise UnsupportedError(
                 f"no hardware layer for IR op {layer.op}", node=layer.onnx_name, op=layer.op,
                 hint="supported: MatMul, Threshold, SlidingWindow, MaxPool, Flatten, TopK, "
-                "DepthwiseMatMul, AvgPool",
+                "DepthwiseMatMul, AvgPool, Add, Concat",
             )
-        i += 1
+        prev = src.hw
+        for hw in new:
+            emit(hw, (prev,))
+            prev = hw.name
+        for name in fused:
+            srcs[name] = _Src(prev, new[-1].out_dtype, cmap, raw)
+        done.update(fused)
     if not out:
         raise UnsupportedError("the model has no layer to put in hardware", op="graph")
+    last = srcs[layers[-1].name].hw
+    if last != out[-1].name:  # cannot happen with layers in topological order
+        raise VerifyError(f"the graph output comes from {last}, not the last hardware layer",
+                          node=last, op="graph")
+    return _forks(graph.name, out, ins)
+
+
+def _forks(name: str, layers: list[HwLayer], ins: list[tuple[str, ...]]) -> HwGraph:
+    """Insert a hwgen_dup after every stream read by several ports (a cascade of n - 1 for n
+    readers), then name every layer positionally (``NN_op``) in the final order; a layer fed by
+    the layer just before it names no inputs (a chain stays a chain)."""
+    readers: dict[str, list[tuple[int, int]]] = {}
+    for i, producers in enumerate(ins):
+        for port, p in enumerate(producers):
+            readers.setdefault(p, []).append((i, port))
+    order: list[tuple[HwLayer, list[str]]] = []  # layer (first-pass name), producers
+    by_name = {x.name: k for k, x in enumerate(layers)}
+    feeds = [list(p) for p in ins]
+
+    def forks(stream: str, dtype: DataType, elems: int) -> None:
+        users = readers.get(stream, [])
+        src = stream
+        for k in range(len(users) - 1):
+            dup = HwDup(name=f"dup{stream}{k}", onnx_name="", in_dtype=dtype, out_dtype=dtype,
+                        in_elems=elems, out_elems=elems)
+            order.append((dup, [src]))
+            i, port = users[k]
+            feeds[i][port] = dup.name
+            src = dup.name
+        if len(users) > 1:
+            i, port = users[-1]
+            feeds[i][port] = src
+
+    first = layers[0]
+    forks(GRAPH_INPUT, first.in_dtype, first.in_elems)
+    for layer in layers:
+        order.append((layer, feeds[by_name[layer.name]]))
+        forks(layer.name, layer.out_dtype, layer.out_elems)
+    rename = {GRAPH_INPUT: GRAPH_INPUT}
+    for k, (layer, _) in enumerate(order):
+        rename[layer.name] = f"{k:02d}_{layer.op}"
+    out: list[HwLayer] = []
+    for layer, producers in order:
+        names = tuple(rename[p] for p in producers)
+        before = out[-1].name if out else GRAPH_INPUT
+        inputs = () if names == (before,) else names
+        onnx = layer.onnx_name or f"fork of {rename[producers[0]]}"
+        out.append(dataclasses.replace(layer, name=rename[layer.name], onnx_name=onnx,
+                                       inputs=inputs))
     return HwGraph(
-        name=graph.name, layers=tuple(out), in_dtype=out[0].in_dtype, out_dtype=out[-1].out_dtype,
+        name=name, layers=tuple(out), in_dtype=out[0].in_dtype, out_dtype=out[-1].out_dtype,
         in_elems=out[0].in_elems, out_elems=out[-1].out_elems,
     )
 
 
 def verify_hw(hw: HwGraph) -> None:
-    """Stream chain consistency and legal folding; raises VerifyError naming the layer."""
-    prev = None
-    for layer in hw.layers:
-        if prev is not None:
-            if prev.out_elems != layer.in_elems:
+    """Stream consistency on every edge and legal folding; raises VerifyError naming the layer."""
+    names = {GRAPH_INPUT} | {x.name for x in hw.layers}
+    seen = {GRAPH_INPUT}
+    for i, layer in enumerate(hw.layers):
+        producers = hw.producers(i)
+        if len(producers) != layer.n_inputs:
+            raise VerifyError(f"{len(producers)} inputs, expected {layer.n_inputs}",
+                              node=layer.name, op=layer.op)
+        for port, p in enumerate(producers):
+            if p not in seen:
+                raise VerifyError(f"input {port} reads {p}, which is "
+                                  + ("not a layer" if p not in names else "not before it"),
+                                  node=layer.name, op=layer.op)
+            if p == GRAPH_INPUT:
+                continue
+            prev = hw.layer(p)
+            if prev.out_elems != layer.port_elems(port):
                 raise VerifyError(
-                    f"{prev.out_elems} elements per frame in, expected {layer.in_elems}",
+                    f"{prev.out_elems} elements per frame in, expected {layer.port_elems(port)}",
                     node=layer.name, op=layer.op,
                 )
-            if prev.out_dtype.code_bits != layer.in_dtype.code_bits:
+            if prev.out_dtype.code_bits != layer.port_bits(port):
                 raise VerifyError(
                     f"input code of {prev.out_dtype.code_bits} bits from {prev.name}, expected "
-                    f"{layer.in_dtype.code_bits}", node=layer.name, op=layer.op,
+                    f"{layer.port_bits(port)}", node=layer.name, op=layer.op,
                 )
+        seen.add(layer.name)
+        users = hw.consumers(layer.name)
+        if len(users) > (2 if isinstance(layer, HwDup) else 1) or (
+                isinstance(layer, HwDup) and len(users) != 2):
+            raise VerifyError(f"read by {len(users)} ports ({', '.join(u for u, _ in users)})",
+                              node=layer.name, op=layer.op,
+                              hint="a stream read twice needs a hwgen_dup")
+        prev = hw.layer(producers[0]) if producers[0] != GRAPH_INPUT else None
         if isinstance(layer, HwMVAU):
             if layer.mw % layer.SIMD or layer.mh % layer.PE:
                 raise VerifyError(f"SIMD {layer.SIMD} / PE {layer.PE} do not divide MW {layer.mw}"
                                   f" / MH {layer.mh}", node=layer.name, op=layer.op)
             if layer.thresholds is not None and np.any(np.diff(layer.thresholds, axis=1) < 0):
                 raise VerifyError("thresholds not ascending", node=layer.name, op=layer.op)
-        if isinstance(layer, HwVVAU) and layer.channels % layer.PE:
+        if isinstance(layer, (HwVVAU, HwAdd)) and layer.channels % layer.PE:
             raise VerifyError(f"PE {layer.PE} does not divide the {layer.channels} channels",
                               node=layer.name, op=layer.op)
+        if isinstance(layer, HwConcat) and (layer.c0 % layer.PE or layer.c1 % layer.PE):
+            raise VerifyError(f"PE {layer.PE} does not divide both inputs' channels "
+                              f"{layer.c0} and {layer.c1}", node=layer.name, op=layer.op)
         if isinstance(layer, HwVVAU) and not (isinstance(prev, HwSWG) and prev.cf_major
                                               and prev.SIMD == layer.PE):
             raise VerifyError("a window unit must follow a channel-fold-major sliding window "
                               "of SIMD = its PE", node=layer.name, op=layer.op)
-        prev = layer
+    if hw.layers and hw.consumers(hw.layers[-1].name):
+        raise VerifyError("the last layer must be the graph output", node=hw.layers[-1].name,
+                          op=hw.layers[-1].op)

@@ -116,13 +116,3 @@ def test_verifier_names_the_layer(case, message):
         layers[0] = replace(layers[0], name=GRAPH_INPUT)
     with pytest.raises(VerifyError, match=message.replace("(", r"\(").replace(")", r"\)")):
         verify(replace(g, layers=tuple(layers)))
-
-
-def test_hardware_build_refuses_graphs_by_name():
-    from hwgen.build.lower import lower as lower_hw
-    from hwgen.errors import UnsupportedError
-
-    g, *_ = _residual()
-    with pytest.raises(UnsupportedError, match=r"node 'add' \(Add\): the hardware build supports "
-                                               r"chains only; 02_add reads 01_thr, input"):
-        lower_hw(verify(g))
