@@ -89,10 +89,12 @@ _LEVEL = {"MUXF7": 0.25, "MUXF8": 0.25, "CARRY4": 0.25,
           "PFUMX": 0.25, "L6MUX21": 0.25, "CCU2C": 0.25}
 _LUTRAM = ("RAM32M", "RAM64M", "RAM32X", "RAM64X", "RAM128X", "RAM256X", "TRELLIS_DPR16X4")
 # Per-family (ns per LUT level, ns of register overhead) for the logic-depth clock estimate.
-# ECP5 (-6 speed grade), from nextpnr-ecp5's routed critical path of TFC-W1A1 at 100 k
-# frames/s (README, "ULX3S"): a LUT4 level is ~0.24 ns of logic + ~0.8 ns of routing, and the
-# deepest paths start at a DP16KD read (5.6 ns clock-to-output) rather than at a flip-flop.
-DEPTH_NS = {"ecp5": (1.05, 6.0)}
+# ECP5 (-6 speed grade), fitted to nextpnr-ecp5's routed Fmax of every template instance of
+# TFC-W1A1 at 100 k frames/s (benchmarks/ecp5_fmax.py; README, "ULX3S"): about 0.8 ns per LUT4
+# level (0.24 ns logic + routing) and 2.5 ns fixed; a path that starts at a DP16KD read
+# (5.6 ns clock-to-output, the MVAU's weight ROMs) counts START_LEVELS more levels.
+DEPTH_NS = {"ecp5": (0.8, 2.5)}
+START_LEVELS = {"ecp5": {"DP16KD": 7.0}}
 
 
 def depth_ns(family: str) -> tuple[float, float]:
@@ -225,7 +227,9 @@ def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
                             hint="rebuild the design with hwgen build")
         files.append(mem / name)
     script = _script(inst, sources, dsp, family)
-    key = _digest(script, files)
+    # the start levels enter the key only where a family has them (xc7 keys stay as they were)
+    starts = START_LEVELS.get(family)
+    key = _digest(script + (repr(sorted(starts.items())) if starts else ""), files)
     folder = (cache or cache_dir()) / key
     result_file = folder / "result.json"
     if result_file.exists():
@@ -241,7 +245,8 @@ def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
     stat = json.loads((work / "stat.json").read_text())
     cells = {k: int(v) for k, v in stat["design"]["num_cells_by_type"].items()
              if not k.startswith("$")}
-    levels = logic_levels(json.loads((work / "netlist.json").read_text()))
+    levels = logic_levels(json.loads((work / "netlist.json").read_text()),
+                          START_LEVELS.get(family))
     result = {"cells": cells, **count_cells(cells, family), "levels": levels,
               "key": key, "module": inst.module}
     folder.mkdir(exist_ok=True)
@@ -271,8 +276,12 @@ def count_cells(cells: dict[str, int], family: str = "xc7") -> dict[str, int]:
     }
 
 
-def logic_levels(netlist: dict) -> float:
-    """Deepest combinational path between sequential cells / ports, in LUT levels."""
+def logic_levels(netlist: dict, start_levels: dict[str, float] | None = None) -> float:
+    """Deepest combinational path between sequential cells / ports, in LUT levels.
+
+    ``start_levels``: extra levels for a path that starts at a cell of that type (a block RAM
+    read whose clock-to-output is much slower than a flip-flop's), in LUT-level equivalents."""
+    start_levels = start_levels or {}
     modules = netlist["modules"]
     tops = [m for m in modules.values() if "top" in m.get("attributes", {})]
     module = tops[0] if tops else max(modules.values(), key=lambda m: len(m.get("cells", {})))
@@ -289,6 +298,9 @@ def logic_levels(netlist: dict) -> float:
     driver = {b: name for name, cell in cells.items() for b in pins(cell, "output")}
     preds = {name: sorted({driver[b] for b in pins(cell, "input") if b in driver
                            and not seq(driver[b])}) for name, cell in cells.items()}
+    start = {name: max((start_levels.get(cells[driver[b]]["type"], 0.0)
+                        for b in pins(cell, "input") if b in driver and seq(driver[b])),
+                       default=0.0) for name, cell in cells.items()} if start_levels else {}
 
     def weight(ctype: str) -> float:
         if ctype.startswith("LUT") or ctype.startswith(_LUTRAM):
@@ -309,8 +321,8 @@ def logic_levels(netlist: dict) -> float:
                 continue
             stack.pop()
             active.discard(name)
-            depth[name] = max((depth.get(p, 0.0) for p in preds[name]), default=0.0) + \
-                weight(cells[name]["type"])
+            depth[name] = max(max((depth.get(p, 0.0) for p in preds[name]), default=0.0),
+                              start.get(name, 0.0)) + weight(cells[name]["type"])
     return round(max(depth.values(), default=0.0), 2)
 
 

@@ -157,3 +157,27 @@ def test_clock_the_pll_cannot_make(tmp_path: Path) -> None:
     build(model, tmp_path / "out", target="ulx3s-85f", clock_mhz=near)  # the hint works
     info = json.loads((tmp_path / "out" / "board" / "board.json").read_text())
     assert info["clock"]["pll"]["clock_mhz"] == near
+
+
+def _cell(ctype: str, ins: list[int], outs: list[int]) -> dict:
+    conns = {f"I{i}": [b] for i, b in enumerate(ins)} | {f"O{i}": [b] for i, b in enumerate(outs)}
+    dirs = {f"I{i}": "input" for i in range(len(ins))} | {f"O{i}": "output" for i in range(len(outs))}
+    return {"type": ctype, "connections": conns, "port_directions": dirs}
+
+
+def test_ecp5_counting_and_block_ram_start_levels() -> None:
+    from hwgen.estimate.synth import START_LEVELS, count_cells, logic_levels
+
+    cells = {"LUT4": 10, "CCU2C": 3, "TRELLIS_DPR16X4": 1, "TRELLIS_FF": 5, "DP16KD": 2,
+             "MULT18X18D": 1, "PFUMX": 4}
+    assert count_cells(cells, "ecp5") == {"LUT": 10 + 2 * 3 + 4, "FF": 5, "CARRY": 3,
+                                          "BRAM18": 2, "DSP": 1}
+    # FF -> LUT4 -> LUT4 -> LUT4 -> FF (3 levels) and DP16KD -> LUT4 -> FF (1 level + start)
+    netlist = {"modules": {"top": {"attributes": {"top": 1}, "cells": {
+        "ff0": _cell("TRELLIS_FF", [1], [2]), "a": _cell("LUT4", [2], [3]),
+        "b": _cell("LUT4", [3], [4]), "c": _cell("LUT4", [4], [5]),
+        "ff1": _cell("TRELLIS_FF", [5], [6]),
+        "ram": _cell("DP16KD", [7], [8]), "d": _cell("LUT4", [8], [9]),
+        "ff2": _cell("TRELLIS_FF", [9], [10])}}}}
+    assert logic_levels(netlist) == 3.0
+    assert logic_levels(netlist, START_LEVELS["ecp5"]) == 1.0 + START_LEVELS["ecp5"]["DP16KD"]

@@ -106,7 +106,8 @@ def test_uart_cosim_equals_golden(tiny_build: Path, tmp_path: Path) -> None:
     thread = threading.Thread(target=host)
     thread.start()
     try:
-        xml = runner.test(test_module="uart_cosim_bench", hdl_toplevel="hwgen_uart_accel",
+        xml = runner.test(test_module="uart_cosim_bench", testcase="serve",
+                          hdl_toplevel="hwgen_uart_accel",
                           hdl_toplevel_lang="verilog", build_dir=tmp_path / "sim_build",
                           test_dir=run, extra_env={"HWGEN_CLKS": str(CLKS),
                                                    "HWGEN_PTY_DIR": str(run)},
@@ -126,3 +127,30 @@ def test_uart_cosim_equals_golden(tiny_build: Path, tmp_path: Path) -> None:
     assert np.array_equal(got["hw"], expected_hw[:10])
     assert np.array_equal(got["y"], hwgen.execute(graph, x))
     assert len(np.unique(expected_hw)) > 3  # the model is not trivially constant
+
+    # A line break clears a half-sent frame: the next frame's result is the golden one.
+    frame = acc_pack(drv, spec, graph, x[3:4])
+    brk = tmp_path / "brk"
+    brk.mkdir()
+    for mem in (out / "mem").glob("*.mem"):
+        shutil.copyfile(mem, brk / mem.name)
+    out_bytes = spec["link"]["out_words_per_frame"] * spec["link"]["word_bytes"]
+    xml = runner.test(test_module="uart_cosim_bench", testcase="break_resets",
+                      hdl_toplevel="hwgen_uart_accel", hdl_toplevel_lang="verilog",
+                      build_dir=tmp_path / "sim_build", test_dir=brk,
+                      extra_env={"HWGEN_CLKS": str(CLKS), "HWGEN_FRAME_HEX": frame.hex(),
+                                 "HWGEN_OUT_BYTES": str(out_bytes)},
+                      results_xml=str(brk / "results.xml"))
+    total, failed = get_results(xml)
+    assert total > 0 and failed == 0, f"cocotb bench failed, see {brk}"
+    res = json.loads((brk / "break.json").read_text())
+    assert res["framing_in_break"] == 1  # the break first looks like a bad byte; then resets
+    assert (res["framing_error"], res["overflow"]) == (0, 0)
+    acc = drv.Accelerator(serial=object(), spec=spec)
+    assert np.array_equal(acc.unpack(bytes(res["got"]), 1), expected_hw[3:4])
+
+
+def acc_pack(drv, spec: dict, graph, x: np.ndarray) -> bytes:
+    """The bytes the driver sends for ``x`` (one or more frames)."""
+    acc = drv.Accelerator(serial=object(), spec=spec)
+    return acc.pack(acc.host.prologue(x)).tobytes()

@@ -6,6 +6,9 @@ onto ``uart_rxd`` as 8N1 frames (``HWGEN_CLKS`` clocks per bit, with random idle
 bytes); ``uart_txd`` is decoded mid-bit and its bytes are written back into the master. The
 slave's path goes to ``pty.txt`` in ``HWGEN_PTY_DIR``; the bench stops when the driver side
 creates ``done`` there (or at ``HWGEN_MAX_CYCLES``) and writes ``flags.json``.
+
+``break_resets`` (no pty): half a word of garbage, a line break, then the frame bytes of
+``HWGEN_FRAME_HEX``; the bytes sent back go to ``break.json``.
 """
 
 from __future__ import annotations
@@ -81,3 +84,53 @@ async def serve(dut) -> None:
     (folder / "flags.json").write_text(json.dumps(stats))
     os.close(master)
     os.close(slave)
+
+
+async def _send(dut, clks: int, data: bytes) -> None:
+    for byte in data:
+        for bit in [0] + [(byte >> i) & 1 for i in range(8)] + [1]:
+            dut.uart_rxd.value = bit
+            await ClockCycles(dut.clk, clks)
+
+
+@cocotb.test()
+async def break_resets(dut) -> None:
+    clks = int(os.environ["HWGEN_CLKS"])
+    frame = bytes.fromhex(os.environ["HWGEN_FRAME_HEX"])
+    want = int(os.environ["HWGEN_OUT_BYTES"])
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.uart_rxd.value = 1
+    dut.rst.value = 1
+    for _ in range(4):
+        await RisingEdge(dut.clk)
+    dut.rst.value = 0
+    got: list[int] = []
+
+    async def receive() -> None:
+        while True:
+            await FallingEdge(dut.uart_txd)
+            await ClockCycles(dut.clk, clks // 2)
+            byte = 0
+            for i in range(8):
+                await ClockCycles(dut.clk, clks)
+                byte |= int(dut.uart_txd.value) << i
+            await ClockCycles(dut.clk, clks)
+            got.append(byte)
+
+    cocotb.start_soon(receive())
+    await _send(dut, clks, frame[:2])            # half a word: the bridge waits for more
+    dut.uart_rxd.value = 0                        # line break: 25 bit times low
+    await ClockCycles(dut.clk, 12 * clks)
+    flags_in_break = int(dut.framing_error.value)  # a 0 byte without stop bit so far
+    await ClockCycles(dut.clk, 13 * clks)
+    dut.uart_rxd.value = 1
+    await ClockCycles(dut.clk, 4 * clks)
+    await _send(dut, clks, frame)
+    for _ in range(200):
+        if len(got) >= want:
+            break
+        await ClockCycles(dut.clk, 10 * clks)
+    await ClockCycles(dut.clk, 20 * clks)         # nothing more may follow
+    Path("break.json").write_text(json.dumps({
+        "got": got, "framing_error": int(dut.framing_error.value),
+        "overflow": int(dut.overflow.value), "framing_in_break": flags_in_break}))
