@@ -130,16 +130,19 @@ def test_graph_rtl_exact(built, mnist, model_id):
 
 @pytest.mark.slow
 def test_starved_skip_path_names_the_stalled_stream(zoo_export, mnist, tmp_path):
-    """A skip FIFO of 2 beats cannot hold the long branch's lookahead: the fork stalls, the
-    long branch starves, and the simulation stops with the stream that holds data."""
+    """The identity shortcut of the first residual block (fork -> add, no unit in between) with
+    a 2-beat FIFO cannot hold the long branch's two window rows of lookahead: the fork stalls,
+    the long branch starves (deadlock), and the simulation stops naming a stream that holds
+    data. (The concat design's branches have enough storage of their own not to deadlock.)"""
     from hwgen.build import build
 
-    src = zoo_export("concat_small")
+    src = zoo_export("resnet_small")
     ffile = tmp_path / "fifo.json"
-    ffile.write_text(json.dumps({"07_cat": [2, 2]}))
+    ffile.write_text(json.dumps({"07_add": [8, 2]}))
     out = tmp_path / "out"
     build(src, out, fifo_depths_file=ffile)
     graph = hwgen.load(out / "model.onnx")
-    x = inputs_for("concat_small", mnist[0][:4])
-    with pytest.raises(SimulationError, match=r"stalled: .*stream w_\w+ holds valid data"):
+    x = inputs_for("resnet_small", mnist[0][:3])
+    with pytest.raises(SimulationError, match=r"stalled: .*stream 07_add_fifo1 holds valid data "
+                                              r"without ready.*FIFO from --fifo-depths"):
         _sim(out, graph, x, 0, 0)
