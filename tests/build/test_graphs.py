@@ -146,3 +146,22 @@ def test_starved_skip_path_names_the_stalled_stream(zoo_export, mnist, tmp_path)
     with pytest.raises(SimulationError, match=r"stalled: .*stream 07_add_fifo1 holds valid data "
                                               r"without ready.*FIFO from --fifo-depths"):
         _sim(out, graph, x, 0, 0)
+
+
+def test_join_fifo_depths_need_one_per_input(zoo_export, tmp_path):
+    from hwgen.build import build
+    from hwgen.errors import FoldingError
+
+    ffile = tmp_path / "fifo.json"
+    ffile.write_text(json.dumps({"07_cat": 16}))
+    with pytest.raises(FoldingError, match=r"07_cat.*a join's FIFO depths must be a list of 2 "
+                                           r"integers .* not 16"):
+        build(zoo_export("concat_small"), tmp_path / "out", fifo_depths_file=ffile)
+
+
+def test_hls_backend_refuses_graphs_by_name(zoo_export, tmp_path):
+    from hwgen.build import build
+
+    with pytest.raises(UnsupportedError, match=r"HLS backend supports chains only; 03_dup .*"
+                                               r"--backend rtl"):
+        build(zoo_export("concat_small"), tmp_path / "out", backend="hls")
