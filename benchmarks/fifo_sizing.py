@@ -37,11 +37,11 @@ FULL = "    wire full = (count_reg == D[AW:0]);"
 CAPPED = """    // benchmarks/fifo_sizing.py: a run-time capacity (simulation only)
     reg [AW:0] cap_reg;
     reg [8*200-1:0] cap_fmt;
-    initial begin : g_cap
-        integer n;
+    integer cap_n;
+    initial begin  // unnamed: %m is the instance
         cap_reg = D[AW:0];
         $sformat(cap_fmt, "fifo_cap.%m=%%d");
-        if ($value$plusargs(cap_fmt, n)) cap_reg = (n < D) ? n[AW:0] : D[AW:0];
+        if ($value$plusargs(cap_fmt, cap_n)) cap_reg = (cap_n < D) ? cap_n[AW:0] : D[AW:0];
     end
     wire full = (count_reg >= cap_reg);"""
 

@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--folding", help="folding.json with PE/SIMD per layer")
     p.add_argument("--clock-mhz", type=float,
                    help="fabric clock in MHz (default: the target's, see 'hwgen targets')")
-    p.add_argument("--fifo-depths", help="JSON {layer: depth} overriding computed FIFO depths")
+    p.add_argument("--fifo-depths", help="JSON {layer: depth} overriding computed FIFO depths "
+                   "(a join: [depth input 0, depth input 1])")
     p.add_argument("--verify", action="store_true", help="run the IR verifier after each pass")
     p.add_argument("--max-utilization", metavar="SHARE",
                    help="utilization limit of automatic folding: one share for all resources "

@@ -20,11 +20,14 @@ its branch delivered before the other branch caught up, or the fork stalls (and 
 starved of input deadlocks the design, or the interval grows). ``schedule`` computes, with
 no backpressure and the graph input paced at the analytic interval, the cycle at which every
 output beat of every layer leaves it over a few frames: a beat leaves when the input elements
-it depends on have arrived (the window's last pixel for a sliding window, the whole vector
-for an MVAU's first neuron fold) plus the unit's fill latency, and no earlier than one beat
+it depends on have arrived (a sliding window starts a row of windows once their last input
+row is in; an MVAU's first neuron fold needs the whole vector) plus the unit's fill latency, and no earlier than one beat
 time after the layer's previous beat (an MVAU: SF cycles per neuron fold, a window unit: K*K
 per channel fold). A join input's depth is the largest number of its beats that have arrived
-and are not yet taken (cumulative arrival curve minus cumulative fire curve), plus 4.
+and are not yet taken (cumulative arrival curve minus cumulative fire curve), less what the
+FIFOs of the units between the fork and the join on that branch already hold (scaled by the
+branch's elements per frame), plus 4. Not modelled: skid registers and the row buffers of
+sliding windows on the branch (they hold more: the depth errs on the large side there).
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ import numpy as np
 
 from hwgen.build.hwlayers import (
     GRAPH_INPUT,
+    HwAdd,
     HwConcat,
+    HwDup,
     HwGraph,
     HwLabelSelect,
     HwLayer,
@@ -46,8 +51,38 @@ from hwgen.build.hwlayers import (
 __all__ = ["fifo_depths", "schedule", "join_paths"]
 
 FRAMES = 3  # frames scheduled: the first fills the pipeline, the later ones are steady state
-LATENCY = 6  # fill latency of a unit (skid registers, adder tree, threshold search), cycles
 MARGIN = 4  # beats on top of the largest occupancy: the FIFO's output register and skids
+FIFO_LATENCY = 2  # hwgen_fifo: first word out 2 clocks after it enters
+
+
+def _latency(layer: HwLayer) -> int:
+    """Cycles from the last input element an output beat depends on to that beat leaving the
+    unit (skid registers, adder tree, threshold search; hwgen.estimate.latency)."""
+    from hwgen.build.emit import layer_params, template
+    from hwgen.estimate.latency import stage_delays
+
+    if isinstance(layer, HwDup):
+        return 1
+    if isinstance(layer, HwConcat):
+        return 2
+    if isinstance(layer, HwAdd):
+        return (max(0, (layer.n_thresholds).bit_length()) + 4) if layer.n_thresholds else 3
+    files = {"weights": "w.mem", "thresholds": "t.mem"}
+    first, _tail, _busy = stage_delays(template(layer), layer_params(layer, files))
+    if isinstance(layer, HwMVAU):
+        return first - layer.sf
+    if isinstance(layer, HwVVAU):
+        return first - layer.window
+    if isinstance(layer, (HwSWG, HwMaxPool, HwLabelSelect)):
+        return 3
+    return first
+
+
+def _edge_latency(src_bits: int, dst_bits: int) -> int:
+    """The FIFO in front of a layer, and a width converter where the beat widths differ."""
+    if src_bits == dst_bits:
+        return FIFO_LATENCY
+    return FIFO_LATENCY + max(1, -(-dst_bits // src_bits)) + 1
 
 
 def _chain_need(layer: HwLayer, first: bool) -> int:
@@ -96,9 +131,10 @@ def _dep_elems(layer: HwLayer, port: int) -> np.ndarray:
         q = j // per_pix
         r, col = q // ow, q % ow
         ekh, ekw = layer.eff_kernel
+        # hwgen_swg(_par) writes whole rows: a window row's beats start once the last input
+        # row the windows of that row read is in (rtl_templates/README.md)
         row = np.minimum(r * layer.stride[0] - layer.pad[0] + ekh - 1, h - 1)
-        cc = np.minimum(col * layer.stride[1] - layer.pad[1] + ekw - 1, w - 1)
-        return (row * w + cc + 1) * c
+        return (row + 1) * w * c + 0 * col
     if isinstance(layer, HwMaxPool):
         h, w, c = layer.in_hwc
         k = layer.kernel[0]
@@ -135,27 +171,42 @@ def schedule(hw: HwGraph, frames: int = FRAMES) -> dict[str, np.ndarray]:
     times: dict[str, np.ndarray] = {
         GRAPH_INPUT: (beats // n_in) * interval + ((beats % n_in) + 1) * interval // n_in}
     elems = {GRAPH_INPUT: first.in_beat_elems}  # elements per beat of each stream
+    bits = {GRAPH_INPUT: first.in_beat_elems * first.in_bits}
     for i, layer in enumerate(hw.layers):
         ready = np.zeros(frames * layer.out_beats, dtype=np.int64)
         for port, src in enumerate(hw.producers(i)):
             per_frame = layer.port_elems(port)
             dep = _dep_elems(layer, port)
             dep = np.concatenate([dep + f * per_frame for f in range(frames)])
-            arrive = times[src]
+            arrive = times[src] + _edge_latency(bits[src],
+                                                layer.in_beat_elems * layer.port_bits(port))
             idx = np.clip(-(-dep // elems[src]) - 1, 0, len(arrive) - 1)
             ready = np.maximum(ready, np.where(dep > 0, arrive[idx], 0))
         out = np.empty_like(ready)
-        pace, t = _pace(layer), -(1 << 40)
+        pace, t, lat = _pace(layer), -(1 << 40), _latency(layer)
         for k in range(len(ready)):
-            if isinstance(layer, HwMVAU) and k % layer.nf == 0:
-                # a new pixel: its first neuron fold reads the vector, SF cycles at least
-                t = max(ready[k], t + pace) + LATENCY
-            else:
-                t = max(ready[k] + LATENCY, t + pace)
-            out[k] = t
+            # the unit works on beat k once its inputs are in and it is done with beat k - 1
+            # (an MVAU's first neuron fold of a pixel ends after the vector's last element)
+            t = max(int(ready[k]), t + pace)
+            out[k] = t + lat
         times[layer.name] = out
         elems[layer.name] = layer.out_beat_elems
+        bits[layer.name] = layer.out_beat_elems * layer.out_bits
     return times
+
+
+def _branch_fifo_elems(hw: HwGraph, src: str, per_frame: int) -> int:
+    """Elements (of a stream of ``per_frame`` elements per frame) the input FIFOs of the
+    single-input units from the fork (or graph input, or another join) up to ``src`` hold."""
+    total = 0.0
+    while src != GRAPH_INPUT:
+        layer = hw.layer(src)
+        if isinstance(layer, HwDup) or layer.n_inputs > 1:
+            break
+        first = hw.producers(layer)[0] == GRAPH_INPUT and layer is hw.layers[0]
+        total += _chain_need(layer, first) * layer.in_beat_elems * per_frame / layer.in_elems
+        src = hw.producers(layer)[0]
+    return int(total)
 
 
 def join_paths(hw: HwGraph) -> list[dict]:
@@ -166,7 +217,7 @@ def join_paths(hw: HwGraph) -> list[dict]:
     for i, layer in enumerate(hw.layers):
         if layer.n_inputs < 2:
             continue
-        fire = times[layer.name] - LATENCY  # the cycle the join takes its inputs
+        fire = times[layer.name] - _latency(layer)  # the cycle the join takes its inputs
         entry = {"join": layer.name, "inputs": []}
         for port, src in enumerate(hw.producers(i)):
             per_frame = layer.port_elems(port)
@@ -180,12 +231,15 @@ def join_paths(hw: HwGraph) -> list[dict]:
             taken = fire[np.clip(taker, 0, len(fire) - 1)]
             src_elems = (hw.layers[0].in_beat_elems if src == GRAPH_INPUT
                          else hw.layer(src).out_beat_elems)
+            # arrival at the FIFO's input: the producer's beat (after any width converter)
             arrive = times[src][np.clip(-(-last // src_elems) - 1, 0, len(times[src]) - 1)]
             waiting = np.arange(1, n + 1) - np.searchsorted(np.sort(taken), arrive, side="left")
             occ = int(waiting.max()) if n else 0
+            held = _branch_fifo_elems(hw, src, per_frame) // beat
             width = beat * layer.port_bits(port)
-            depth = max(occ + MARGIN, _chain_need(layer, False))
+            depth = max(occ - held + MARGIN, _chain_need(layer, False))
             entry["inputs"].append({"port": port, "from": src, "waiting_beats": occ,
-                                    "depth": depth, "bits": depth * width})
+                                    "branch_fifo_beats": held, "depth": depth,
+                                    "bits": depth * width})
         out.append(entry)
     return out

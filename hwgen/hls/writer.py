@@ -239,6 +239,12 @@ def write_hls(folder: Path, hw: HwGraph, depths: dict[str, int], *, dma_bits: in
     """Write OUT/hls/ for ``hw``; returns the file names written."""
     if dma_bits % 8:
         raise ValueError(f"the DMA width must be whole bytes, not {dma_bits} bits")
+    if not hw.is_chain:
+        join = next(x for x in hw.layers if x.inputs or x.op == "dup")
+        raise UnsupportedError(
+            f"the HLS backend supports chains only; {join.name} is a fork or join",
+            node=join.onnx_name, op=join.op,
+            hint="build graphs (forks, adds, concatenations) with --backend rtl")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name in HEADERS:

@@ -129,6 +129,10 @@ def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idl
                   plusargs=plusargs, progress=progress)
     n_words, expected = run.out_words.shape[0], frames * out_wpf
     hint = f"the RTL in {rtl} is wrong or was edited; rebuild it with 'hwgen build'"
+    if any(layer["op"] == "dup" for layer in m["layers"]):
+        hint = (f"the RTL in {rtl} is wrong or was edited, or a FIFO from --fifo-depths is too "
+                "shallow (a join FIFO that cannot hold the other branch's lookahead stalls the "
+                "fork: deadlock); rebuild it with 'hwgen build' and its computed FIFO depths")
     if n_words < expected:
         what = "no output word" if n_words == 0 else f"only {n_words} of {expected} output words"
         raise SimulationError(f"the design emitted {what} ({frames} frames x {out_wpf}) and "

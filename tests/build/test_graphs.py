@@ -130,16 +130,38 @@ def test_graph_rtl_exact(built, mnist, model_id):
 
 @pytest.mark.slow
 def test_starved_skip_path_names_the_stalled_stream(zoo_export, mnist, tmp_path):
-    """A skip FIFO of 2 beats cannot hold the long branch's lookahead: the fork stalls, the
-    long branch starves, and the simulation stops with the stream that holds data."""
+    """The identity shortcut of the first residual block (fork -> add, no unit in between) with
+    a 2-beat FIFO cannot hold the long branch's two window rows of lookahead: the fork stalls,
+    the long branch starves (deadlock), and the simulation stops naming a stream that holds
+    data. (The concat design's branches have enough storage of their own not to deadlock.)"""
     from hwgen.build import build
 
-    src = zoo_export("concat_small")
+    src = zoo_export("resnet_small")
     ffile = tmp_path / "fifo.json"
-    ffile.write_text(json.dumps({"07_cat": [2, 2]}))
+    ffile.write_text(json.dumps({"07_add": [8, 2]}))
     out = tmp_path / "out"
     build(src, out, fifo_depths_file=ffile)
     graph = hwgen.load(out / "model.onnx")
-    x = inputs_for("concat_small", mnist[0][:4])
-    with pytest.raises(SimulationError, match=r"stalled: .*stream w_\w+ holds valid data"):
+    x = inputs_for("resnet_small", mnist[0][:3])
+    with pytest.raises(SimulationError, match=r"stalled: .*stream 07_add_fifo1 holds valid data "
+                                              r"without ready.*FIFO from --fifo-depths"):
         _sim(out, graph, x, 0, 0)
+
+
+def test_join_fifo_depths_need_one_per_input(zoo_export, tmp_path):
+    from hwgen.build import build
+    from hwgen.errors import FoldingError
+
+    ffile = tmp_path / "fifo.json"
+    ffile.write_text(json.dumps({"07_cat": 16}))
+    with pytest.raises(FoldingError, match=r"07_cat.*a join's FIFO depths must be a list of 2 "
+                                           r"integers .* not 16"):
+        build(zoo_export("concat_small"), tmp_path / "out", fifo_depths_file=ffile)
+
+
+def test_hls_backend_refuses_graphs_by_name(zoo_export, tmp_path):
+    from hwgen.build import build
+
+    with pytest.raises(UnsupportedError, match=r"HLS backend supports chains only; 03_dup .*"
+                                               r"--backend rtl"):
+        build(zoo_export("concat_small"), tmp_path / "out", backend="hls")
