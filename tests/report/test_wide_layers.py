@@ -64,3 +64,4 @@ def test_constant_thresholds_compare_per_lane(monkeypatch: pytest.MonkeyPatch) -
     assert estimate_instance("hwgen_mvau", const).LUT == got["const"]
     # acc = clog2(288 + 1) = 9 bits, compare width max(10, 9 + 1) = 10, one stage, 64 lanes
     assert abs(got["one"] - estimate_instance("hwgen_mvau", one).LUT - 0.725 * 64 * 10) <= 1
+
