@@ -89,11 +89,14 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1, help="parallel Yosys runs")
     ap.add_argument("--keep", help="build into this folder (default: a temporary one)")
     ap.add_argument("--record", action="store_true", help="append MVAU figures to the JSON")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="run no Yosys: print the instances already in the synth cache, '-' "
+                         "for the others (a layer or total missing an instance is left out)")
     args = ap.parse_args()
 
     from hwgen.build import build
     from hwgen.estimate.cost import estimate_instance
-    from hwgen.estimate.synth import design_instances, synth_instances
+    from hwgen.estimate.synth import cached_result, design_instances, synth_instances
     from hwgen.targets import get_target
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hwgen-wide-"))
@@ -117,8 +120,18 @@ def main() -> None:
         names = [layer.name for layer in result.hw.layers]
         instances = [i for i in design_instances(out, names)
                      if only is None or i.group in only]
-        syn = synth_instances(out, instances, target.yosys_family, args.jobs,
-                              progress=lambda m: print(m, file=sys.stderr, flush=True))
+        missing: set[str] = set()  # layer groups with an instance not synthesized
+        if args.cached_only:
+            found = {i.name: cached_result(i, out / "rtl", out / "mem", target.yosys_family)
+                     for i in instances}
+            syn = {n: r for n, r in found.items() if r is not None}
+            missing = {i.group for i in instances if found[i.name] is None}
+            instances = [i for i in instances if i.group not in missing]
+            if missing:
+                print(f"\n{design}: not synthesized yet, left out: {', '.join(sorted(missing))}")
+        else:
+            syn = synth_instances(out, instances, target.yosys_family, args.jobs,
+                                  progress=lambda m: print(m, file=sys.stderr, flush=True))
         kind = "default folding" if folding_kind == "default" else "incumbent folding"
         print(f"\n{design} ({model}, {kind}), max cycles {result.manifest['max_cycles']}")
         print(f"{'layer':10s} {'PE x SIMD':>10s} {'MW':>5s} {'weights':>11s} {'est LUT':>8s} "
@@ -156,7 +169,7 @@ def main() -> None:
                   f"{inside} of {len(errors)} within 25 %, worst {100 * worst[0]:+.1f} % "
                   f"({worst[1]}), mean |error| "
                   f"{100 * sum(abs(e) for e, _ in errors) / len(errors):.1f} %")
-        if only is None:
+        if only is None and not missing:
             print(f"total: estimate {total_est:,} LUT = {100 * total_est / target.LUT:.1f} %, "
                   f"Yosys {total_syn:,} LUT = "
                   f"{100 * total_syn / target.LUT:.1f} % of the {target.part} ({target.LUT:,}); "

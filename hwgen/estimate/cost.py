@@ -301,9 +301,10 @@ def _mvau(p: dict, res_type: str) -> Cost:
         cw = max(tb, acc + 1)
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
         cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
-        if nf == 1:
+        if nf == 1 and not const_w:
             # one neuron fold: the thresholds are constants (no memory to merge the compares
-            # into), each lane compares its accumulator with them
+            # into), each lane compares its accumulator with them (with constant weights too,
+            # NF x SF = 1, Yosys folds the compares into the products: the const_* fit holds)
             lut += K["const_cmp_per_bit"] * pe * s * cw
         ff += pe * ((s + 1) * (acc + 1) + s)
     cost += _axis_register(out_w)

@@ -54,6 +54,7 @@ __all__ = [
     "LEVEL_NS",
     "Instance",
     "cache_dir",
+    "cached_result",
     "count_cells",
     "design_instances",
     "synth_instance",
@@ -215,9 +216,9 @@ def _digest(script: str, files: list[Path]) -> str:
     return h.hexdigest()[:32]
 
 
-def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
-                   dsp: bool = False, cache: Path | None = None) -> dict:
-    """Synthesize one instance (cached); returns cells, LUT/FF/CARRY/BRAM18/DSP, logic depth."""
+def _job(inst: Instance, rtl: Path, mem: Path, family: str, dsp: bool,
+         cache: Path | None) -> tuple[list[str], list[Path], str, str, Path]:
+    """Sources, files, script, cache key and cache folder of one instance."""
     sources = [f"{m}.v" for m in _modules_used(rtl, inst.module)]
     mems = sorted({v for v in inst.params.values() if isinstance(v, str) and v.endswith(".mem")})
     files = [rtl / s for s in sources]
@@ -230,7 +231,20 @@ def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
     # the start levels enter the key only where a family has them (xc7 keys stay as they were)
     starts = START_LEVELS.get(family)
     key = _digest(script + (repr(sorted(starts.items())) if starts else ""), files)
-    folder = (cache or cache_dir()) / key
+    return sources, files, script, key, (cache or cache_dir()) / key
+
+
+def cached_result(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
+                  dsp: bool = False, cache: Path | None = None) -> dict | None:
+    """The cached Yosys result of one instance, or None when it was never synthesized."""
+    result_file = _job(inst, rtl, mem, family, dsp, cache)[4] / "result.json"
+    return json.loads(result_file.read_text()) if result_file.exists() else None
+
+
+def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
+                   dsp: bool = False, cache: Path | None = None) -> dict:
+    """Synthesize one instance (cached); returns cells, LUT/FF/CARRY/BRAM18/DSP, logic depth."""
+    sources, files, script, key, folder = _job(inst, rtl, mem, family, dsp, cache)
     result_file = folder / "result.json"
     if result_file.exists():
         return json.loads(result_file.read_text())

@@ -84,6 +84,15 @@ CALIBRATION_WIDE_PE: list[tuple[int, int, int, int, int, int]] = [
 ]
 
 
+# Deep block-RAM weight ROMs (NF x SF words in several BRAM banks): (MW, MH, SIMD, PE, W_BITS,
+# N_THRES) as above. Measured, not fitted (they disagree: -15 % and +11 %; see
+# benchmarks/estimate_vs_yosys.json).
+CALIBRATION_DEEP_ROM: list[tuple[int, int, int, int, int, int]] = [
+    (1024, 256, 2, 8, 2, 2),
+    (2048, 128, 8, 8, 1, 1),
+]
+
+
 def wide_instances(folder: Path) -> list[tuple[str, dict]]:
     """The CALIBRATION_WIDE_* instances (memory files written into ``folder``)."""
     todo = [xnor_instance(folder, mw, mh, simd, 1, 1) for mw, mh, simd in CALIBRATION_WIDE_XNOR]
@@ -91,7 +100,7 @@ def wide_instances(folder: Path) -> list[tuple[str, dict]]:
              for mw, mh, simd in CALIBRATION_WIDE_TERN]
     todo += [xnor_instance(folder, mw, mh, simd, pe, n) if wb == 1 else
              mvau_instance(folder, mw, mh, simd, pe, 1, 2, 3, 2, n)
-             for mw, mh, simd, pe, wb, n in CALIBRATION_WIDE_PE]
+             for mw, mh, simd, pe, wb, n in CALIBRATION_WIDE_PE + CALIBRATION_DEEP_ROM]
     for _, params in todo:
         params["RAM_STYLE"] = "block"
     return todo

@@ -50,13 +50,18 @@ def test_wide_popcount_above_simd_32(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_constant_thresholds_compare_per_lane(monkeypatch: pytest.MonkeyPatch) -> None:
     """NF = 1 (MH = PE): each lane compares its accumulator with constant thresholds,
     const_cmp_per_bit per stage and compare bit (max(THR_BITS, acc + 1)); with NF > 1 the
-    compares are in the threshold memories' cost and the term is absent."""
+    compares are in the threshold memories' cost, with constant weights (NF x SF = 1) in the
+    constant-weight fit, and the term is absent."""
     base = {"MW": 288, "SIMD": 16, "IN_BITS": 1, "W_BITS": 1, "IN_TYPE": 2, "W_TYPE": 2,
             "ACC_BITS": 10, "N_THRES": 1, "THR_BITS": 10, "OUT_BITS": 1, "RAM_STYLE": "block"}
     one = dict(base, MH=64, PE=64)
     two = dict(base, MH=128, PE=64)
     got = {n: estimate_instance("hwgen_mvau", p).LUT for n, p in (("one", one), ("two", two))}
+    const = dict(base, MW=16, MH=64, PE=64)
+    got["const"] = estimate_instance("hwgen_mvau", const).LUT
     monkeypatch.setitem(K, "const_cmp_per_bit", 0.0)
     assert estimate_instance("hwgen_mvau", two).LUT == got["two"]
+    assert estimate_instance("hwgen_mvau", const).LUT == got["const"]
     # acc = clog2(288 + 1) = 9 bits, compare width max(10, 9 + 1) = 10, one stage, 64 lanes
     assert abs(got["one"] - estimate_instance("hwgen_mvau", one).LUT - 0.725 * 64 * 10) <= 1
+
