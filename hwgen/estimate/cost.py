@@ -65,6 +65,9 @@ K = {
     "mvau_ctrl_lut": 24,
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 8.5,
+    "thr_rom_deep": 1.1,         # threshold ROM deeper than 32 words: LUTs per bit per 64 words
+    "thr_sel_factor": 1.55,      # MVAU search over a deep threshold ROM: candidate selects
+                                 # relative to an ideal (c - 1) / 3 LUT per bit mux
     "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
     "const_stage_lut": 6.1,     # per lane and search stage, several shared thresholds
     "fifo_ctrl_lut": 3,
@@ -300,7 +303,11 @@ def _mvau(p: dict, res_type: str) -> Cost:
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
-        cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
+        if nf * ((n_thr + 1) // 2) > 64:
+            # deep stage memories (many neuron folds or 255 thresholds): see _deep_search
+            cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw), ff=thr.FF)
+        else:
+            cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
         if nf == 1:
             # one neuron fold: the thresholds are constants (no memory to merge the compares
             # into), each lane compares its accumulator with them
@@ -351,11 +358,40 @@ def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:
     return total
 
 
+def _thr_rom_lut(depth: int, bits: int) -> float:
+    """LUTs of a distributed threshold ROM of ``depth`` words x ``bits`` bits: one LUT per bit
+    up to 32 words, ``thr_rom_deep`` per bit and 64 words deeper. Far below a random weight
+    ROM's (rom_cost: 7 LUTs per bit at 65..128 words): real thresholds of a channel span a
+    small part of THR_BITS (MobileNet-v1 4-bit: 9-10 of 14-15 bits vary, the sign bits are
+    copies), so ABC shares the ROM's upper bits and maps the rest as LUT6 + MUXF7/F8 trees."""
+    if depth <= 32:
+        return float(bits)
+    return bits * K["thr_rom_deep"] * depth / 64
+
+
+def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
+    """LUTs of hwgen_thresh_search in an MVAU whose stage memories exceed 64 words.
+
+    Yosys' netlists read the whole threshold word at the neuron-fold address (a ROM of depth
+    x pe * n * tb bits, _thr_rom_lut) and select each stage's candidate by the partial count
+    (2^s candidates: (2^s - 1) / 3 LUTs per bit, x thr_sel_factor) before a compare per stage.
+    The per-stage model (_stage_memories) costs those stage ROMs as random weight ROMs of
+    depth x 2^s words, 3.6-4.3x Yosys on MobileNet-v1's 128..256-fold 4-bit layers.
+    Fitted to MobileNet-v1 width 0.25 22_mvau (NF 128) and to mlp_a8 (255 thresholds,
+    NF 16), where the per-stage model had been fitted."""
+    s = _clog2(n + 1)
+    sel = sum(((1 << st) - 1) / 3 for st in range(s)) * tb * K["thr_sel_factor"]
+    return _thr_rom_lut(depth, pe * n * tb) + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
+
+
 def _search(pe: int, depth: int, n: int, tb: int, cw: int, style: str) -> Cost:
     """hwgen_thresh_search: threshold ROM, S compare stages, candidate selects (per lane)."""
     s = _clog2(n + 1)
     rom = rom_cost(depth, pe * n * tb, style)
-    lut = rom.LUT * K["thr_rom_factor"] + pe * (s * K["cmp_lut_per_bit"] * cw
+    rom_lut = rom.LUT * K["thr_rom_factor"]
+    if depth > 32 and not rom.BRAM18:
+        rom_lut = _thr_rom_lut(depth, pe * n * tb)
+    lut = rom_lut + pe * (s * K["cmp_lut_per_bit"] * cw
                                                 + K["thr_mux_per_bit"] * max(0, n - s) * tb)
     return _c(lut=lut, ff=rom.FF, bram=rom.BRAM18) + _c(ff=pe * n * tb * (depth > 1))
 
