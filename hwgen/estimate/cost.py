@@ -65,7 +65,7 @@ K = {
     "mvau_ctrl_lut": 24,
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 8.5,
-    "thr_rom_deep": 1.1,         # threshold ROM deeper than 32 words: LUTs per bit per 64 words
+    "thr_rom_deep": 0.55,        # threshold ROM deeper than 64 words: LUTs per bit x (words/64)^2
     "thr_sel_factor": 1.55,      # MVAU search over a deep threshold ROM: candidate selects
                                  # relative to an ideal (c - 1) / 3 LUT per bit mux
     "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
@@ -125,6 +125,13 @@ CALIBRATION = {
                  "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
                  "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
                  "was 19-20 % low; no CNV-W2A2 layer has been synthesized yet",
+    "deep_thresholds": "MVAU threshold searches whose stage memories exceed 64 words and "
+                       "threshold ROMs deeper than 32 words (_deep_search, _thr_rom_lut): "
+                       "fitted to MobileNet-v1 width 0.25's 22_mvau and 40_mvau (real 4-bit "
+                       "thresholds, benchmarks/estimate_vs_yosys.json) and mlp_a8 (255 "
+                       "thresholds, unchanged); checked on a held-out MVAU (NF 96) and VVAU "
+                       "(48 channel groups) with real thresholds "
+                       "(tests/report/test_real_thresholds.py, within 25 %)",
     "vvau": "hwgen_vvau lanes (dot: the MVAU's multiplier per partial-product bit and the "
             "accumulator; sum: the accumulator; max: vvau_max_lut_per_bit) fitted to Yosys on "
             "5 instances (tests/report/designs.py CALIBRATION_VVAU: dot / sum / max, raw and "
@@ -359,14 +366,16 @@ def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:
 
 
 def _thr_rom_lut(depth: int, bits: int) -> float:
-    """LUTs of a distributed threshold ROM of ``depth`` words x ``bits`` bits: one LUT per bit
-    up to 32 words, ``thr_rom_deep`` per bit and 64 words deeper. Far below a random weight
-    ROM's (rom_cost: 7 LUTs per bit at 65..128 words): real thresholds of a channel span a
-    small part of THR_BITS (MobileNet-v1 4-bit: 9-10 of 14-15 bits vary, the sign bits are
-    copies), so ABC shares the ROM's upper bits and maps the rest as LUT6 + MUXF7/F8 trees."""
-    if depth <= 32:
+    """LUTs of a distributed ROM of ``depth`` words x ``bits`` bits of real thresholds: one
+    LUT6 per bit up to 64 words, thr_rom_deep x (depth / 64)^2 per bit deeper (at least one).
+    Far below a random weight ROM's rom_cost (7 LUTs per bit at 65..128 words) up to 128
+    words, then growing faster: real thresholds of a channel span a small part of THR_BITS
+    (MobileNet-v1 4-bit: 9-10 of 14-15 bits vary, the sign bits are copies), so ABC shares
+    the upper bits; per bit Yosys needs 0.6 at 16..64 words, 1.4 at 96, 2.3 at 128, ~8 at 256
+    (MobileNet-v1 width 0.25 MVAUs, the held-out tests/report/test_real_thresholds.py)."""
+    if depth <= 64:
         return float(bits)
-    return bits * K["thr_rom_deep"] * depth / 64
+    return bits * max(1.0, K["thr_rom_deep"] * (depth / 64) ** 2)
 
 
 def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
@@ -377,8 +386,9 @@ def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
     (2^s candidates: (2^s - 1) / 3 LUTs per bit, x thr_sel_factor) before a compare per stage.
     The per-stage model (_stage_memories) costs those stage ROMs as random weight ROMs of
     depth x 2^s words, 3.6-4.3x Yosys on MobileNet-v1's 128..256-fold 4-bit layers.
-    Fitted to MobileNet-v1 width 0.25 22_mvau (NF 128) and to mlp_a8 (255 thresholds,
-    NF 16), where the per-stage model had been fitted."""
+    thr_rom_deep fitted to MobileNet-v1 width 0.25's 22_mvau and 40_mvau (NF 128, 256; in
+    benchmarks/estimate_vs_yosys.json), thr_sel_factor so that mlp_a8's 01_mvau (255
+    thresholds, NF 16), which the per-stage model had been fitted to, keeps its estimate."""
     s = _clog2(n + 1)
     sel = sum(((1 << st) - 1) / 3 for st in range(s)) * tb * K["thr_sel_factor"]
     return _thr_rom_lut(depth, pe * n * tb) + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
@@ -499,8 +509,10 @@ def _vvau(p: dict) -> Cost:
     the MVAU's LUT multiplier plus the accumulator, a sum lane the accumulator, a max lane a
     compare-and-select (``vvau_max_lut_per_bit``), fitted to Yosys (CALIBRATION["vvau"]); the
     fused thresholds are the hwgen_thresholding the template instantiates, costed by its model.
-    That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups and
-    -27 %..+112 % at 16..128 (the MVAU's per-stage model is worse there: +70 %..+254 %)."""
+    That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups with
+    random thresholds; with real ones (MobileNet-v1 width 0.25) -21 % and -3 % at 32 channel
+    groups, +13 % at 48 (held out); at 256 groups (PE 1) the ram_style "auto" rule of rom_cost
+    puts the thresholds in 5 BRAM18 where Yosys uses LUTs (-74 % LUT)."""
     pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
