@@ -66,6 +66,7 @@ K = {
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 8.5,
     "thr_rom_deep": 0.55,        # threshold ROM deeper than 64 words: LUTs per bit x (words/64)^2
+    "thr_rom_few": 0.6,          # ... up to 64 words with <= 15 thresholds (MVAU): per bit
     "thr_sel_factor": 1.55,      # MVAU search over a deep threshold ROM: candidate selects
                                  # relative to an ideal (c - 1) / 3 LUT per bit mux
     "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
@@ -127,7 +128,7 @@ CALIBRATION = {
                  "was 19-20 % low; no CNV-W2A2 layer has been synthesized yet",
     "deep_thresholds": "MVAU threshold searches whose stage memories exceed 64 words and "
                        "threshold ROMs deeper than 32 words (_deep_search, _thr_rom_lut): "
-                       "fitted to MobileNet-v1 width 0.25's 22_mvau and 40_mvau (real 4-bit "
+                       "fitted to MobileNet-v1 width 0.25's 04, 07, 13, 22 and 40_mvau (real 4-bit "
                        "thresholds, benchmarks/estimate_vs_yosys.json) and mlp_a8 (255 "
                        "thresholds, unchanged); checked on a held-out MVAU (NF 96) and VVAU "
                        "(48 channel groups) with real thresholds "
@@ -365,7 +366,7 @@ def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:
     return total
 
 
-def _thr_rom_lut(depth: int, bits: int) -> float:
+def _thr_rom_lut(depth: int, bits: int, shallow: float = 1.0) -> float:
     """LUTs of a distributed ROM of ``depth`` words x ``bits`` bits of real thresholds: one
     LUT6 per bit up to 64 words, thr_rom_deep x (depth / 64)^2 per bit deeper (at least one).
     Far below a random weight ROM's rom_cost (7 LUTs per bit at 65..128 words) up to 128
@@ -374,8 +375,8 @@ def _thr_rom_lut(depth: int, bits: int) -> float:
     the upper bits; per bit Yosys needs 0.6 at 16..64 words, 1.4 at 96, 2.3 at 128, ~8 at 256
     (MobileNet-v1 width 0.25 MVAUs, the held-out tests/report/test_real_thresholds.py)."""
     if depth <= 64:
-        return float(bits)
-    return bits * max(1.0, K["thr_rom_deep"] * (depth / 64) ** 2)
+        return bits * shallow
+    return bits * max(shallow, K["thr_rom_deep"] * (depth / 64) ** 2)
 
 
 def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
@@ -387,11 +388,14 @@ def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
     The per-stage model (_stage_memories) costs those stage ROMs as random weight ROMs of
     depth x 2^s words, 3.6-4.3x Yosys on MobileNet-v1's 128..256-fold 4-bit layers.
     thr_rom_deep fitted to MobileNet-v1 width 0.25's 22_mvau and 40_mvau (NF 128, 256; in
-    benchmarks/estimate_vs_yosys.json), thr_sel_factor so that mlp_a8's 01_mvau (255
+    benchmarks/estimate_vs_yosys.json), thr_rom_few to its 04/07/13_mvau, thr_sel_factor so that mlp_a8's 01_mvau (255
     thresholds, NF 16), which the per-stage model had been fitted to, keeps its estimate."""
     s = _clog2(n + 1)
     sel = sum(((1 << st) - 1) / 3 for st in range(s)) * tb * K["thr_sel_factor"]
-    return _thr_rom_lut(depth, pe * n * tb) + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
+    # few thresholds (<= 15, 4-bit activations): the ROM of a shallow search costs
+    # thr_rom_few per bit (MobileNet-v1 width 0.25 at NF 16, 32, 64: 0.58 per bit)
+    shallow = K["thr_rom_few"] if n <= 15 else 1.0
+    return _thr_rom_lut(depth, pe * n * tb, shallow) + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
 
 
 def _search(pe: int, depth: int, n: int, tb: int, cw: int, style: str) -> Cost:
