@@ -402,6 +402,12 @@ def _search(pe: int, depth: int, n: int, tb: int, cw: int, style: str) -> Cost:
     """hwgen_thresh_search: threshold ROM, S compare stages, candidate selects (per lane)."""
     s = _clog2(n + 1)
     rom = rom_cost(depth, pe * n * tb, style)
+    ports = math.ceil(s / 2)  # the S stages read the ROM at S addresses: a BRAM18 has 2 ports
+    if style == "auto" and rom.BRAM18 and ports > 1 and \
+            pe * n * tb * depth * K["rom_logic_cost"] <= 129 * rom.BRAM18 * ports:
+        # Yosys would need ``ports`` copies of the block RAM: LUTs are cheaper to it
+        # (MobileNet-v1 width 0.25's 39_vvau, 256 x 165 bits: LUTs, where 5 BRAM18 were modelled)
+        rom = rom_cost(depth, pe * n * tb, "distributed")
     rom_lut = rom.LUT * K["thr_rom_factor"]
     if depth > 32 and not rom.BRAM18:
         rom_lut = _thr_rom_lut(depth, pe * n * tb)
@@ -515,8 +521,7 @@ def _vvau(p: dict) -> Cost:
     fused thresholds are the hwgen_thresholding the template instantiates, costed by its model.
     That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups with
     random thresholds; with real ones (MobileNet-v1 width 0.25) -21 % and -3 % at 32 channel
-    groups, +13 % at 48 (held out); at 256 groups (PE 1) the ram_style "auto" rule of rom_cost
-    puts the thresholds in 5 BRAM18 where Yosys uses LUTs (-74 % LUT)."""
+    groups, +13 % at 48 (held out), -15 % at 256 (PE 1: LUTs, not BRAM18, see _search)."""
     pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
