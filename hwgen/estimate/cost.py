@@ -521,7 +521,10 @@ def _vvau(p: dict) -> Cost:
     fused thresholds are the hwgen_thresholding the template instantiates, costed by its model.
     That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups with
     random thresholds; with real ones (MobileNet-v1 width 0.25) -21 % and -3 % at 32 channel
-    groups, +13 % at 48 (held out), -15 % at 256 (PE 1: LUTs, not BRAM18, see _search)."""
+    groups, +13 % at 48 (held out), -15 % at 256 (PE 1: LUTs, not BRAM18, see _search).
+    Not modelled: an average pool's thresholds are the same for every channel, Yosys folds
+    the ROM to constants (MobileNet-v1 width 0.25's 42_avgpool, 256 channels: 69 LUT in
+    Yosys, 1540 estimated; the params do not say the thresholds are uniform)."""
     pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
