@@ -65,6 +65,10 @@ K = {
     "mvau_ctrl_lut": 24,
     "thr_rom_factor": 0.83,      # threshold ROM LUTs relative to one LUT per bit and 64 words
     "thr_ctrl_lut": 8.5,
+    "thr_rom_deep": 0.55,        # threshold ROM deeper than 64 words: LUTs per bit x (words/64)^2
+    "thr_rom_few": 0.6,          # ... up to 64 words with <= 15 thresholds (MVAU): per bit
+    "thr_sel_factor": 1.55,      # MVAU search over a deep threshold ROM: candidate selects
+                                 # relative to an ideal (c - 1) / 3 LUT per bit mux
     "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
     "const_stage_lut": 6.1,     # per lane and search stage, several shared thresholds
     "fifo_ctrl_lut": 3,
@@ -122,6 +126,13 @@ CALIBRATION = {
                  "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
                  "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
                  "was 19-20 % low; no CNV-W2A2 layer has been synthesized yet",
+    "deep_thresholds": "MVAU threshold searches whose stage memories exceed 64 words and "
+                       "threshold ROMs deeper than 32 words (_deep_search, _thr_rom_lut): "
+                       "fitted to MobileNet-v1 width 0.25's 04, 07, 13, 22 and 40_mvau (real 4-bit "
+                       "thresholds, benchmarks/estimate_vs_yosys.json) and mlp_a8 (255 "
+                       "thresholds, unchanged); checked on a held-out MVAU (NF 96) and VVAU "
+                       "(48 channel groups) with real thresholds "
+                       "(tests/report/test_real_thresholds.py, within 25 %)",
     "vvau": "hwgen_vvau lanes (dot: the MVAU's multiplier per partial-product bit and the "
             "accumulator; sum: the accumulator; max: vvau_max_lut_per_bit) fitted to Yosys on "
             "5 instances (tests/report/designs.py CALIBRATION_VVAU: dot / sum / max, raw and "
@@ -300,7 +311,11 @@ def _mvau(p: dict, res_type: str) -> Cost:
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
-        cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
+        if nf * ((n_thr + 1) // 2) > 64:
+            # deep stage memories (many neuron folds or 255 thresholds): see _deep_search
+            cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw), ff=thr.FF)
+        else:
+            cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
         if nf == 1 and not const_w:
             # one neuron fold: the thresholds are constants (no memory to merge the compares
             # into), each lane compares its accumulator with them (with constant weights too,
@@ -352,11 +367,52 @@ def _stage_memories(pe: int, depth: int, n: int, tb: int) -> float:
     return total
 
 
+def _thr_rom_lut(depth: int, bits: int, shallow: float = 1.0) -> float:
+    """LUTs of a distributed ROM of ``depth`` words x ``bits`` bits of real thresholds: one
+    LUT6 per bit up to 64 words, thr_rom_deep x (depth / 64)^2 per bit deeper (at least one).
+    Far below a random weight ROM's rom_cost (7 LUTs per bit at 65..128 words) up to 128
+    words, then growing faster: real thresholds of a channel span a small part of THR_BITS
+    (MobileNet-v1 4-bit: 9-10 of 14-15 bits vary, the sign bits are copies), so ABC shares
+    the upper bits; per bit Yosys needs 0.6 at 16..64 words, 1.4 at 96, 2.3 at 128, ~8 at 256
+    (MobileNet-v1 width 0.25 MVAUs, the held-out tests/report/test_real_thresholds.py)."""
+    if depth <= 64:
+        return bits * shallow
+    return bits * max(shallow, K["thr_rom_deep"] * (depth / 64) ** 2)
+
+
+def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
+    """LUTs of hwgen_thresh_search in an MVAU whose stage memories exceed 64 words.
+
+    Yosys' netlists read the whole threshold word at the neuron-fold address (a ROM of depth
+    x pe * n * tb bits, _thr_rom_lut) and select each stage's candidate by the partial count
+    (2^s candidates: (2^s - 1) / 3 LUTs per bit, x thr_sel_factor) before a compare per stage.
+    The per-stage model (_stage_memories) costs those stage ROMs as random weight ROMs of
+    depth x 2^s words, 3.6-4.3x Yosys on MobileNet-v1's 128..256-fold 4-bit layers.
+    thr_rom_deep fitted to MobileNet-v1 width 0.25's 22_mvau and 40_mvau (NF 128, 256; in
+    benchmarks/estimate_vs_yosys.json), thr_rom_few to its 04/07/13_mvau, thr_sel_factor so that mlp_a8's 01_mvau (255
+    thresholds, NF 16), which the per-stage model had been fitted to, keeps its estimate."""
+    s = _clog2(n + 1)
+    sel = sum(((1 << st) - 1) / 3 for st in range(s)) * tb * K["thr_sel_factor"]
+    # few thresholds (<= 15, 4-bit activations): the ROM of a shallow search costs
+    # thr_rom_few per bit (MobileNet-v1 width 0.25 at NF 16, 32, 64: 0.58 per bit)
+    shallow = K["thr_rom_few"] if n <= 15 else 1.0
+    return _thr_rom_lut(depth, pe * n * tb, shallow) + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
+
+
 def _search(pe: int, depth: int, n: int, tb: int, cw: int, style: str) -> Cost:
     """hwgen_thresh_search: threshold ROM, S compare stages, candidate selects (per lane)."""
     s = _clog2(n + 1)
     rom = rom_cost(depth, pe * n * tb, style)
-    lut = rom.LUT * K["thr_rom_factor"] + pe * (s * K["cmp_lut_per_bit"] * cw
+    ports = math.ceil(s / 2)  # the S stages read the ROM at S addresses: a BRAM18 has 2 ports
+    if style == "auto" and rom.BRAM18 and ports > 1 and \
+            pe * n * tb * depth * K["rom_logic_cost"] <= 129 * rom.BRAM18 * ports:
+        # Yosys would need ``ports`` copies of the block RAM: LUTs are cheaper to it
+        # (MobileNet-v1 width 0.25's 39_vvau, 256 x 165 bits: LUTs, where 5 BRAM18 were modelled)
+        rom = rom_cost(depth, pe * n * tb, "distributed")
+    rom_lut = rom.LUT * K["thr_rom_factor"]
+    if depth > 32 and not rom.BRAM18:
+        rom_lut = _thr_rom_lut(depth, pe * n * tb)
+    lut = rom_lut + pe * (s * K["cmp_lut_per_bit"] * cw
                                                 + K["thr_mux_per_bit"] * max(0, n - s) * tb)
     return _c(lut=lut, ff=rom.FF, bram=rom.BRAM18) + _c(ff=pe * n * tb * (depth > 1))
 
@@ -464,8 +520,12 @@ def _vvau(p: dict) -> Cost:
     the MVAU's LUT multiplier plus the accumulator, a sum lane the accumulator, a max lane a
     compare-and-select (``vvau_max_lut_per_bit``), fitted to Yosys (CALIBRATION["vvau"]); the
     fused thresholds are the hwgen_thresholding the template instantiates, costed by its model.
-    That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups and
-    -27 %..+112 % at 16..128 (the MVAU's per-stage model is worse there: +70 %..+254 %)."""
+    That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups with
+    random thresholds; with real ones (MobileNet-v1 width 0.25) -21 % and -3 % at 32 channel
+    groups, +13 % at 48 (held out), -15 % at 256 (PE 1: LUTs, not BRAM18, see _search).
+    Not modelled: an average pool's thresholds are the same for every channel, Yosys folds
+    the ROM to constants (MobileNet-v1 width 0.25's 42_avgpool, 256 channels: 69 LUT in
+    Yosys, 1540 estimated; the params do not say the thresholds are uniform)."""
     pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
     mode = p["MODE"]
     rb = ib if mode == 2 else acc

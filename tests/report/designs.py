@@ -184,8 +184,9 @@ TEST_VVAU: list[tuple[int, int, int, int, int, int, int, int, int]] = [
 
 def vvau_instance(folder: Path, c: int, pe: int, kk: int, mode: int, in_bits: int,
                   in_signed: int, w_bits: int, acc: int, n_thres: int,
-                  seed: int = 0) -> tuple[str, dict]:
-    """Write the memory files of one random hwgen_vvau into ``folder``; (module, params)."""
+                  seed: int = 0, real_thr: bool = False) -> tuple[str, dict]:
+    """Write the memory files of one random hwgen_vvau into ``folder``; (module, params).
+    Thresholds: uniform in +-2^(acc - 2), or ``real_thresholds`` with ``real_thr``."""
     import numpy as np
 
     from hwgen.backend.memfiles import write_thresholds, write_weights
@@ -205,6 +206,8 @@ def vvau_instance(folder: Path, c: int, pe: int, kk: int, mode: int, in_bits: in
     if n_thres:
         lim = 1 << (acc - 2)
         t = np.sort(rng.integers(-lim, lim, size=(c, n_thres)), axis=1)
+        if real_thr:
+            t = real_thresholds(rng, c, n_thres, acc)
         write_thresholds(folder / f"{tag}_t.mem", t, pe, acc)
         params["THRESH_FILE"] = f"{tag}_t.mem"
     return "hwgen_vvau", params
@@ -216,10 +219,36 @@ def xnor_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, n_thres: i
     return mvau_instance(folder, mw, mh, simd, pe, 2, 1, 2, 1, n_thres, seed)
 
 
+def real_thresholds(rng, channels: int, n: int, acc: int):
+    """Thresholds as BatchNorm and a uniform activation quantizer give them: per channel an
+    arithmetic sequence, random offset in +-span/4 and step in [span/(4n), span/n], span =
+    2^(acc - 6) (MobileNet-v1 width 0.25's 4-bit layers: 9-10 of 14-15 bits vary)."""
+    import numpy as np
+
+    span = 1 << (acc - 6)
+    off = rng.integers(-span // 4, span // 4 + 1, size=(channels, 1))
+    step = rng.integers(max(1, span // (4 * n)), max(2, span // n) + 1, size=(channels, 1))
+    return off + step * (np.arange(n) - n // 2)
+
+
+# Held-out MobileNet-like units (4 bits, 15 fused thresholds, many neuron folds / channel
+# groups, real_thresholds); the deep threshold-ROM model (_deep_search, _thr_rom_lut) was
+# fitted to MobileNet-v1 width 0.25's 22_mvau and mlp_a8, never to these.
+# MVAU: (MW, MH, SIMD, PE, IN_TYPE, IN_BITS, W_TYPE, W_BITS, N_THRES), weights in block RAM.
+TEST_MVAU_REAL_THR: list[tuple[int, int, int, int, int, int, int, int, int]] = [
+    (96, 96, 2, 1, 0, 4, 1, 4, 15),
+]
+# VVAU: (C, PE, KK, MODE, IN_BITS, IN_SIGNED, W_BITS, ACC_BITS, N_THRES)
+TEST_VVAU_REAL_THR: list[tuple[int, int, int, int, int, int, int, int, int]] = [
+    (96, 2, 9, 0, 4, 0, 4, 11, 15),
+]
+
+
 def mvau_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, in_type: int,
                   in_bits: int, w_type: int, w_bits: int, n_thres: int = 0,
-                  seed: int = 0) -> tuple[str, dict]:
-    """Write the memory files of one random MVAU into ``folder``; (module, params)."""
+                  seed: int = 0, real_thr: bool = False) -> tuple[str, dict]:
+    """Write the memory files of one random MVAU into ``folder``; (module, params).
+    Thresholds: 16 values around MW / 2, or ``real_thresholds`` with ``real_thr``."""
     import numpy as np
 
     from hwgen.backend.memfiles import write_thresholds, write_weights
@@ -246,6 +275,8 @@ def mvau_instance(folder: Path, mw: int, mh: int, simd: int, pe: int, in_type: i
               "THRESH_FILE": f"{tag}_t.mem" if n_thres else "", "RAM_STYLE": "auto"}
     if n_thres:
         t = np.sort(rng.integers(mw // 2 - 8, mw // 2 + 8, size=(mh, n_thres)), axis=1)
+        if real_thr:
+            t = real_thresholds(rng, mh, n_thres, acc)
         write_thresholds(folder / f"{tag}_t.mem", t, pe, acc)
     return "hwgen_mvau", params
 
