@@ -116,6 +116,14 @@ def check_fps(fps: float | None) -> float | None:
     return fps
 
 
+def cycles_for_fps(clock_hz: float, fps: float) -> int:
+    """The most cycles per frame that still reach ``fps`` at ``clock_hz``: the floor of their
+    ratio, where a ratio within float rounding of an integer counts as that integer (an --fps
+    computed as clock / cycles, e.g. the printed I/O bound, gets those cycles, not one fewer)."""
+    ratio = clock_hz / fps
+    return max(1, math.floor(ratio + 1e-9 * ratio))
+
+
 def _design_cost(hw: HwGraph, depths: dict, dma_bits: int) -> tuple[dict, Cost]:
     per_layer = {}
     total = Cost()
@@ -192,7 +200,7 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
         target_cycles = max(io_in, io_out, 1)
     else:
         check_fps(fps)
-        target_cycles = int(clock_mhz * 1e6 // fps)
+        target_cycles = cycles_for_fps(clock_mhz * 1e6, fps)
         io_fps = clock_mhz * 1e6 / max(io_in, io_out)
         if target_cycles < max(io_in, io_out):
             raise FoldingError(

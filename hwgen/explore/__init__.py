@@ -60,7 +60,13 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
     """Up to ``points`` distinct foldings (folding.json dicts), fastest first. Without
     ``fps_max`` the fastest is hwgen build's default folding, within the utilization limits
     (the target's, ``limits`` overriding them)."""
-    from hwgen.build import _fastest_cycles, _slowest_cycles, choose_folding, io_cycles
+    from hwgen.build import (
+        _fastest_cycles,
+        _slowest_cycles,
+        choose_folding,
+        cycles_for_fps,
+        io_cycles,
+    )
     from hwgen.build.fold import auto_fold, folding_dict
     from hwgen.estimate.cost import estimate_layer
 
@@ -74,7 +80,7 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
     else:
         if fps_max <= 0:
             raise HwgenError(f"--fps-max must be positive, not {fps_max}")
-        lo = max(1, int(clock // fps_max))
+        lo = cycles_for_fps(clock, fps_max)
         if clock / fps_max < fastest:
             raise FoldingError(f"--fps-max {fps_max:,.0f} frames/s is unreachable; fully "
                                f"parallel the design runs {clock / fastest:,.0f} frames/s",
@@ -84,7 +90,7 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
     if fps_min is not None:
         if fps_min <= 0:
             raise HwgenError(f"--fps-min must be positive, not {fps_min}")
-        hi = min(hi, int(clock // fps_min))
+        hi = min(hi, cycles_for_fps(clock, fps_min))
     if hi < lo:
         raise HwgenError(f"no folding between {clock / max(hi, 1):,.0f} and {clock / lo:,.0f} "
                          "frames/s", hint="widen --fps-min / --fps-max")

@@ -127,6 +127,23 @@ def test_unreachable_fps_reports_best(zoo_export, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_fps_at_exactly_the_io_bound_is_reached(zoo_export, tmp_path: Path) -> None:
+    """--fps = clock / cycles (what the I/O-bound message prints, as a float) gets those cycles:
+    float rounding of the ratio must not lose one and call the bound unreachable."""
+    import hwgen
+    from hwgen.build import cycles_for_fps, io_cycles
+    from hwgen.build.lower import lower
+    from hwgen.targets import get_target
+
+    for cycles in (98, 49, 7, 1000):
+        assert cycles_for_fps(100e6, 100e6 / cycles) == cycles
+        assert cycles_for_fps(100e6, 100e6 / cycles * (1 + 1e-6)) == cycles - 1
+    src = zoo_export("tfc_w1a1")
+    bound = max(io_cycles(lower(hwgen.load(src)), get_target("pynq-z2").dma_bits))
+    m = build(src, tmp_path / "out", fps=100e6 / bound).manifest
+    assert m["max_cycles"] == bound
+
+
 def test_unwritable_output_folder(zoo_export) -> None:
     # /proc refuses new folders even to root, so this holds for every user
     with pytest.raises(HwgenError, match="cannot write the output folder"):
