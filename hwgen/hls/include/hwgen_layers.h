@@ -22,6 +22,19 @@ ap_int<B + 1> lane_value(const ap_uint<B>& code) {
     return ap_int<B + 1>(s);
 }
 
+// The activation code of a value: OUT_BIAS plus the number of thresholds it reaches (the
+// thresholds of one channel, ascending; DESIGN.md section 2).
+template <int N_THRES, int THR_BITS, typename V>
+ap_int<32> threshold_code(const V& v, const ap_int<THR_BITS> thr[], int out_bias) {
+#pragma HLS INLINE
+    ap_int<32> count = out_bias;
+    for (int k = 0; k < N_THRES; k++) {
+#pragma HLS UNROLL
+        if (v >= thr[k]) count += 1;
+    }
+    return count;
+}
+
 // Matrix-vector unit (MH x MW weights) over PIXELS vectors per frame, folded SIMD x PE, with
 // N_THRES thresholds per output (0: the raw accumulator). Both operands BIPOLAR: XNOR-popcount
 // (with thresholds, the accumulator and the thresholds count matching bits). weights[p*SIMD + s][nf*SF + sf]
@@ -69,12 +82,8 @@ void mvau(hls::stream<ap_uint<SIMD * IN_BITS> >& in,
                 for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
                     if (N_THRES > 0) {
-                        ap_int<32> count = OUT_BIAS;
-                        for (int k = 0; k < N_THRES; k++) {
-#pragma HLS UNROLL
-                            if (acc[p] >= thresholds[p][nf][k]) count += 1;
-                        }
-                        o.range(p * OW + OW - 1, p * OW) = count;
+                        o.range(p * OW + OW - 1, p * OW) =
+                            threshold_code<N_THRES, THR_BITS>(acc[p], thresholds[p][nf], OUT_BIAS);
                     } else {
                         o.range(p * OW + OW - 1, p * OW) = acc[p];
                     }
@@ -105,12 +114,8 @@ void thresholding(hls::stream<ap_uint<PE * IN_BITS> >& in, hls::stream<ap_uint<P
 #pragma HLS UNROLL
             const ap_uint<IN_BITS> code = x.range(p * IN_BITS + IN_BITS - 1, p * IN_BITS);
             const ap_int<IN_BITS + 1> v = lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(code);
-            ap_int<32> count = OUT_BIAS;
-            for (int k = 0; k < N_THRES; k++) {
-#pragma HLS UNROLL
-                if (v >= thresholds[SHARED ? 0 : p][SHARED ? 0 : cf][k]) count += 1;
-            }
-            o.range(p * OUT_BITS + OUT_BITS - 1, p * OUT_BITS) = count;
+            o.range(p * OUT_BITS + OUT_BITS - 1, p * OUT_BITS) = threshold_code<N_THRES, THR_BITS>(
+                v, thresholds[SHARED ? 0 : p][SHARED ? 0 : cf], OUT_BIAS);
         }
         out.write(o);
     }
@@ -268,12 +273,8 @@ void vvau(hls::stream<ap_uint<PE * IN_BITS> >& in,
                 if (MODE == 2) {
                     o.range(p * OW + OW - 1, p * OW) = best[p];
                 } else if (N_THRES > 0) {
-                    ap_int<32> count = OUT_BIAS;
-                    for (int t = 0; t < N_THRES; t++) {
-#pragma HLS UNROLL
-                        if (acc[p] >= thresholds[p][cf][t]) count += 1;
-                    }
-                    o.range(p * OW + OW - 1, p * OW) = count;
+                    o.range(p * OW + OW - 1, p * OW) =
+                        threshold_code<N_THRES, THR_BITS>(acc[p], thresholds[p][cf], OUT_BIAS);
                 } else {
                     o.range(p * OW + OW - 1, p * OW) = acc[p];
                 }
