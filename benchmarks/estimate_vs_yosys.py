@@ -42,23 +42,14 @@ def export_cnv(config: str, path: Path, seed: int = 0) -> Path:
     import torch
     from brevitas.export import export_qonnx
     from brevitas_examples.bnn_pynq.models import model_with_cfg
-    from torch import nn
+
+    from tests.zoo import calibrate_batchnorm
 
     torch.manual_seed(seed)
     model, _ = model_with_cfg(config, pretrained=False)
     x = torch.from_numpy(np.random.default_rng(seed).uniform(-1, 1, (64, 3, 32, 32))
                          .astype(np.float32))
-    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    for bn in bns:  # statistics from the batch, one layer at a time (no layer collapses)
-        bn.momentum = 1.0
-        with torch.no_grad():
-            bn.weight.uniform_(0.6, 1.4)
-            bn.bias.uniform_(-0.2, 0.2)
-    model.train()
-    with torch.no_grad():
-        for _ in bns:
-            model(x)
-    model.eval()
+    calibrate_batchnorm(model, x)
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         export_qonnx(model, x[:1], export_path=str(path))

@@ -548,8 +548,22 @@ def build(id: str, seed: int | None = None) -> tuple[nn.Module, torch.Tensor]:
     rng = np.random.default_rng(seed)
     model = entry.make()
     calib = torch.from_numpy(_calibration(entry, rng))
-    # BatchNorm statistics from the data: one pass in train mode with momentum 1 sets running
-    # mean/var to the batch statistics of each layer in turn (so no layer collapses).
+    calibrate_batchnorm(model, calib)
+    if hasattr(model, "after_calibration"):
+        model.after_calibration(calib)
+    example = calib[:1].clone()
+    return model, example
+
+
+def calibrate_batchnorm(model, calib, passes: int | None = None) -> None:
+    """Random BatchNorm affines (weight in [0.6, 1.4], bias in [-0.2, 0.2], from torch's
+    generator) and statistics from the data: in train mode with momentum 1 each pass sets the
+    running mean/var to the batch statistics, one more layer settled per pass (so no layer
+    collapses); ``passes`` defaults to the number of BatchNorm layers. Leaves ``model`` in
+    eval mode."""
+    import torch
+    from torch import nn
+
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     for bn in bns:
         bn.momentum = 1.0
@@ -558,13 +572,9 @@ def build(id: str, seed: int | None = None) -> tuple[nn.Module, torch.Tensor]:
             bn.bias.uniform_(-0.2, 0.2)
     model.train()
     with torch.no_grad():
-        for _ in range(len(bns)):
+        for _ in range(len(bns) if passes is None else passes):
             model(calib)
     model.eval()
-    if hasattr(model, "after_calibration"):
-        model.after_calibration(calib)
-    example = calib[:1].clone()
-    return model, example
 
 
 def export(id: str, folder: str | Path, dynamo: bool = False, seed: int | None = None,
@@ -625,16 +635,7 @@ def mobilenet_v1(width: float = 1.0, seed: int = 0) -> nn.Module:
     model = _PixelInput(quant_mobilenet_v1(cfg))
     calib = torch.from_numpy(np.random.default_rng(seed).integers(
         0, 256, size=(4, 3, 224, 224)).astype(np.float32))
-    for bn in (m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)):
-        bn.momentum = 1.0
-        with torch.no_grad():
-            bn.weight.uniform_(0.6, 1.4)
-            bn.bias.uniform_(-0.2, 0.2)
-    model.train()
-    with torch.no_grad():
-        for _ in range(3):  # BatchNorm from the batch in one pass; activation scales settle
-            model(calib)
-    model.eval()
+    calibrate_batchnorm(model, calib, passes=3)  # activation scales settle in 3
     return model
 
 

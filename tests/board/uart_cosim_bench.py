@@ -24,6 +24,39 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
 
+async def _start(dut) -> None:
+    """Clock, an idle (high) receive line and four cycles of reset."""
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.uart_rxd.value = 1
+    dut.rst.value = 1
+    for _ in range(4):
+        await RisingEdge(dut.clk)
+    dut.rst.value = 0
+
+
+async def _read_byte(dut, clks: int) -> tuple[int, bool] | None:
+    """The next 8N1 byte on ``uart_txd`` sampled mid-bit, with whether its stop bit was high;
+    None for a glitch (the line was high again at the start bit's middle)."""
+    await FallingEdge(dut.uart_txd)
+    await ClockCycles(dut.clk, clks // 2)
+    if int(dut.uart_txd.value) != 0:
+        return None
+    byte = 0
+    for i in range(8):
+        await ClockCycles(dut.clk, clks)
+        byte |= int(dut.uart_txd.value) << i
+    await ClockCycles(dut.clk, clks)
+    return byte, int(dut.uart_txd.value) == 1
+
+
+async def _send(dut, clks: int, data: bytes) -> None:
+    """``data`` onto ``uart_rxd`` as 8N1 frames, back to back."""
+    for byte in data:
+        for bit in [0] + [(byte >> i) & 1 for i in range(8)] + [1]:
+            dut.uart_rxd.value = bit
+            await ClockCycles(dut.clk, clks)
+
+
 @cocotb.test()
 async def serve(dut) -> None:
     clks = int(os.environ["HWGEN_CLKS"])
@@ -37,27 +70,16 @@ async def serve(dut) -> None:
     tmp.write_text(os.ttyname(slave))
     tmp.rename(folder / "pty.txt")
 
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.uart_rxd.value = 1
-    dut.rst.value = 1
-    for _ in range(4):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
+    await _start(dut)
     stats = {"to_fpga": 0, "from_fpga": 0, "bad_stop": 0}
 
     async def receive() -> None:
         while True:
-            await FallingEdge(dut.uart_txd)
-            await ClockCycles(dut.clk, clks // 2)
-            if int(dut.uart_txd.value) != 0:
+            got = await _read_byte(dut, clks)
+            if got is None:
                 continue  # a glitch, not a start bit
-            byte = 0
-            for i in range(8):
-                await ClockCycles(dut.clk, clks)
-                byte |= int(dut.uart_txd.value) << i
-            await ClockCycles(dut.clk, clks)
-            stats["bad_stop"] += int(dut.uart_txd.value) != 1
-            os.write(master, bytes([byte]))
+            stats["bad_stop"] += not got[1]
+            os.write(master, bytes([got[0]]))
             stats["from_fpga"] += 1
 
     cocotb.start_soon(receive())
@@ -74,10 +96,8 @@ async def serve(dut) -> None:
         for byte in data:
             if rng.random() < 0.2:  # an idle gap of up to three bit times
                 await ClockCycles(dut.clk, rng.randrange(1, 3 * clks))
-            for bit in [0] + [(byte >> i) & 1 for i in range(8)] + [1]:
-                dut.uart_rxd.value = bit
-                await ClockCycles(dut.clk, clks)
-                cycles += clks
+            await _send(dut, clks, bytes([byte]))
+            cycles += 10 * clks
             stats["to_fpga"] += 1
     stats.update(cycles=cycles, overflow=int(dut.overflow.value),
                  framing_error=int(dut.framing_error.value))
@@ -86,36 +106,19 @@ async def serve(dut) -> None:
     os.close(slave)
 
 
-async def _send(dut, clks: int, data: bytes) -> None:
-    for byte in data:
-        for bit in [0] + [(byte >> i) & 1 for i in range(8)] + [1]:
-            dut.uart_rxd.value = bit
-            await ClockCycles(dut.clk, clks)
-
-
 @cocotb.test()
 async def break_resets(dut) -> None:
     clks = int(os.environ["HWGEN_CLKS"])
     frame = bytes.fromhex(os.environ["HWGEN_FRAME_HEX"])
     want = int(os.environ["HWGEN_OUT_BYTES"])
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.uart_rxd.value = 1
-    dut.rst.value = 1
-    for _ in range(4):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
+    await _start(dut)
     got: list[int] = []
 
     async def receive() -> None:
         while True:
-            await FallingEdge(dut.uart_txd)
-            await ClockCycles(dut.clk, clks // 2)
-            byte = 0
-            for i in range(8):
-                await ClockCycles(dut.clk, clks)
-                byte |= int(dut.uart_txd.value) << i
-            await ClockCycles(dut.clk, clks)
-            got.append(byte)
+            byte = await _read_byte(dut, clks)
+            if byte is not None:
+                got.append(byte[0])
 
     cocotb.start_soon(receive())
     await _send(dut, clks, frame[:2])            # half a word: the bridge waits for more
