@@ -121,63 +121,6 @@ void thresholding(hls::stream<ap_uint<PE * IN_BITS> >& in, hls::stream<ap_uint<P
     }
 }
 
-// Sliding window generator (im2col as a stream): K x K windows, STRIDE, zero padding PAD; output
-// pixels in raster order, each K*K*CF beats in (kh, kw, cf) order. Buffers one frame.
-template <int H, int W, int C, int SIMD, int K, int STRIDE, int PAD, int BITS>
-void swg(hls::stream<ap_uint<SIMD * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
-#pragma HLS INLINE
-    static_assert(C % SIMD == 0, "swg: C must be a multiple of SIMD");
-    static_assert(PAD >= 0 && PAD < K, "swg: 0 <= PAD < K");
-    constexpr int CF = C / SIMD;
-    constexpr int OH = (H + 2 * PAD - K) / STRIDE + 1, OW = (W + 2 * PAD - K) / STRIDE + 1;
-    static ap_uint<SIMD * BITS> frame[H * W * CF];
-    for (int i = 0; i < H * W * CF; i++) {
-#pragma HLS PIPELINE II=1
-        frame[i] = in.read();
-    }
-    for (int i = 0; i < OH * OW * K * K * CF; i++) {
-#pragma HLS PIPELINE II=1
-        const int cf = i % CF, kw = (i / CF) % K, kh = (i / (CF * K)) % K;
-        const int pix = i / (CF * K * K), ow = pix % OW, oh = pix / OW;
-        const int ih = oh * STRIDE - PAD + kh, iw = ow * STRIDE - PAD + kw;
-        const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-        out.write(inside ? frame[(ih * W + iw) * CF + cf] : ap_uint<SIMD * BITS>(0));
-    }
-}
-
-// Window-parallel sliding window generator: as swg, but SIMD = M*C elements per output beat
-// (M window pixels, M | K*K; SIMD = K*K*C: one window per beat) and one pixel per input beat.
-// Buffers one frame of pixels, partitioned cyclically by K in rows and columns (as the RTL's
-// banks) so the pixels of one window sit in distinct banks.
-template <int H, int W, int C, int SIMD, int K, int STRIDE, int PAD, int BITS>
-void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
-#pragma HLS INLINE
-    static_assert(SIMD % C == 0 && (K * K) % (SIMD / C) == 0, "swg_par: SIMD = M*C, M | K*K");
-    static_assert(PAD >= 0 && PAD < K, "swg_par: 0 <= PAD < K");
-    constexpr int M = SIMD / C, WF = K * K / M;
-    constexpr int OH = (H + 2 * PAD - K) / STRIDE + 1, OW = (W + 2 * PAD - K) / STRIDE + 1;
-    static ap_uint<C * BITS> frame[H][W];
-#pragma HLS ARRAY_PARTITION variable=frame cyclic factor=K dim=1
-#pragma HLS ARRAY_PARTITION variable=frame cyclic factor=K dim=2
-    for (int i = 0; i < H * W; i++) {
-#pragma HLS PIPELINE II=1
-        frame[i / W][i % W] = in.read();
-    }
-    for (int i = 0; i < OH * OW * WF; i++) {
-#pragma HLS PIPELINE II=1
-        const int j = i % WF, pix = i / WF, ow = pix % OW, oh = pix / OW;
-        ap_uint<SIMD * BITS> beat = 0;
-        for (int m = 0; m < M; m++) {
-#pragma HLS UNROLL
-            const int kh = (j * M + m) / K, kw = (j * M + m) % K;
-            const int ih = oh * STRIDE - PAD + kh, iw = ow * STRIDE - PAD + kw;
-            const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-            if (inside) beat.range((m + 1) * C * BITS - 1, m * C * BITS) = frame[ih][iw];
-        }
-        out.write(beat);
-    }
-}
-
 // General sliding window generator (rtl_templates/README.md, general hwgen_swg): KH x KW
 // windows, strides SH, SW, padding PT (top), PL (left), PB, PR, dilations DH, DW; window
 // element (i, j) of output pixel (oh, ow) reads row oh*SH - PT + i*DH, column ow*SW - PL + j*DW,
@@ -220,6 +163,49 @@ void swg_general(hls::stream<ap_uint<SIMD * BITS> >& in, hls::stream<ap_uint<SIM
         const int ih = oh * SH - PT + kh * DH, iw = ow * SW - PL + kw * DW;
         const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
         out.write(inside ? frame[(ih * W + iw) * CF + cf] : pad);
+    }
+}
+
+// Sliding window generator (im2col as a stream): K x K windows, STRIDE, zero padding PAD; output
+// pixels in raster order, each K*K*CF beats in (kh, kw, cf) order. Buffers one frame.
+template <int H, int W, int C, int SIMD, int K, int STRIDE, int PAD, int BITS>
+void swg(hls::stream<ap_uint<SIMD * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(PAD >= 0 && PAD < K, "swg: 0 <= PAD < K");
+    // the general generator with square windows, equal strides and pads, no dilation, zeros
+    swg_general<H, W, C, SIMD, K, K, STRIDE, STRIDE, PAD, PAD, PAD, PAD, 1, 1, 0, 0, BITS>(in, out);
+}
+
+// Window-parallel sliding window generator: as swg, but SIMD = M*C elements per output beat
+// (M window pixels, M | K*K; SIMD = K*K*C: one window per beat) and one pixel per input beat.
+// Buffers one frame of pixels, partitioned cyclically by K in rows and columns (as the RTL's
+// banks) so the pixels of one window sit in distinct banks.
+template <int H, int W, int C, int SIMD, int K, int STRIDE, int PAD, int BITS>
+void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(SIMD % C == 0 && (K * K) % (SIMD / C) == 0, "swg_par: SIMD = M*C, M | K*K");
+    static_assert(PAD >= 0 && PAD < K, "swg_par: 0 <= PAD < K");
+    constexpr int M = SIMD / C, WF = K * K / M;
+    constexpr int OH = (H + 2 * PAD - K) / STRIDE + 1, OW = (W + 2 * PAD - K) / STRIDE + 1;
+    static ap_uint<C * BITS> frame[H][W];
+#pragma HLS ARRAY_PARTITION variable=frame cyclic factor=K dim=1
+#pragma HLS ARRAY_PARTITION variable=frame cyclic factor=K dim=2
+    for (int i = 0; i < H * W; i++) {
+#pragma HLS PIPELINE II=1
+        frame[i / W][i % W] = in.read();
+    }
+    for (int i = 0; i < OH * OW * WF; i++) {
+#pragma HLS PIPELINE II=1
+        const int j = i % WF, pix = i / WF, ow = pix % OW, oh = pix / OW;
+        ap_uint<SIMD * BITS> beat = 0;
+        for (int m = 0; m < M; m++) {
+#pragma HLS UNROLL
+            const int kh = (j * M + m) / K, kw = (j * M + m) % K;
+            const int ih = oh * STRIDE - PAD + kh, iw = ow * STRIDE - PAD + kw;
+            const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+            if (inside) beat.range((m + 1) * C * BITS - 1, m * C * BITS) = frame[ih][iw];
+        }
+        out.write(beat);
     }
 }
 
