@@ -78,8 +78,9 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
     if fps_max is None:
         lo = choose_folding(hw, target, clock_mhz, None, None, limits).max_cycles
     else:
-        if fps_max <= 0:
-            raise HwgenError(f"--fps-max must be positive, not {fps_max}")
+        if not (math.isfinite(fps_max) and fps_max > 0):
+            raise HwgenError(f"--fps-max must be a finite positive number of frames/s, "
+                             f"not {fps_max}")
         lo = cycles_for_fps(clock, fps_max)
         if clock / fps_max < fastest:
             raise FoldingError(f"--fps-max {fps_max:,.0f} frames/s is unreachable; fully "
@@ -88,8 +89,9 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
         lo = max(lo, min(io, slowest))  # faster than the DMA port buys nothing
     hi = slowest
     if fps_min is not None:
-        if fps_min <= 0:
-            raise HwgenError(f"--fps-min must be positive, not {fps_min}")
+        if not (math.isfinite(fps_min) and fps_min > 0):
+            raise HwgenError(f"--fps-min must be a finite positive number of frames/s, "
+                             f"not {fps_min}")
         hi = min(hi, cycles_for_fps(clock, fps_min))
     if hi < lo:
         raise HwgenError(f"no folding between {clock / max(hi, 1):,.0f} and {clock / lo:,.0f} "

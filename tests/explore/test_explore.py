@@ -71,6 +71,11 @@ def test_plan_spans_the_range(tfc_hw) -> None:
         .max_cycles == 98
     with pytest.raises(HwgenError, match="unreachable"):  # one cycle per frame: 100 M frames/s
         plan_foldings(tfc_hw, tgt, 100.0, 4, fps_max=2e8)
+    for bad in (float("nan"), float("inf"), 0.0, -5.0):  # named, not a traceback
+        for key in ("fps_min", "fps_max"):
+            with pytest.raises(HwgenError, match=f"--{key.replace('_', '-')} must be a finite "
+                               "positive number"):
+                plan_foldings(tfc_hw, tgt, 100.0, 4, **{key: bad})
 
 
 def test_headroom_bounds_the_fastest_point_and_fits(tfc_hw, tmp_path) -> None:
