@@ -140,7 +140,9 @@ def parse_max_utilization(text: str | float | dict | None) -> dict[str, float] |
             key, eq, value = part.partition("=")
             if not eq or not key.strip():
                 raise TargetError(f"--max-utilization: {part!r} is not RESOURCE=SHARE", hint=hint)
-            pairs.append((key.strip(), value.strip()))
+            key = key.strip()  # resource names in any case on the command line (lut=0.8)
+            pairs.append(({r.lower(): r for r in LIMITED_RESOURCES}.get(key.lower(), key),
+                          value.strip()))
     values: dict[str, float] = {}
     for key, value in pairs:
         try:

@@ -343,6 +343,7 @@ def test_headroom_limits_the_default_folding(zoo_export) -> None:
     ("0.9", dict.fromkeys(("LUT", "FF", "BRAM18", "URAM", "DSP"), 0.9)),
     ("LUT=0.8,BRAM18=0.95", {"LUT": 0.8, "BRAM18": 0.95}),
     (" DSP = 1 ", {"DSP": 1.0}),
+    ("lut=0.8,bram18=0.95", {"LUT": 0.8, "BRAM18": 0.95}),  # any case on the command line
 ])
 def test_max_utilization_parses(text: str, expected: dict) -> None:
     from hwgen.targets import get_target, parse_max_utilization
