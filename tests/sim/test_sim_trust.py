@@ -27,9 +27,13 @@ from tests.zoo import inputs_for
 
 pytestmark = pytest.mark.slow
 
-MODEL = "ternary_sign"  # 784 -> 48 (ternary) -> 10: small, one 48-bit beat per frame after 01_mvau
+MODEL = "ternary_sign"  # 784 -> 48 (ternary) -> 10: small
 FRAMES = 3
 WORDS = 10  # output words per frame at core level (10 logits, one per beat)
+# The fault tests count beats on 01_mvau's output, so they pin its folding: all 48 neurons in
+# one beat per frame (PE = 48), and 02_mvau reads that beat as 8 beats of SIMD = 6.
+FAULT_FOLDING = {"00_thr": {"PE": 8}, "01_mvau": {"PE": 48, "SIMD": 98},
+                 "02_mvau": {"PE": 1, "SIMD": 6}}
 
 # A stage spliced between 01_mvau's output and its consumer. +fault=0 passes beats through,
 # 1 drops every second beat, 2 sends the first beat twice, 3 never moves (deadlock).
@@ -128,7 +132,8 @@ def test_illegal_template_parameter_stops_the_simulation(built, tmp_path: Path) 
 @pytest.fixture(scope="module")
 def faulty(built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the design with hwgen_fault_inject between 01_mvau and its consumer."""
-    out, _ = built(MODEL)
+    out, _ = built(MODEL, folding=FAULT_FOLDING)
+    assert load_manifest(out)["io"]["output"]["elems"] == WORDS
     bad = _copy(out, tmp_path_factory.mktemp("faulty") / "design")
     rtl = bad / "rtl"
     (rtl / "hwgen_fault_inject.v").write_text(FAULT_V)
