@@ -108,7 +108,7 @@ def build_sim(
         return result
     build_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _msg: None)
-    say(f"compiling the Verilator model (cached in {build_dir}; first time ~80 s) ...")
+    say(f"compiling the Verilator model (cached in {build_dir}; first time 15-80 s) ...")
     t0 = time.perf_counter()
     defines = {"HWGEN_DUT": dut}
     if probes:
