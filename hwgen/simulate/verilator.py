@@ -33,7 +33,8 @@ Progress = Callable[[str], None] | None
 # parameter checks ($fatal / $error in generate blocks, USERFATAL / USERERROR) must never turn
 # into warnings and simulate anyway. Only TIMESCALEMOD is off: hwgen_tb.v has a `timescale
 # and the templates have none. (The generated designs are lint-clean otherwise.)
-BUILD_ARGS = ("-Werror-USERFATAL", "-Werror-USERERROR", "-Wno-TIMESCALEMOD", "--x-assign", "fast", "--x-initial", "fast", "-O2")
+BUILD_ARGS = ("-Werror-USERFATAL", "-Werror-USERERROR", "-Wno-TIMESCALEMOD", "--x-assign", "fast", "--x-initial", "fast", "-O2",
+              "--no-public-flat-rw")
 
 
 @dataclass(frozen=True)
