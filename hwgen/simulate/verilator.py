@@ -238,6 +238,9 @@ def run_sim(
                       f"+stall={stall_cycles}", *plusargs],
             waves=waves,
             log_file=str(run_dir / "sim.log"),
+            # hwgen_cocotb.py raises its own errors: without pytest's assertion rewriting, cocotb
+            # does not set up a pytest config (plugins such as xdist load: ~1 s per run)
+            extra_env={"COCOTB_REWRITE_ASSERTION_FILES": " "},
         )
     except SystemExit as exc:
         raise SimulationError("simulation failed", hint=f"see {run_dir / 'sim.log'}") from exc
