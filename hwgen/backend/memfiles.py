@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hwgen.runtime.packing import frame_bits
+
 __all__ = [
     "encode",
     "threshold_words",
@@ -51,12 +53,11 @@ def encode(values: np.ndarray, bits: int, kind: str) -> np.ndarray:
     return v & ((1 << bits) - 1)
 
 
-def _pack(codes: np.ndarray, bits: int) -> int:
-    """Codes along the last axis packed LSB first into one integer."""
-    word = 0
-    for i, c in enumerate(codes.reshape(-1).tolist()):
-        word |= int(c) << (i * bits)
-    return word
+def _pack_rows(codes: np.ndarray, bits: int) -> list[int]:
+    """Each row of a (rows, n) code array packed LSB first into one integer (code i at bits
+    [i*bits, (i+1)*bits)), through numpy's bit packing rather than a shift per code."""
+    raw = np.packbits(frame_bits(codes, bits), axis=-1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in raw]
 
 
 def weight_words(w: np.ndarray, simd: int, pe: int, bits: int, kind: str) -> list[int]:
@@ -69,7 +70,7 @@ def weight_words(w: np.ndarray, simd: int, pe: int, bits: int, kind: str) -> lis
     nf, sf = mh // pe, mw // simd
     # [nf, p, sf, s] -> [nf, sf, p, s]
     tiles = codes.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3)
-    return [_pack(tiles[i, j], bits) for i in range(nf) for j in range(sf)]
+    return _pack_rows(tiles.reshape(nf * sf, pe * simd), bits)
 
 
 def threshold_words(t: np.ndarray, pe: int, bits: int) -> list[int]:
@@ -84,7 +85,7 @@ def threshold_words(t: np.ndarray, pe: int, bits: int) -> list[int]:
     if n < 1 or (np.diff(t, axis=1) < 0).any():
         raise ValueError("thresholds must be ascending per channel, at least one per channel")
     codes = encode(t, bits, "int")
-    return [_pack(codes[i * pe:(i + 1) * pe], bits) for i in range(c // pe)]
+    return _pack_rows(codes.reshape(c // pe, pe * n), bits)
 
 
 def write_mem(path: str | Path, words: list[int], width: int) -> Path:

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     out = require_build_folder(args.out)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     _check_options(args)
-    labels = None
+    labels, graph = None, None
     if args.mnist or args.dataset:
         graph = hwgen.load(out / "model.onnx")
         x, labels = mnist_inputs(graph, args.mnist or args.dataset, args.count)
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         return cli_run(out, x, say, outputs=args.outputs, qonnx_check=args.qonnx_check)
     say(f"simulating {len(x)} frames through {out / 'rtl'} ({args.level} level) ...")
     job = run_job(out, x, labels=labels, level=args.level, backpressure=args.backpressure,
-                  seed=args.seed, waves=args.waves, qonnx_check=args.qonnx_check, progress=say)
+                  seed=args.seed, waves=args.waves, qonnx_check=args.qonnx_check, progress=say,
+                  graph=graph)
     r = job.results
     if args.outputs:
         np.save(args.outputs, job.outputs)

@@ -62,14 +62,17 @@ def mnist_inputs(graph, folder: str | Path, count: int) -> tuple[np.ndarray, np.
 def run_job(out: str | Path, x: np.ndarray, *, labels: np.ndarray | None = None,
             level: str = "core", backpressure: bool = False, seed: int = 1,
             waves: bool = False, qonnx_check: int = 1000,
-            progress=lambda _msg: None) -> SimJob:
+            progress=lambda _msg: None, graph=None) -> SimJob:
+    """Simulate ``x`` through build ``out`` and score it; ``graph``: ``hwgen.load`` of
+    OUT/model.onnx when the caller already has it (loaded here otherwise)."""
     import hwgen
     from hwgen.golden import epilogue, prologue
 
     out = Path(out)
     m = load_manifest(out)
     model_path = out / "model.onnx"
-    graph = hwgen.load(model_path)
+    if graph is None:
+        graph = hwgen.load(model_path)
     t0 = time.perf_counter()
     hw_in = prologue(graph, x)
     expected = hwgen.execute(graph, x, upto="hw")
@@ -114,8 +117,9 @@ def run_job(out: str | Path, x: np.ndarray, *, labels: np.ndarray | None = None,
     if labels is not None:
         top1 = _top1(graph, y)
         results["accuracy_rtl"] = float((top1 == labels).mean())
+        # hwgen.execute(graph, x) is the epilogue of the hardware-boundary output
         results["accuracy_golden"] = float(
-            (_top1(graph, hwgen.execute(graph, x)) == labels).mean())
+            (_top1(graph, epilogue(graph, expected)) == labels).mean())
     if qonnx_check:
         results.update(qonnx_results(model_path, graph, x, y, qonnx_check, progress))
     sim_dir = out / "sim"

@@ -33,7 +33,8 @@ Progress = Callable[[str], None] | None
 # parameter checks ($fatal / $error in generate blocks, USERFATAL / USERERROR) must never turn
 # into warnings and simulate anyway. Only TIMESCALEMOD is off: hwgen_tb.v has a `timescale
 # and the templates have none. (The generated designs are lint-clean otherwise.)
-BUILD_ARGS = ("-Werror-USERFATAL", "-Werror-USERERROR", "-Wno-TIMESCALEMOD", "--x-assign", "fast", "--x-initial", "fast", "-O2")
+BUILD_ARGS = ("-Werror-USERFATAL", "-Werror-USERERROR", "-Wno-TIMESCALEMOD", "--x-assign", "fast", "--x-initial", "fast", "-O2",
+              "--no-public-flat-rw")
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,9 @@ def run_sim(
                       f"+stall={stall_cycles}", *plusargs],
             waves=waves,
             log_file=str(run_dir / "sim.log"),
+            # hwgen_cocotb.py raises its own errors: without pytest's assertion rewriting, cocotb
+            # does not set up a pytest config (plugins such as xdist load: ~1 s per run)
+            extra_env={"COCOTB_REWRITE_ASSERTION_FILES": " "},
         )
     except SystemExit as exc:
         raise SimulationError("simulation failed", hint=f"see {run_dir / 'sim.log'}") from exc
