@@ -21,13 +21,19 @@ starved of input deadlocks the design, or the interval grows). ``schedule`` comp
 no backpressure and the graph input paced at the analytic interval, the cycle at which every
 output beat of every layer leaves it over a few frames: a beat leaves when the input elements
 it depends on have arrived (a sliding window starts a row of windows once their last input
-row is in; an MVAU's first neuron fold needs the whole vector) plus the unit's fill latency, and no earlier than one beat
-time after the layer's previous beat (an MVAU: SF cycles per neuron fold, a window unit: K*K
-per channel fold). A join input's depth is the largest number of its beats that have arrived
-and are not yet taken (cumulative arrival curve minus cumulative fire curve), less what the
-FIFOs of the units between the fork and the join on that branch already hold (scaled by the
-branch's elements per frame), plus 4. Not modelled: skid registers and the row buffers of
-sliding windows on the branch (they hold more: the depth errs on the large side there).
+row is in; an MVAU's first neuron fold needs the whole vector) plus the unit's fill latency,
+and no earlier than one beat time after the layer's previous beat (an MVAU: SF cycles per
+neuron fold, a window unit: K*K per channel fold). ``latest`` runs the same model backwards
+from the last layer: the latest cycle each beat may leave without delaying the output.
+
+A join input's depth comes from the schedule with every fork held back to its latest cycles
+(a fork faster than the join need not run ahead: its producers wait instead, at no cost to
+the interval), in which the join takes its beats; the branch delivers them as late as it can
+without blocking the fork (``_forced``: the FIFOs of the units on the branch full, a unit
+taking input only once every output it can compute without it has left, a sliding window
+filling its row buffer). The depth is the largest number of beats that have arrived and are
+not yet taken, plus 4. Not counted: skid, output and pipeline registers on the branch (they
+hold more: the depth errs on the large side there).
 """
 
 from __future__ import annotations
@@ -160,10 +166,19 @@ def _pace(layer: HwLayer) -> int:
     return max(1, layer.cycles // max(1, layer.out_beats))
 
 
-def schedule(hw: HwGraph, frames: int = FRAMES) -> dict[str, np.ndarray]:
+def _last_beat(layer: HwLayer, port: int, src_elems: int, frames: int) -> np.ndarray:
+    """Per output beat of ``frames`` frames: the index of the last beat of input ``port``
+    (``src_elems`` elements per beat) it waits for, or -1 (none of this port)."""
+    per_frame = layer.port_elems(port)
+    dep = np.concatenate([_dep_elems(layer, port) + f * per_frame for f in range(frames)])
+    return np.where(dep > 0, -(-dep // src_elems) - 1, -1)
+
+
+def schedule(hw: HwGraph, frames: int = FRAMES,
+             hold: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Cycle at which each output beat of each layer leaves it (``frames`` frames, no
     backpressure, the graph input one frame per analytic interval); key GRAPH_INPUT: the
-    input beats."""
+    input beats. ``hold``: layers whose beats leave no earlier than the given cycles."""
     interval = max(hw.max_cycles, 1)
     first = hw.layers[0]
     n_in = first.in_beats
@@ -175,13 +190,11 @@ def schedule(hw: HwGraph, frames: int = FRAMES) -> dict[str, np.ndarray]:
     for i, layer in enumerate(hw.layers):
         ready = np.zeros(frames * layer.out_beats, dtype=np.int64)
         for port, src in enumerate(hw.producers(i)):
-            per_frame = layer.port_elems(port)
-            dep = _dep_elems(layer, port)
-            dep = np.concatenate([dep + f * per_frame for f in range(frames)])
             arrive = times[src] + _edge_latency(bits[src],
                                                 layer.in_beat_elems * layer.port_bits(port))
-            idx = np.clip(-(-dep // elems[src]) - 1, 0, len(arrive) - 1)
-            ready = np.maximum(ready, np.where(dep > 0, arrive[idx], 0))
+            idx = _last_beat(layer, port, elems[src], frames)
+            ready = np.maximum(ready, np.where(idx >= 0, arrive[np.clip(idx, 0, len(arrive) - 1)],
+                                               0))
         out = np.empty_like(ready)
         pace, t, lat = _pace(layer), -(1 << 40), _latency(layer)
         for k in range(len(ready)):
@@ -189,57 +202,151 @@ def schedule(hw: HwGraph, frames: int = FRAMES) -> dict[str, np.ndarray]:
             # (an MVAU's first neuron fold of a pixel ends after the vector's last element)
             t = max(int(ready[k]), t + pace)
             out[k] = t + lat
+        if hold is not None and layer.name in hold:
+            out = np.maximum(out, hold[layer.name])
         times[layer.name] = out
         elems[layer.name] = layer.out_beat_elems
         bits[layer.name] = layer.out_beat_elems * layer.out_bits
     return times
 
 
-def _branch_fifo_elems(hw: HwGraph, src: str, per_frame: int) -> int:
-    """Elements (of a stream of ``per_frame`` elements per frame) the input FIFOs of the
-    single-input units from the fork (or graph input, or another join) up to ``src`` hold."""
-    total = 0.0
-    while src != GRAPH_INPUT:
-        layer = hw.layer(src)
-        if isinstance(layer, HwDup) or layer.n_inputs > 1:
-            break
-        first = hw.producers(layer)[0] == GRAPH_INPUT and layer is hw.layers[0]
-        total += _chain_need(layer, first) * layer.in_beat_elems * per_frame / layer.in_elems
-        src = hw.producers(layer)[0]
-    return int(total)
+def latest(hw: HwGraph, times: dict[str, np.ndarray], frames: int = FRAMES
+           ) -> dict[str, np.ndarray]:
+    """The latest cycle each output beat of each layer may leave without delaying any beat of
+    the last layer in ``times`` (the schedule's model run backwards: a beat's inputs must be
+    in ``_latency`` plus the edge latency before it leaves, one beat per ``_pace``)."""
+    never = np.int64(1 << 50)
+    last = hw.layers[-1]
+    late: dict[str, np.ndarray] = {last.name: times[last.name].copy()}
+    first = hw.layers[0]
+    for i in range(len(hw.layers) - 1, -1, -1):
+        layer = hw.layers[i]
+        out = late.get(layer.name)
+        if out is None:  # feeds nothing that waits for it
+            out = np.full(len(times[layer.name]), never)
+        start = out - _latency(layer)  # the cycle beat k is worked on, at the latest
+        pace = _pace(layer)
+        for k in range(len(start) - 2, -1, -1):
+            start[k] = min(start[k], start[k + 1] - pace)
+        for port, src in enumerate(hw.producers(i)):
+            if src == GRAPH_INPUT:
+                src_elems, src_bits = first.in_beat_elems, first.in_beat_elems * first.in_bits
+            else:
+                s = hw.layer(src)
+                src_elems, src_bits = s.out_beat_elems, s.out_beat_elems * s.out_bits
+            edge = _edge_latency(src_bits, layer.in_beat_elems * layer.port_bits(port))
+            idx = _last_beat(layer, port, src_elems, frames)
+            n_src = len(times[src])
+            # source beat m is due by the first beat k waiting for beat m or a later one
+            k0 = np.searchsorted(np.maximum.accumulate(idx), np.arange(n_src), side="left")
+            due = np.where(k0 < len(start), start[np.clip(k0, 0, len(start) - 1)] - edge, never)
+            late[src] = np.minimum(late[src], due) if src in late else due
+    return late
+
+
+NEVER = np.int64(1 << 50)
+
+
+def _waiting(hw: HwGraph, times: dict[str, np.ndarray], i: int, port: int,
+             src_times: np.ndarray) -> int:
+    """The largest number of beats of input ``port`` of layer ``i`` that have arrived at its
+    FIFO and are not yet taken, when its producer's beats arrive at ``src_times`` and the
+    layer works as in the beat schedule ``times``."""
+    layer = hw.layers[i]
+    src = hw.producers(i)[port]
+    fire = times[layer.name] - _latency(layer)  # the cycle the unit takes its inputs
+    per_frame = layer.port_elems(port)
+    dep = np.concatenate([_dep_elems(layer, port) + f * per_frame for f in range(FRAMES)])
+    # input beat b (in_beat_elems elements) is taken by the first output beat needing it
+    beat = layer.in_beat_elems
+    n = FRAMES * per_frame // beat
+    if not n:
+        return 0
+    last = np.arange(1, n + 1) * beat
+    taker = np.searchsorted(dep, last)  # first out beat with dep >= last element
+    taken = fire[np.clip(taker, 0, len(fire) - 1)]
+    src_elems = (hw.layers[0].in_beat_elems if src == GRAPH_INPUT
+                 else hw.layer(src).out_beat_elems)
+    # arrival at the FIFO's input: the producer's beat (after any width converter)
+    arrive = src_times[np.clip(-(-last // src_elems) - 1, 0, len(src_times) - 1)]
+    waiting = np.arange(1, n + 1) - np.searchsorted(np.sort(taken), arrive, side="left")
+    return int(waiting.max())
+
+
+def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """The latest cycle each output beat of ``name`` may leave without blocking the fork (or
+    join, or graph input) its branch starts at, which sends as in ``times``: the FIFO in
+    front of a unit is full (``_chain_need`` beats) when the beat that many after the next
+    arrives, and a unit takes its next input beat only once every output beat computable
+    without it has left; a sliding window takes input rows up to NB = 2^clog2(K + STRIDE)
+    ahead of the lowest row its current window row reads (hwgen_swg, hwgen_swg_par). What
+    the branch's units hold beyond that (skid and pipeline registers) is not counted."""
+    if name == GRAPH_INPUT:
+        return times[name]
+    i = hw.layers.index(hw.layer(name))
+    layer = hw.layers[i]
+    if isinstance(layer, HwDup) or layer.n_inputs > 1:
+        return times[name]
+    src = hw.producers(i)[0]
+    src_times = _forced(hw, times, src)
+    src_elems = (hw.layers[0].in_beat_elems if src == GRAPH_INPUT
+                 else hw.layer(src).out_beat_elems)
+    elems = layer.in_beat_elems
+    n_in = FRAMES * layer.in_beats
+    arrive = src_times[np.clip(-(-(np.arange(1, n_in + 1) * elems) // src_elems) - 1, 0,
+                               len(src_times) - 1)]
+    full = _chain_need(layer, i == 0)
+    taken_by = np.concatenate([arrive[full:], np.full(min(full, n_in), NEVER)])
+    n_out = FRAMES * layer.out_beats
+    k = np.arange(n_out)
+    if isinstance(layer, HwSWG):
+        h = layer.in_hwc[0]
+        nb = 1 << (layer.eff_kernel[0] + layer.stride[0] - 1).bit_length()
+        per_row = layer.out_beats // layer.out_hw[0]
+        frame, r = k // layer.out_beats, (k % layer.out_beats) // per_row
+        low = np.maximum(0, r * layer.stride[0] - layer.pad[0])
+        first = (frame * h + low + nb) * (layer.in_beats // h)  # first beat of row low + NB
+    else:
+        dep = np.concatenate([_dep_elems(layer, 0) + f * layer.in_elems for f in range(FRAMES)])
+        first = -(-dep // elems)  # the first input beat not needed by out beat k
+    out = np.where(first < n_in, taken_by[np.clip(first, 0, n_in - 1)], NEVER)
+    pace = _pace(layer)
+    for j in range(n_out - 2, -1, -1):
+        out[j] = min(out[j], out[j + 1] - pace)
+    # never before the schedule: where the FIFOs sized for the chain stall the fork briefly
+    # (a burst faster than the unit), they do so whatever the join FIFO
+    return np.maximum(out, times[name])
 
 
 def join_paths(hw: HwGraph) -> list[dict]:
     """Per join: for each input, its producer, the largest number of its beats waiting at the
-    join (arrived, not yet taken) in the beat schedule, the FIFO depth and bits."""
-    times = schedule(hw)
+    join (arrived, not yet taken) when its branch delivers as scheduled (``waiting_beats``)
+    and as late as it can (the depth, less the margin), what the branch holds of the
+    difference (``branch_held_beats``), the FIFO depth and bits."""
+    asap = schedule(hw)
+    late = latest(hw, asap)
+    # a fork sends a beat no earlier than the branch that needs it first must have it: with
+    # the fork held back, a join input's FIFO holds the skew of the branches, not the run-ahead
+    # of a fork that is faster than the join
+    forks = {x.name: np.maximum(asap[x.name], late[x.name]) for x in hw.layers
+             if isinstance(x, HwDup)}
+    times = schedule(hw, hold=forks)
     out = []
     for i, layer in enumerate(hw.layers):
         if layer.n_inputs < 2:
             continue
-        fire = times[layer.name] - _latency(layer)  # the cycle the join takes its inputs
         entry = {"join": layer.name, "inputs": []}
         for port, src in enumerate(hw.producers(i)):
-            per_frame = layer.port_elems(port)
-            dep = _dep_elems(layer, port)
-            dep = np.concatenate([dep + f * per_frame for f in range(FRAMES)])
-            # join-port beat b (PE elements) is taken by the first output beat needing it
+            # the beats waiting at the join when the branch delivers as in the schedule, and
+            # when it delivers as late as it can without blocking the fork: the FIFO needs
+            # the latter (the branch's own units and FIFOs hold the rest)
+            occ = _waiting(hw, times, i, port, times[src])
+            need = _waiting(hw, times, i, port, _forced(hw, times, src))
             beat = layer.in_beat_elems
-            n = FRAMES * per_frame // beat
-            last = np.arange(1, n + 1) * beat
-            taker = np.searchsorted(dep, last)  # first out beat with dep >= last element
-            taken = fire[np.clip(taker, 0, len(fire) - 1)]
-            src_elems = (hw.layers[0].in_beat_elems if src == GRAPH_INPUT
-                         else hw.layer(src).out_beat_elems)
-            # arrival at the FIFO's input: the producer's beat (after any width converter)
-            arrive = times[src][np.clip(-(-last // src_elems) - 1, 0, len(times[src]) - 1)]
-            waiting = np.arange(1, n + 1) - np.searchsorted(np.sort(taken), arrive, side="left")
-            occ = int(waiting.max()) if n else 0
-            held = _branch_fifo_elems(hw, src, per_frame) // beat
             width = beat * layer.port_bits(port)
-            depth = max(occ - held + MARGIN, _chain_need(layer, False))
+            depth = max(need + MARGIN, _chain_need(layer, False))
             entry["inputs"].append({"port": port, "from": src, "waiting_beats": occ,
-                                    "branch_fifo_beats": held, "depth": depth,
+                                    "branch_held_beats": occ - need, "depth": depth,
                                     "bits": depth * width})
         out.append(entry)
     return out

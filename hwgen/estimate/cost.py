@@ -556,9 +556,10 @@ def _tlast(p: dict) -> Cost:
 
 
 def _dup(p: dict) -> Cost:
-    """hwgen_dup: one skid register per output and the AND of their readies."""
+    """hwgen_dup: one skid register per output and the AND of their readies (and 5 LUTs of
+    control Yosys adds: 26 and 58 LUT at WIDTH 8 and 24, resnet_small's forks)."""
     w = p["WIDTH"]
-    return _axis_register(w) + _axis_register(w) + _c(lut=1)
+    return _axis_register(w) + _axis_register(w) + _c(lut=6)
 
 
 def _concat(p: dict) -> Cost:
@@ -571,19 +572,40 @@ def _concat(p: dict) -> Cost:
 
 def _add(p: dict) -> Cost:
     """hwgen_add: input skid registers, PE adders of SUM_BITS (one more per extra bit set in a
-    coefficient: shift-and-add) and the sum register, then the hwgen_thresholding model on the
-    sum (or the raw sum's output register). Inherits that model's error: on CHANNELS 16, PE 4,
-    N_THRES 7 both over-estimate Yosys by ~80 % LUT (add: 356 vs 199; thresholding: 295 vs 155)."""
+    coefficient: shift-and-add) and the sum register, then the raw sum's output register, or
+    the thresholds on the sum (hwgen_thresh_search and the output register).
+
+    Shared thresholds (one set for every channel: constants Yosys folds into the compares)
+    have their own fit here, per lane ``ADD_CONST_STAGE_LUT`` LUTs and ``ADD_CONST_STAGE_FF``
+    FFs per sum bit for each of the clog2(N+1) search stages, plus half a LUT per further
+    threshold (fitted to Yosys on CHANNELS 16, PE 4, N 7 and CHANNELS 8, PE 4, N 3 with
+    random thresholds: +10 %, -1 % LUT; held out: resnet_small's 07_add +3 %, 15_add +13 %,
+    and CHANNELS 8, PE 2, N 15 random -25 %: the value depends on the thresholds); the
+    hwgen_thresholding model they replaced was 1.6-2.2x high. FFs depend on the threshold
+    values (Yosys maps part of the search's delay lines to SRL16E, counted as LUTs): CHANNELS
+    16, PE 4, N 7 gives 159 or 103 FF with two random threshold sets (145 estimated), CHANNELS
+    8, PE 4, N 3 gives 70 (random) or 122 (resnet_small's 07_add; 125 estimated). Per-channel thresholds use the hwgen_thresholding model;
+    against Yosys (random thresholds) it is +14 % at CHANNELS 64, PE 8, N 15, -9 % at
+    CHANNELS 32, PE 2, N 3, and +100 % at CHANNELS 16, PE 4, N 7 (a 4-word ROM: 135 vs 272)."""
     pe, sb, n = p["PE"], p["SUM_BITS"], p.get("N_THRES", 1)
     adders = bin(p.get("K0", 1)).count("1") + bin(p.get("K1", 1)).count("1") - 1
     cost = _axis_register(pe * p["IN0_BITS"]) + _axis_register(pe * p["IN1_BITS"])
     cost += _c(lut=pe * sb * adders * K["tree_lut_per_bit"], ff=pe * sb + 1)
     if n == 0:
         return cost + _axis_register(pe * sb)
+    if p.get("SHARED", 0):
+        s = _clog2(n + 1)
+        ob = p["OUT_BITS"]
+        return cost + _c(lut=pe * (s * ADD_CONST_STAGE_LUT + 0.5 * (n - s)) + 8,
+                         ff=pe * (s + 1) * sb * ADD_CONST_STAGE_FF + 2 * pe * ob)
     thr = {"CHANNELS": p["CHANNELS"], "PE": pe, "N_THRES": n, "IN_BITS": sb, "IN_SIGNED": 1,
-           "THR_BITS": p["THR_BITS"], "OUT_BITS": p["OUT_BITS"], "SHARED": p.get("SHARED", 0),
+           "THR_BITS": p["THR_BITS"], "OUT_BITS": p["OUT_BITS"], "SHARED": 0,
            "RAM_STYLE": p.get("RAM_STYLE", "auto")}
     return cost + _thresholding(thr)
+
+
+ADD_CONST_STAGE_LUT = 2.5  # hwgen_add, shared thresholds: LUTs per lane and search stage
+ADD_CONST_STAGE_FF = 0.6   # ... and FFs per lane, stage and sum bit (values and counts)
 
 
 _MODELS = {

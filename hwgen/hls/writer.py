@@ -19,8 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.backend.memfiles import encode
-from hwgen.build.emit import weight_memory
+from hwgen.build.emit import edge_depth, weight_memory
 from hwgen.build.hwlayers import (
+    GRAPH_INPUT,
+    HwAdd,
+    HwConcat,
+    HwDup,
     HwGraph,
     HwLabelSelect,
     HwLayer,
@@ -56,9 +60,9 @@ def _ident(layer: HwLayer) -> str:
     return f"hwgen_{layer.name}"
 
 
-def _beat(layer: HwLayer, side: str) -> int:
+def _beat(layer: HwLayer, side: str, port: int = 0) -> int:
     if side == "in":
-        return layer.in_beat_elems * layer.in_bits
+        return layer.in_beat_elems * layer.port_bits(port)
     return layer.out_beat_elems * layer.out_bits
 
 
@@ -114,7 +118,7 @@ def _vvau_arrays(layer: HwVVAU) -> tuple[str, int]:
     return text, mode
 
 
-def _thr_array(layer: HwThreshold) -> tuple[str, bool]:
+def _thr_array(layer: HwThreshold | HwAdd) -> tuple[str, bool]:
     t = np.asarray(layer.thresholds, np.int64)
     shared = t.shape[0] == 1
     n = t.shape[1]
@@ -130,11 +134,15 @@ def _stream(width: int) -> str:
     return f"hls::stream<ap_uint<{width}> >"
 
 
-def _process(name: str, comment: str, in_type: str, out_type: str, pragmas: list[str],
-             call: str, extra: str = "") -> str:
-    lines = [f"// {comment}",
-             f"static void {name}({in_type}& in, {out_type}& out{extra}) {{",
-             "#pragma HLS INLINE off"]
+def _process(name: str, comment: str, in_types: list[str], out_types: list[str],
+             pragmas: list[str], call: str) -> str:
+    """A dataflow process: ``in`` and ``out`` streams (``in0, in1`` / ``out0, out1`` when
+    there are two)."""
+    def ports(kind: str, types: list[str]) -> list[str]:
+        return [f"{t}& {kind}{k if len(types) > 1 else ''}" for k, t in enumerate(types)]
+
+    args = ", ".join(ports("in", in_types) + ports("out", out_types))
+    lines = [f"// {comment}", f"static void {name}({args}) {{", "#pragma HLS INLINE off"]
     lines += pragmas
     lines += [f"    {call};", "}", ""]
     return "\n".join(lines)
@@ -143,12 +151,38 @@ def _process(name: str, comment: str, in_type: str, out_type: str, pragmas: list
 def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
     """The wrapper function of one layer (and the ap widths it uses)."""
     name = _ident(layer)
-    win, wout = _beat(layer, "in"), _beat(layer, "out")
+    ins = [_beat(layer, "in", p) for p in range(layer.n_inputs)]
+    win, wout = ins[0], _beat(layer, "out")
+    outs = [wout, wout] if isinstance(layer, HwDup) else [wout]
     comment = (f"{layer.name}: ONNX node {layer.onnx_name!r}, PE {layer.PE}, SIMD {layer.SIMD}, "
                f"{layer.cycles} cycles/frame")
     pragmas: list[str] = []
-    widths = [win, wout]
-    if isinstance(layer, HwMVAU):
+    widths = [*ins, wout]
+    if isinstance(layer, HwDup):
+        comment = f"{layer.name}: fork, {layer.in_beats} beats/frame to both outputs"
+        call = f"hwgen::dup<{win}, {layer.in_beats}>(in, out0, out1)"
+    elif isinstance(layer, HwAdd):
+        n = layer.n_thresholds
+        if n:
+            arrays, shared = _thr_array(layer)
+            thr_bits = layer.thr_dtype.bits
+        else:
+            shared, thr_bits = True, 2
+            arrays = _array(f"{name}_thresholds", "ap_int<2>", np.zeros((1, 1, 1), np.int64))
+        params.append(f"// {layer.name}: thresholds [PE][CHANNELS/PE][N] (shared or none: "
+                      f"[1][1][N])\n{arrays}")
+        pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=1")
+        pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=3")
+        d0, d1 = layer.in_dtype, layer.in_dtype1
+        targs = [layer.channels, layer.PE, layer.pixels, d0.code_bits, int(_code_signed(d0)),
+                 d1.code_bits, int(_code_signed(d1)), layer.k0, layer.k1, layer.sum_dtype.bits,
+                 n, thr_bits, layer.out_bits, layer.out_bias if n else 0, int(shared)]
+        call = f"hwgen::add<{', '.join(map(str, targs))}>(in0, in1, out, {name}_thresholds)"
+        widths += [thr_bits, layer.sum_dtype.bits, 32 + max(d0.code_bits, d1.code_bits) + 2]
+    elif isinstance(layer, HwConcat):
+        targs = [layer.c0, layer.c1, layer.PE, layer.pixels, layer.in_bits]
+        call = f"hwgen::concat<{', '.join(map(str, targs))}>(in0, in1, out)"
+    elif isinstance(layer, HwMVAU):
         arrays, thr_bits = _mvau_arrays(layer)
         params.append(f"// {layer.name}: weights [PE*SIMD lanes][NF*SF addresses], thresholds "
                       f"[PE][NF][N]\n{arrays}")
@@ -231,20 +265,15 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
         widths.append(layer.in_bits + 1)
     else:
         raise TypeError(f"no HLS layer for {type(layer).__name__}")
-    return _process(name, comment, _stream(win), _stream(wout), pragmas, call), widths
+    return _process(name, comment, [_stream(w) for w in ins], [_stream(w) for w in outs],
+                    pragmas, call), widths
 
 
-def write_hls(folder: Path, hw: HwGraph, depths: dict[str, int], *, dma_bits: int, part: str,
+def write_hls(folder: Path, hw: HwGraph, depths: dict[str, int | list[int]], *, dma_bits: int, part: str,
               clock_mhz: float, source: str) -> list[str]:
     """Write OUT/hls/ for ``hw``; returns the file names written."""
     if dma_bits % 8:
         raise ValueError(f"the DMA width must be whole bytes, not {dma_bits} bits")
-    if not hw.is_chain:
-        join = next(x for x in hw.layers if x.inputs or x.op == "dup")
-        raise UnsupportedError(
-            f"the HLS backend supports chains only; {join.name} is a fork or join",
-            node=join.onnx_name, op=join.op,
-            hint="build graphs (forks, adds, concatenations) with --backend rtl")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name in HEADERS:
@@ -275,35 +304,48 @@ def write_hls(folder: Path, hw: HwGraph, depths: dict[str, int], *, dma_bits: in
         "}", ""]))
     decls.append("    hls::stream<ap_uint<1> > frame_last(\"frame_last\");")
     decls.append("#pragma HLS STREAM variable=frame_last depth=32  // tlast of frames in flight")
-    prev, prev_w = None, core_in
+    # every edge producer -> (consumer, port): the FIFO stream the consumer reads and the
+    # stream the producer writes (the FIFO itself, or a width converter's input)
+    fifo_of: dict[tuple[str, int], str] = {}
+    writes: dict[tuple[str, int], str] = {}
     for layer in hw.layers:
-        lw = _beat(layer, "in")
-        depth = depths.get(layer.name, 0)
-        s_in = f"s_{layer.name}"
-        if prev is None:
-            stream(s_in, lw, depth, f"FIFO in front of {layer.name} (fifo_depths.json)")
-            calls.append(f"    hwgen_axis_in(s_axis, {s_in}, frame_last);")
-        elif lw != prev_w:
-            s_dwc = f"s_{layer.name}_dwc"
-            stream(s_dwc, prev_w, 2, f"{prev.name} -> width converter")
-            calls.append(f"    {_ident(prev)}({f's_{prev.name}'}, {s_dwc});")
-            frame_bits = layer.in_elems * layer.in_bits
-            procs.append(_process(
-                f"{_ident(layer)}_dwc", f"{prev_w} -> {lw} bit beats into {layer.name}",
-                _stream(prev_w), _stream(lw), [],
-                f"hwgen::dwc<{prev_w}, {lw}, {frame_bits}>(in, out)"))
-            stream(s_in, lw, depth, f"FIFO in front of {layer.name} (fifo_depths.json)")
-            calls.append(f"    {_ident(layer)}_dwc({s_dwc}, {s_in});")
-            widths.append(prev_w + lw)
-        else:
-            stream(s_in, lw, depth, f"FIFO in front of {layer.name} (fifo_depths.json)")
-            calls.append(f"    {_ident(prev)}(s_{prev.name}, {s_in});")
+        for port, src in enumerate(hw.producers(layer)):
+            tag = f"_in{port}" if layer.n_inputs > 1 else ""
+            fifo_of[layer.name, port] = f"s_{layer.name}{tag}"
+            src_w = core_in if src == GRAPH_INPUT else _beat(hw.layer(src), "out")
+            same = src_w == _beat(layer, "in", port)
+            writes[layer.name, port] = (fifo_of[layer.name, port] if same
+                                        else f"s_{layer.name}_dwc{port if tag else ''}")
+
+    def written(src: str) -> list[str]:
+        """The streams ``src`` (a layer, or GRAPH_INPUT) writes, one per output port."""
+        return [writes[c] for c in hw.consumers(src)] or ["s_out"]
+
+    calls.append(f"    hwgen_axis_in(s_axis, {written(GRAPH_INPUT)[0]}, frame_last);")
+    for layer in hw.layers:
+        ins = []
+        for port, src in enumerate(hw.producers(layer)):
+            lw = _beat(layer, "in", port)
+            src_w = core_in if src == GRAPH_INPUT else _beat(hw.layer(src), "out")
+            s_in, s_w = fifo_of[layer.name, port], writes[layer.name, port]
+            into = f"{layer.name}" + (f" input {port}" if layer.n_inputs > 1 else "")
+            if s_w != s_in:
+                stream(s_w, src_w, 2, f"{src} -> width converter")
+                frame_bits = layer.port_elems(port) * layer.port_bits(port)
+                conv = f"{_ident(layer)}_dwc" + (str(port) if layer.n_inputs > 1 else "")
+                procs.append(_process(
+                    conv, f"{src_w} -> {lw} bit beats into {into}", [_stream(src_w)],
+                    [_stream(lw)], [], f"hwgen::dwc<{src_w}, {lw}, {frame_bits}>(in, out)"))
+                calls.append(f"    {conv}({s_w}, {s_in});")
+                widths.append(src_w + lw)
+            why = f"FIFO in front of {into}" + (f" (from {src})" if layer.n_inputs > 1 else "")
+            stream(s_in, lw, edge_depth(depths, layer, port), f"{why} (fifo_depths.json)")
+            ins.append(s_in)
         proc, used = _layer_process(layer, params)
         procs.append(proc)
         widths += used
-        prev, prev_w = layer, _beat(layer, "out")
+        calls.append(f"    {_ident(layer)}({', '.join(ins + written(layer.name))});")
     stream("s_out", core_out, 2, f"{last.name} -> DMA words")
-    calls.append(f"    {_ident(last)}(s_{last.name}, s_out);")
     calls.append("    hwgen_axis_out(s_out, m_axis, frame_last);")
     procs.append("\n".join([
         f"// {core_out}-bit beats of {last.name} -> DMA words, tlast of the frame on its last word",

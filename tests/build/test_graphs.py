@@ -158,10 +158,3 @@ def test_join_fifo_depths_need_one_per_input(zoo_export, tmp_path):
                                            r"integers .* not 16"):
         build(zoo_export("concat_small"), tmp_path / "out", fifo_depths_file=ffile)
 
-
-def test_hls_backend_refuses_graphs_by_name(zoo_export, tmp_path):
-    from hwgen.build import build
-
-    with pytest.raises(UnsupportedError, match=r"HLS backend supports chains only; 03_dup .*"
-                                               r"--backend rtl"):
-        build(zoo_export("concat_small"), tmp_path / "out", backend="hls")

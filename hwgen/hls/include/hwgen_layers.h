@@ -325,6 +325,78 @@ void label_select(hls::stream<ap_uint<PE * IN_BITS> >& in, hls::stream<ap_uint<O
     out.write(index);
 }
 
+// Stream fork (hwgen_dup): each of the BEATS beats of a frame goes to both outputs.
+template <int WIDTH, int BEATS>
+void dup(hls::stream<ap_uint<WIDTH> >& in, hls::stream<ap_uint<WIDTH> >& out0,
+         hls::stream<ap_uint<WIDTH> >& out1) {
+#pragma HLS INLINE
+    for (int i = 0; i < BEATS; i++) {
+#pragma HLS PIPELINE II=1
+        const ap_uint<WIDTH> x = in.read();
+        out0.write(x);
+        out1.write(x);
+    }
+}
+
+// Elementwise add of two code streams (hwgen_add), PE lanes per beat on both inputs and the
+// output, PIXELS * CHANNELS / PE beats per frame: per lane s = K0 * a + K1 * b (a, b: the lane
+// codes, IN*_SIGNED two's complement, else unsigned) as SUM_BITS two's complement, then
+// OUT_BIAS + #{k : s >= T[c][k]} (N_THRES > 0; thresholds[p][cf][k] = T[cf*PE + p][k], SHARED:
+// thresholds[0][0][k]) or the raw sum (N_THRES = 0, OUT_BITS = SUM_BITS).
+template <int CHANNELS, int PE, int PIXELS, int IN0_BITS, int IN0_SIGNED, int IN1_BITS,
+          int IN1_SIGNED, int K0, int K1, int SUM_BITS, int N_THRES, int THR_BITS, int OUT_BITS,
+          int OUT_BIAS, int SHARED>
+void add(hls::stream<ap_uint<PE * IN0_BITS> >& in0, hls::stream<ap_uint<PE * IN1_BITS> >& in1,
+         hls::stream<ap_uint<PE * OUT_BITS> >& out,
+         const ap_int<THR_BITS> thresholds[SHARED ? 1 : PE][SHARED ? 1 : CHANNELS / PE]
+                                          [N_THRES > 0 ? N_THRES : 1]) {
+#pragma HLS INLINE
+    static_assert(CHANNELS % PE == 0, "add: CHANNELS must be a multiple of PE");
+    static_assert(K0 >= 1 && K1 >= 1, "add: K0 and K1 must be >= 1");
+    static_assert(SUM_BITS > IN0_BITS && SUM_BITS > IN1_BITS && SUM_BITS <= 32,
+                  "add: SUM_BITS must exceed both input widths (and be <= 32)");
+    static_assert(N_THRES >= 0 && N_THRES <= 255, "add: 0..255 thresholds");
+    static_assert(N_THRES > 0 || OUT_BITS == SUM_BITS, "add: the raw sum needs OUT_BITS = SUM_BITS");
+    constexpr int CF = CHANNELS / PE;
+    for (int i = 0; i < PIXELS * CF; i++) {
+#pragma HLS PIPELINE II=1
+        const int cf = i % CF;
+        const ap_uint<PE * IN0_BITS> x0 = in0.read();
+        const ap_uint<PE * IN1_BITS> x1 = in1.read();
+        ap_uint<PE * OUT_BITS> o = 0;
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            const ap_int<IN0_BITS + 1> a = lane_value<IN0_BITS, IN0_SIGNED ? 1 : 0>(
+                x0.range(p * IN0_BITS + IN0_BITS - 1, p * IN0_BITS));
+            const ap_int<IN1_BITS + 1> b = lane_value<IN1_BITS, IN1_SIGNED ? 1 : 0>(
+                x1.range(p * IN1_BITS + IN1_BITS - 1, p * IN1_BITS));
+            // the two's complement sum modulo 2^SUM_BITS, as the RTL's SUM_BITS-wide adder
+            const ap_int<SUM_BITS> s = ap_int<32>(K0) * a + ap_int<32>(K1) * b;
+            if (N_THRES > 0) {
+                o.range(p * OUT_BITS + OUT_BITS - 1, p * OUT_BITS) = threshold_code<N_THRES, THR_BITS>(
+                    s, thresholds[SHARED ? 0 : p][SHARED ? 0 : cf], OUT_BIAS);
+            } else {
+                o.range(p * OUT_BITS + OUT_BITS - 1, p * OUT_BITS) = s;
+            }
+        }
+        out.write(o);
+    }
+}
+
+// Channel concatenation (hwgen_concat), NHWC: per pixel C0 / PE beats of input 0, then
+// C1 / PE beats of input 1, PE elements of BITS per beat on all three streams.
+template <int C0, int C1, int PE, int PIXELS, int BITS>
+void concat(hls::stream<ap_uint<PE * BITS> >& in0, hls::stream<ap_uint<PE * BITS> >& in1,
+            hls::stream<ap_uint<PE * BITS> >& out) {
+#pragma HLS INLINE
+    static_assert(PE >= 1 && C0 % PE == 0 && C1 % PE == 0, "concat: PE must divide C0 and C1");
+    constexpr int B0 = C0 / PE, BT = (C0 + C1) / PE;
+    for (int i = 0; i < PIXELS * BT; i++) {
+#pragma HLS PIPELINE II=1
+        out.write(i % BT < B0 ? in0.read() : in1.read());
+    }
+}
+
 // Frame-aware width converter: a frame of FRAME_BITS arrives as ceil(FRAME_BITS / IN_W) beats
 // and leaves as ceil(FRAME_BITS / OUT_W) beats, bits LSB first, the last beat zero-padded.
 template <int IN_W, int OUT_W, int FRAME_BITS>
