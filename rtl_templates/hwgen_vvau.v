@@ -9,7 +9,9 @@
 // MODE 2 (max pool): acc[p] = max_k x[p].
 // After the window's last beat the PE accumulators leave as one beat, in NHWC channel order;
 // with N_THRES > 0 they pass through hwgen_thresholding (fused activation, OUT_BITS codes),
-// else they leave as ACC_BITS two's complement (MODE 2: the IN_BITS codes).
+// else they leave as ACC_BITS two's complement (MODE 2: the IN_BITS codes). SHARED = 1: one
+// threshold set for every channel (an average pool's re-quantisation), a single word that
+// Yosys folds into constant compares instead of a C/PE-word ROM.
 // One input beat per clock: PIXELS*C/PE*KK cycles per frame, no bubbles.
 `default_nettype none
 
@@ -27,8 +29,9 @@ module hwgen_vvau #(
     parameter integer THR_BITS    = 16,
     parameter integer OUT_BITS    = 16,
     parameter integer OUT_BIAS    = 0,
+    parameter integer SHARED      = 0,    // 1: one threshold set for all channels
     parameter         WEIGHT_FILE = "weights.mem",  // MODE 0: $readmemh file, C/PE*KK words
-    parameter         THRESH_FILE = "thresholds.mem"  // N_THRES > 0: C/PE words
+    parameter         THRESH_FILE = "thresholds.mem"  // N_THRES > 0: C/PE words (SHARED: 1)
 ) (
     input  wire                   clk,
     input  wire                   rst,
@@ -148,7 +151,7 @@ module hwgen_vvau #(
             );
             hwgen_thresholding #(
                 .CHANNELS(C), .PE(PE), .N_THRES(N_THRES), .IN_BITS(RB), .IN_SIGNED(1),
-                .THR_BITS(THR_BITS), .OUT_BITS(OUT_BITS), .OUT_BIAS(OUT_BIAS), .SHARED(0),
+                .THR_BITS(THR_BITS), .OUT_BITS(OUT_BITS), .OUT_BIAS(OUT_BIAS), .SHARED(SHARED),
                 .THRESH_FILE(THRESH_FILE)
             ) u_thr (
                 .clk(clk), .rst(rst),

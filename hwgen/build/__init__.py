@@ -334,6 +334,8 @@ def _write_mem(hw: HwGraph, mem_dir: Path) -> dict[str, dict[str, str]]:
             pe = layer.PE
             if isinstance(layer, (HwThreshold, HwAdd)) and t.shape[0] == 1:
                 t = t[0]
+            if isinstance(layer, HwVVAU) and layer.shared_thresholds:
+                t = t[0]  # one set for every channel (SHARED = 1)
             write_thresholds(mem_dir / name, t, pe, layer.thr_dtype.bits)
             entry["thresholds"] = name
         files[layer.name] = entry

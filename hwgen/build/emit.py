@@ -152,7 +152,7 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
             "N_THRES": layer.n_thresholds,
             "THR_BITS": layer.thr_dtype.bits if layer.thr_dtype is not None else 2,
             "OUT_BITS": layer.out_dtype.code_bits,
-            "OUT_BIAS": layer.out_bias,
+            "OUT_BIAS": layer.out_bias, "SHARED": int(layer.shared_thresholds),
             "WEIGHT_FILE": files.get("weights", ""), "THRESH_FILE": files.get("thresholds", ""),
         }
     if isinstance(layer, HwMaxPool):

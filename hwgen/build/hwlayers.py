@@ -302,6 +302,13 @@ class HwVVAU(HwLayer):
         return 0 if self.thresholds is None else int(self.thresholds.shape[1])
 
     @property
+    def shared_thresholds(self) -> bool:
+        """Whether every channel has the same threshold set (an average pool's division and
+        truncation): the template then holds one set (SHARED = 1), folded to constants."""
+        t = self.thresholds
+        return t is not None and bool((t == t[:1]).all())
+
+    @property
     def macs(self) -> int:
         return self.pixels * self.channels * self.window if self.mode == "dot" else 0
 

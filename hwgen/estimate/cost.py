@@ -523,9 +523,8 @@ def _vvau(p: dict) -> Cost:
     That model is the weak part: against Yosys it is 1.6-1.9x high at 4 channel groups with
     random thresholds; with real ones (MobileNet-v1 width 0.25) -21 % and -3 % at 32 channel
     groups, +13 % at 48 (held out), -15 % at 256 (PE 1: LUTs, not BRAM18, see _search).
-    Not modelled: an average pool's thresholds are the same for every channel, Yosys folds
-    the ROM to constants (MobileNet-v1 width 0.25's 42_avgpool, 256 channels: 69 LUT in
-    Yosys, 1540 estimated; the params do not say the thresholds are uniform)."""
+    SHARED = 1 (one threshold set for every channel, an average pool's): the constant-threshold
+    model of hwgen_thresholding, as Yosys folds the single word into the compares."""
     pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
@@ -538,7 +537,7 @@ def _vvau(p: dict) -> Cost:
     if p["N_THRES"]:
         cost = cost + _thresholding({"CHANNELS": p["C"], "PE": pe, "N_THRES": p["N_THRES"],
                                      "IN_BITS": rb, "IN_SIGNED": 1, "THR_BITS": p["THR_BITS"],
-                                     "OUT_BITS": p["OUT_BITS"], "SHARED": 0})
+                                     "OUT_BITS": p["OUT_BITS"], "SHARED": p.get("SHARED", 0)})
     return cost
 
 

@@ -90,6 +90,35 @@ def test_windows_chain_lowers_to_window_units(chains):
     assert layer["cycles"] == vvau.pixels * (4 // layer["PE"]) * 9
 
 
+def _check_shared(out, result) -> list[bool]:
+    """Every thresholded window unit of a build: SHARED = 1 and a one-word .mem file exactly
+    when all channels have the same thresholds; returns the units' uniformity."""
+    from hwgen.build.emit import layer_params
+
+    seen = []
+    for layer in result.hw.layers:
+        if not isinstance(layer, HwVVAU) or layer.thresholds is None:
+            continue
+        uniform = bool((layer.thresholds == layer.thresholds[0]).all())
+        files = next(x for x in result.manifest["layers"] if x["name"] == layer.name)["files"]
+        words = (out / "mem" / files["thresholds"]).read_text().split()
+        assert layer.shared_thresholds == uniform, layer.name
+        assert layer_params(layer, files)["SHARED"] == int(uniform), layer.name
+        assert len(words) == (1 if uniform else layer.channels // layer.PE), layer.name
+        seen.append(uniform)
+    return seen
+
+
+def test_uniform_thresholds_are_emitted_shared(chains, built):
+    """Average pools (one set for every channel: the division and truncation) get SHARED = 1;
+    the depthwise units of a net with BatchNorm keep their per-channel words."""
+    _path, out, result = chains("windows")
+    _check_shared(out, result)
+    assert result.hw.layer("08_avgpool").shared_thresholds
+    tiny = _check_shared(*built("mobilenet_tiny"))
+    assert True in tiny and False in tiny
+
+
 def test_vvau_folding_drives_its_window(chains):
     path, out, result = chains("windows", {"05_vvau": {"PE": 2}})
     layers = {x["name"]: x for x in result.manifest["layers"]}

@@ -57,6 +57,8 @@ CONFIGS = [
     ("hwgen_vvau", {"MODE": 1, "C": 6, "PE": 3, "KK": 4, "IN_SIGNED": 1, "ACC_BITS": 7,
                     "OUT_BITS": 7}, {}),
     ("hwgen_vvau", {"MODE": 2, "C": 4, "PE": 1, "KK": 3, "ACC_BITS": 5, "OUT_BITS": 4}, {}),
+    ("hwgen_vvau", {"MODE": 1, "C": 8, "PE": 2, "KK": 4, "ACC_BITS": 7, "N_THRES": 15,
+                    "THR_BITS": 7, "OUT_BITS": 4, "SHARED": 1}, {"thresholds.mem": 1}),
     ("hwgen_uart_rx", {}, {}),
     ("hwgen_uart_rx", {"CLKS_PER_BIT": 4, "BYTES": 1, "FRAME_WORDS": 3}, {}),
     ("hwgen_uart_tx", {}, {}),
