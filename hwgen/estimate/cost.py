@@ -524,16 +524,20 @@ def _vvau(p: dict) -> Cost:
     random thresholds; with real ones (MobileNet-v1 width 0.25) -21 % and -3 % at 32 channel
     groups, +13 % at 48 (held out), -15 % at 256 (PE 1: LUTs, not BRAM18, see _search).
     SHARED = 1 (one threshold set for every channel, an average pool's): the constant-threshold
-    model of hwgen_thresholding, as Yosys folds the single word into the compares."""
-    pe, ib, acc = p["PE"], p["IN_BITS"], p["ACC_BITS"]
+    model of hwgen_thresholding, as Yosys folds the single word into the compares.
+    Window-parallel (SIMD > 1): SIMD multipliers / adders / compares per lane (the chain that
+    reduces a beat's positions) and a SIMD-times wider, SIMD-times shallower weight ROM; not
+    calibrated separately."""
+    pe, ib, acc, simd = p["PE"], p["IN_BITS"], p["ACC_BITS"], p.get("SIMD", 1)
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
     lane = {0: K["mul_lut_per_pp"] * ib * p["W_BITS"] + K["acc_lut_per_bit"] * acc,
             1: K["acc_lut_per_bit"] * acc, 2: K["vvau_max_lut_per_bit"] * ib}[mode]
     ctrl = K["vvau_ctrl_lut"] if mode == 0 else K["vvau_ctrl_lut"] / 2
-    cost = _c(lut=pe * lane + ctrl, ff=pe * rb + 16) + _axis_register(pe * rb)
+    cost = _c(lut=pe * simd * lane + ctrl, ff=pe * rb + 16) + _axis_register(pe * rb)
     if mode == 0:
-        cost = cost + rom_cost(p["C"] // pe * p["KK"], pe * p["W_BITS"], "distributed")
+        cost = cost + rom_cost(p["C"] // pe * p["KK"] // simd, pe * simd * p["W_BITS"],
+                               "distributed")
     if p["N_THRES"]:
         cost = cost + _thresholding({"CHANNELS": p["C"], "PE": pe, "N_THRES": p["N_THRES"],
                                      "IN_BITS": rb, "IN_SIGNED": 1, "THR_BITS": p["THR_BITS"],
