@@ -107,32 +107,25 @@ module hwgen_vvau #(
     wire [PE*RB-1:0] nxt;
     genvar p, s;
     generate
-        for (p = 0; p < PE; p = p + 1) begin : g_lane
-            wire [RB-1:0] a = acc_reg[p*RB +: RB];
-            // MODE 2: offset binary compares (flip the sign bit when signed)
-            /* verilator lint_off UNUSEDSIGNAL */
-            wire [IN_BITS-1:0] fl = {(IN_SIGNED != 0), {(IN_BITS-1){1'b0}}};
-            /* verilator lint_on UNUSEDSIGNAL */
-            // r[s]: the reduction of this beat's positions 0..s (a chain: SIMD is a window)
-            wire [SIMD*RB-1:0] r;
-            for (s = 0; s < SIMD; s = s + 1) begin : g_pos
-                wire [IN_BITS-1:0] xr = s_axis_tdata[(s*PE + p)*IN_BITS +: IN_BITS];
+        // SIMD = 1 keeps the single-position lane that the resource model was fitted to
+        // (the chained form below maps to other LUT counts in Yosys)
+        if (SIMD == 1) begin : g_one
+            for (p = 0; p < PE; p = p + 1) begin : g_lane
+                wire [IN_BITS-1:0] xr = s_axis_tdata[p*IN_BITS +: IN_BITS];
+                wire [RB-1:0] a = acc_reg[p*RB +: RB];
                 if (MODE == 2) begin : g_max
-                    if (s == 0) begin : g_first
-                        assign r[0 +: RB] = xr;
-                    end else begin : g_next
-                        wire [IN_BITS-1:0] b = r[(s-1)*RB +: RB];
-                        assign r[s*RB +: RB] = ((xr ^ fl) > (b ^ fl)) ? xr : b;
-                    end
+                    // offset binary compare: flip the sign bit when signed
+                    wire [IN_BITS-1:0] fl = {(IN_SIGNED != 0), {(IN_BITS-1){1'b0}}};
+                    wire gt = (xr ^ fl) > (a ^ fl);
+                    assign nxt[p*RB +: RB] = (first || gt) ? xr : a;
                 end else begin : g_acc
                     wire signed [ACC_BITS-1:0] xv = (IN_SIGNED != 0)
                         ? {{(ACC_BITS-IN_BITS){xr[IN_BITS-1]}}, xr}
                         : {{(ACC_BITS-IN_BITS){1'b0}}, xr};
                     wire signed [ACC_BITS-1:0] term;
                     if (MODE == 0) begin : g_mul
-                        wire [W_BITS-1:0] wr = wword[(p*SIMD + s)*W_BITS +: W_BITS];
-                        wire signed [W_BITS:0] wv = (W_SIGNED != 0) ? {wr[W_BITS-1], wr}
-                                                                    : {1'b0, wr};
+                        wire [W_BITS-1:0] wr = wword[p*W_BITS +: W_BITS];
+                        wire signed [W_BITS:0] wv = (W_SIGNED != 0) ? {wr[W_BITS-1], wr} : {1'b0, wr};
                         /* verilator lint_off UNUSEDSIGNAL */  // the sum fits ACC_BITS
                         wire signed [ACC_BITS+W_BITS:0] prod = xv * wv;
                         /* verilator lint_on UNUSEDSIGNAL */
@@ -140,19 +133,57 @@ module hwgen_vvau #(
                     end else begin : g_sum
                         assign term = xv;
                     end
-                    if (s == 0) begin : g_first
-                        assign r[0 +: RB] = term;
-                    end else begin : g_next
-                        assign r[s*RB +: RB] = $signed(r[(s-1)*RB +: RB]) + term;
-                    end
+                    assign nxt[p*RB +: RB] = first ? term : $signed(a) + term;
                 end
             end
-            wire [RB-1:0] rb = r[(SIMD-1)*RB +: RB];
-            if (MODE == 2) begin : g_max
-                wire gt = (rb ^ fl) > (a ^ fl);
-                assign nxt[p*RB +: RB] = (first || gt) ? rb : a;
-            end else begin : g_acc
-                assign nxt[p*RB +: RB] = first ? rb : $signed(a) + $signed(rb);
+        end else begin : g_par
+            for (p = 0; p < PE; p = p + 1) begin : g_lane
+                wire [RB-1:0] a = acc_reg[p*RB +: RB];
+                // MODE 2: offset binary compares (flip the sign bit when signed)
+                /* verilator lint_off UNUSEDSIGNAL */
+                wire [IN_BITS-1:0] fl = {(IN_SIGNED != 0), {(IN_BITS-1){1'b0}}};
+                /* verilator lint_on UNUSEDSIGNAL */
+                // r[s]: the reduction of this beat's positions 0..s (a chain: SIMD is a window)
+                wire [SIMD*RB-1:0] r;
+                for (s = 0; s < SIMD; s = s + 1) begin : g_pos
+                    wire [IN_BITS-1:0] xr = s_axis_tdata[(s*PE + p)*IN_BITS +: IN_BITS];
+                    if (MODE == 2) begin : g_max
+                        if (s == 0) begin : g_first
+                            assign r[0 +: RB] = xr;
+                        end else begin : g_next
+                            wire [IN_BITS-1:0] b = r[(s-1)*RB +: RB];
+                            assign r[s*RB +: RB] = ((xr ^ fl) > (b ^ fl)) ? xr : b;
+                        end
+                    end else begin : g_acc
+                        wire signed [ACC_BITS-1:0] xv = (IN_SIGNED != 0)
+                            ? {{(ACC_BITS-IN_BITS){xr[IN_BITS-1]}}, xr}
+                            : {{(ACC_BITS-IN_BITS){1'b0}}, xr};
+                        wire signed [ACC_BITS-1:0] term;
+                        if (MODE == 0) begin : g_mul
+                            wire [W_BITS-1:0] wr = wword[(p*SIMD + s)*W_BITS +: W_BITS];
+                            wire signed [W_BITS:0] wv = (W_SIGNED != 0) ? {wr[W_BITS-1], wr}
+                                                                        : {1'b0, wr};
+                            /* verilator lint_off UNUSEDSIGNAL */  // the sum fits ACC_BITS
+                            wire signed [ACC_BITS+W_BITS:0] prod = xv * wv;
+                            /* verilator lint_on UNUSEDSIGNAL */
+                            assign term = prod[ACC_BITS-1:0];
+                        end else begin : g_sum
+                            assign term = xv;
+                        end
+                        if (s == 0) begin : g_first
+                            assign r[0 +: RB] = term;
+                        end else begin : g_next
+                            assign r[s*RB +: RB] = $signed(r[(s-1)*RB +: RB]) + term;
+                        end
+                    end
+                end
+                wire [RB-1:0] rb = r[(SIMD-1)*RB +: RB];
+                if (MODE == 2) begin : g_max
+                    wire gt = (rb ^ fl) > (a ^ fl);
+                    assign nxt[p*RB +: RB] = (first || gt) ? rb : a;
+                end else begin : g_acc
+                    assign nxt[p*RB +: RB] = first ? rb : $signed(a) + $signed(rb);
+                end
             end
         end
     endgenerate
