@@ -322,18 +322,21 @@ def _write_mem(hw: HwGraph, mem_dir: Path) -> dict[str, dict[str, str]]:
                           layer.w_dtype.code_bits, _kind(layer.w_dtype))
             entry["weights"] = name
         if isinstance(layer, HwVVAU) and layer.mode == "dot":
-            # word cf*KK + k holds W[cf*PE + p][k] at lane p: hwgen_mvau's layout, SIMD = 1
+            # word cf*KK/SIMD + kb holds W[cf*PE + p][kb*SIMD + s] at lane p*SIMD + s:
+            # hwgen_mvau's layout with MW = KK (template PE = lanes, SIMD = window positions)
             name = f"{layer.name}_weights.mem"
-            write_weights(mem_dir / name, layer.weights, 1, layer.PE,
+            write_weights(mem_dir / name, layer.weights, layer.simd, layer.lanes,
                           layer.w_dtype.code_bits, _kind(layer.w_dtype))
             entry["weights"] = name
         if isinstance(layer, (HwMVAU, HwThreshold, HwVVAU, HwAdd)) and \
                 layer.thresholds is not None:
             name = f"{layer.name}_thresholds.mem"
             t = layer.thresholds
-            pe = layer.PE
+            pe = layer.lanes if isinstance(layer, HwVVAU) else layer.PE
             if isinstance(layer, (HwThreshold, HwAdd)) and t.shape[0] == 1:
                 t = t[0]
+            if isinstance(layer, HwVVAU) and layer.shared_thresholds:
+                t = t[0]  # one set for every channel (SHARED = 1)
             write_thresholds(mem_dir / name, t, pe, layer.thr_dtype.bits)
             entry["thresholds"] = name
         files[layer.name] = entry

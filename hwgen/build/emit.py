@@ -133,7 +133,7 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
             "H": h, "W": w, "C": c, "SIMD": layer.SIMD, "K": layer.kernel[0],
             "STRIDE": layer.stride[0], "PAD": layer.pad[0], "BITS": layer.in_dtype.code_bits,
         }
-        if not layer.square:  # general windows: the extra parameters of hwgen_swg
+        if not layer.square and not layer.window_parallel:  # general windows: hwgen_swg's extras
             (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
             p.update({"KH": kh, "KW": kw, "SH": sh, "SW": sw, "PT": pt, "PL": pl, "PB": pb,
                       "PR": pr, "DIL_H": layer.dilation[0], "DIL_W": layer.dilation[1],
@@ -144,7 +144,8 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
         mode = {"dot": 0, "sum": 1, "max": 2}[layer.mode]
         wd = layer.w_dtype
         return {
-            "C": layer.channels, "PE": layer.PE, "KK": layer.window, "MODE": mode,
+            "C": layer.channels, "PE": layer.lanes, "SIMD": layer.simd, "KK": layer.window,
+            "MODE": mode,
             "IN_BITS": layer.in_dtype.code_bits, "IN_SIGNED": int(_code_signed(layer.in_dtype)),
             "W_BITS": wd.code_bits if wd is not None else 1,
             "W_SIGNED": int(wd.signed) if wd is not None else 0,
@@ -152,7 +153,7 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
             "N_THRES": layer.n_thresholds,
             "THR_BITS": layer.thr_dtype.bits if layer.thr_dtype is not None else 2,
             "OUT_BITS": layer.out_dtype.code_bits,
-            "OUT_BIAS": layer.out_bias,
+            "OUT_BIAS": layer.out_bias, "SHARED": int(layer.shared_thresholds),
             "WEIGHT_FILE": files.get("weights", ""), "THRESH_FILE": files.get("thresholds", ""),
         }
     if isinstance(layer, HwMaxPool):

@@ -78,7 +78,7 @@ def _latency(layer: HwLayer) -> int:
     if isinstance(layer, HwMVAU):
         return first - layer.sf
     if isinstance(layer, HwVVAU):
-        return first - layer.window
+        return first - layer.window // layer.simd
     if isinstance(layer, (HwSWG, HwMaxPool, HwLabelSelect)):
         return 3
     return first
@@ -150,7 +150,7 @@ def _dep_elems(layer: HwLayer, port: int) -> np.ndarray:
         r, col = q // ow, q % ow
         return ((r * k + k - 1) * w + col * k + k - 1) * c + (g + 1) * layer.PE
     if isinstance(layer, HwVVAU):
-        return (j + 1) * layer.window * layer.PE  # channel-fold-major windows
+        return (j + 1) * layer.window * layer.lanes  # channel-fold-major windows
     if isinstance(layer, HwLabelSelect):
         return np.full(nb, layer.in_elems)
     # elementwise: threshold, add, fork
@@ -162,7 +162,7 @@ def _pace(layer: HwLayer) -> int:
     if isinstance(layer, HwMVAU):
         return layer.sf
     if isinstance(layer, HwVVAU):
-        return layer.window
+        return layer.window // layer.simd
     return max(1, layer.cycles // max(1, layer.out_beats))
 
 

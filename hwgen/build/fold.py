@@ -56,9 +56,11 @@ def _lanes(layer: HwLayer) -> dict[str, int]:
 
 def _choices(layer: HwLayer, key: str) -> list[int]:
     """Legal values of a PE/SIMD key: the divisors of its extent (a sliding window: SIMD | C
-    or SIMD = M*C with M | K*K)."""
+    or SIMD = M*C with M | K*K; a window unit after a square window likewise its PE)."""
     if isinstance(layer, HwSWG) and key == "SIMD":
         return layer.simd_choices
+    if isinstance(layer, HwVVAU) and key == "PE":
+        return layer.pe_choices
     return divisors(_lanes(layer)[key])
 
 

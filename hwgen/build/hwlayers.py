@@ -203,9 +203,14 @@ class HwSWG(HwLayer):
     def square(self) -> bool:
         """A K x K window, equal strides, the same padding on every side, no dilation, (kh, kw,
         c) order, zero padding: the shape hwgen_swg_par also handles."""
+        return self.par_ok and not self.cf_major
+
+    @property
+    def par_ok(self) -> bool:
+        """``square`` in any order: with SIMD = M*C (whole window pixels per beat) the
+        channel-fold-major order is the (kh, kw, c) order of hwgen_swg_par."""
         return (self.kernel[0] == self.kernel[1] and self.stride[0] == self.stride[1]
-                and len(set(self.pad)) == 1 and self.dilation == (1, 1) and not self.cf_major
-                and self.pad_value == 0)
+                and len(set(self.pad)) == 1 and self.dilation == (1, 1) and self.pad_value == 0)
 
     @property
     def eff_kernel(self) -> tuple[int, int]:
@@ -221,7 +226,7 @@ class HwSWG(HwLayer):
     def simd_choices(self) -> list[int]:
         """Legal SIMD values: divisors of C, and (square windows) M*C for every M | K*K."""
         c, window = self.in_hwc[2], self.kernel[0] * self.kernel[1]
-        if not self.square:
+        if not self.par_ok:
             return divisors(c)
         return sorted(set(divisors(c)) | {m * c for m in divisors(window)})
 
@@ -273,7 +278,12 @@ class HwVVAU(HwLayer):
     a reduction over the ``window`` positions, PE channels per beat, ``pixels`` windows per
     frame. Mode ``dot`` (depthwise convolution: ``weights`` (C, window) values), ``sum``
     (average pool: the window sum) or ``max`` (max pool). Optional fused thresholds (C, N) on
-    the accumulator, as the MVAU's."""
+    the accumulator, as the MVAU's.
+
+    PE is the input elements per beat, as a sliding window's SIMD: PE | C (PE channels of one
+    window position), or, when ``par_window`` (its window is one hwgen_swg_par can emit),
+    PE = M*C with M | window: M window positions of all C channels per beat (window-parallel,
+    ``simd`` = M), window/M beats per output pixel."""
 
     channels: int = 1
     window: int = 1
@@ -285,21 +295,51 @@ class HwVVAU(HwLayer):
     out_bias: int = 0
     acc_dtype: DataType = None  # type: ignore[assignment]
     thr_dtype: DataType | None = None
+    par_window: bool = False  # the feeding window may go window-parallel (PE = M*C)
 
     op = "vvau"
     folding_keys = ("PE",)
 
     @property
+    def lanes(self) -> int:
+        """Channels per beat (the template's PE)."""
+        return min(self.PE, self.channels)
+
+    @property
+    def simd(self) -> int:
+        """Window positions per beat (the template's SIMD)."""
+        return max(1, self.PE // self.channels)
+
+    @property
+    def pe_choices(self) -> list[int]:
+        """Legal PE values: divisors of C, and (``par_window``) M*C for every M | window."""
+        c = self.channels
+        if not self.par_window:
+            return divisors(c)
+        return sorted(set(divisors(c)) | {m * c for m in divisors(self.window)})
+
+    @property
+    def out_beat_elems(self) -> int:
+        return self.lanes
+
+    @property
     def cf(self) -> int:
-        return self.channels // self.PE
+        return self.channels // self.lanes
 
     @property
     def cycles(self) -> int:
-        return self.pixels * self.cf * self.window
+        return self.pixels * self.cf * self.window // self.simd
 
     @property
     def n_thresholds(self) -> int:
         return 0 if self.thresholds is None else int(self.thresholds.shape[1])
+
+    @property
+    def shared_thresholds(self) -> bool:
+        """Whether every channel has the same threshold set (an average pool's division and
+        truncation): the template then holds one set (SHARED = 1), folded to constants."""
+        t = self.thresholds
+        return t is not None and bool((t == t[:1]).all())
 
     @property
     def macs(self) -> int:

@@ -499,6 +499,9 @@ def lower(graph: Graph) -> HwGraph:
             )
         prev = src.hw
         for hw in new:
+            if isinstance(hw, HwVVAU) and out and out[-1].name == prev and \
+                    isinstance(out[-1], HwSWG) and out[-1].par_ok:
+                hw = dataclasses.replace(hw, par_window=True)  # PE = M*C: hwgen_swg_par
             emit(hw, (prev,))
             prev = hw.name
         for name in fused:
@@ -602,9 +605,13 @@ def verify_hw(hw: HwGraph) -> None:
                                   f" / MH {layer.mh}", node=layer.name, op=layer.op)
             if layer.thresholds is not None and np.any(np.diff(layer.thresholds, axis=1) < 0):
                 raise VerifyError("thresholds not ascending", node=layer.name, op=layer.op)
-        if isinstance(layer, (HwVVAU, HwAdd)) and layer.channels % layer.PE:
+        if isinstance(layer, HwAdd) and layer.channels % layer.PE:
             raise VerifyError(f"PE {layer.PE} does not divide the {layer.channels} channels",
                               node=layer.name, op=layer.op)
+        if isinstance(layer, HwVVAU) and layer.PE not in layer.pe_choices:
+            raise VerifyError(f"PE {layer.PE} neither divides the {layer.channels} channels nor "
+                              f"is M*{layer.channels} with M | {layer.window} (window-parallel "
+                              f"after a square window)", node=layer.name, op=layer.op)
         if isinstance(layer, HwConcat) and (layer.c0 % layer.PE or layer.c1 % layer.PE):
             raise VerifyError(f"PE {layer.PE} does not divide both inputs' channels "
                               f"{layer.c0} and {layer.c1}", node=layer.name, op=layer.op)

@@ -47,9 +47,10 @@ def stage_delays(module: str, p: dict[str, int | str]) -> tuple[int, int, int]:
         first = ((p["K"] - 1) * p["W"] + p["K"]) * cf + 2
         return first, 2, p["H"] * p["W"] * cf
     if module == "hwgen_vvau":
-        beats = p["C"] // p["PE"] * p["KK"]
+        kb = p["KK"] // p.get("SIMD", 1)  # beats per window
+        beats = p["C"] // p["PE"] * kb
         lat = 2 + (_clog2(p["N_THRES"] + 1) + 3 if p["N_THRES"] else 0)
-        return p["KK"] + lat, lat, beats
+        return kb + lat, lat, beats
     if module == "hwgen_label_select":
         beats = p["C"] // p["PE"]
         return beats + 2, 2, beats

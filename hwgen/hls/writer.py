@@ -99,7 +99,7 @@ def _mvau_arrays(layer: HwMVAU) -> tuple[str, int]:
 
 def _vvau_arrays(layer: HwVVAU) -> tuple[str, int]:
     """Weights [PE][CF*KK] (codes) and thresholds [PE][CF][N] of a vvau; returns its MODE."""
-    pe, cf, kk = layer.PE, layer.cf, layer.window
+    pe, cf, kk = layer.lanes, layer.cf, layer.window
     mode = {"dot": 0, "sum": 1, "max": 2}[layer.mode]
     if mode == 0:
         wbits = layer.w_dtype.code_bits
@@ -226,7 +226,7 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
                       f"thresholds [PE][CF][N]\n{arrays}")
         w = f"{name}_weights"
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={w} complete dim=1  "
-                       f"// PE = {layer.PE} lanes")
+                       f"// PE = {layer.lanes} lanes")
         # hwgen_vvau keeps its weights in LUT ROM
         pragmas.append(f"#pragma HLS BIND_STORAGE variable={w} type=rom_1p impl=lutram")
         pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name}_thresholds complete dim=1")
@@ -234,13 +234,14 @@ def _layer_process(layer: HwLayer, params: list[str]) -> tuple[str, list[int]]:
         n, wd = layer.n_thresholds, layer.w_dtype
         acc_bits = layer.acc_dtype.bits if mode != 2 else layer.in_bits + 1
         thr_bits = layer.thr_dtype.bits if layer.thr_dtype is not None else 2
-        targs = [layer.channels, layer.PE, layer.window, layer.pixels, mode, layer.in_bits,
+        targs = [layer.channels, layer.lanes, layer.window, layer.simd, layer.pixels, mode,
+                 layer.in_bits,
                  int(_code_signed(layer.in_dtype)), wd.code_bits if mode == 0 else 1,
                  TYPE_CODES[wd.kind] if mode == 0 else 0, acc_bits, n, thr_bits,
                  layer.out_bits if n else 1, layer.out_bias]
         call = f"hwgen::vvau<{', '.join(map(str, targs))}>(in, out, {w}, {name}_thresholds)"
         widths += [acc_bits, thr_bits, layer.in_bits + 1 + (wd.code_bits + 1 if mode == 0 else 0)]
-    elif isinstance(layer, HwSWG) and not layer.square:
+    elif isinstance(layer, HwSWG) and not layer.square and not layer.window_parallel:
         h, w_, c = layer.in_hwc
         (kh, kw), (sh, sw), (pt, pl, pb, pr) = layer.kernel, layer.stride, layer.pad
         targs = [h, w_, c, layer.SIMD, kh, kw, sh, sw, pt, pl, pb, pr, *layer.dilation,

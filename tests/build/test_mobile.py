@@ -18,7 +18,8 @@ from hwgen.build import build
 from hwgen.build.hwlayers import HwAvgPool, HwSWG, HwVVAU, HwWindowMax
 from hwgen.build.lower import lower
 from hwgen.golden import prologue
-from tests.frontend.test_windows import CHAINS, chain_input
+from tests.frontend.handmade import Builder
+from tests.frontend.test_windows import CHAINS, _conv, _relu4, chain_input
 from tests.zoo import inputs_for
 
 FRAMES = 20
@@ -90,6 +91,35 @@ def test_windows_chain_lowers_to_window_units(chains):
     assert layer["cycles"] == vvau.pixels * (4 // layer["PE"]) * 9
 
 
+def _check_shared(out, result) -> list[bool]:
+    """Every thresholded window unit of a build: SHARED = 1 and a one-word .mem file exactly
+    when all channels have the same thresholds; returns the units' uniformity."""
+    from hwgen.build.emit import layer_params
+
+    seen = []
+    for layer in result.hw.layers:
+        if not isinstance(layer, HwVVAU) or layer.thresholds is None:
+            continue
+        uniform = bool((layer.thresholds == layer.thresholds[0]).all())
+        files = next(x for x in result.manifest["layers"] if x["name"] == layer.name)["files"]
+        words = (out / "mem" / files["thresholds"]).read_text().split()
+        assert layer.shared_thresholds == uniform, layer.name
+        assert layer_params(layer, files)["SHARED"] == int(uniform), layer.name
+        assert len(words) == (1 if uniform else layer.cf), layer.name  # C / lanes words
+        seen.append(uniform)
+    return seen
+
+
+def test_uniform_thresholds_are_emitted_shared(chains, built):
+    """Average pools (one set for every channel: the division and truncation) get SHARED = 1;
+    the depthwise units of a net with BatchNorm keep their per-channel words."""
+    _path, out, result = chains("windows")
+    _check_shared(out, result)
+    assert result.hw.layer("08_avgpool").shared_thresholds
+    tiny = _check_shared(*built("mobilenet_tiny"))
+    assert True in tiny and False in tiny
+
+
 def test_vvau_folding_drives_its_window(chains):
     path, out, result = chains("windows", {"05_vvau": {"PE": 2}})
     layers = {x["name"]: x for x in result.manifest["layers"]}
@@ -113,3 +143,58 @@ def test_zoo_mobile_rtl_exact(built, mnist, model_id):
     graph = hwgen.load(out / "model.onnx")
     run = _sim(out, graph, inputs_for(model_id, mnist[0][:FRAMES]))
     assert run.interval_cycles == result.manifest["max_cycles"]
+
+
+def _dwpar_chain(path):
+    """UINT4 (1, 4, 8, 8): depthwise 3x3 pad 1 - quant - max pool 3x3 / 1 pad 1 - global
+    average pool - quant: three window units after square windows (window-parallel legal)."""
+    b = Builder((1, 4, 8, 8), "UINT4")
+    rng = np.random.default_rng(23)
+    _conv(b, rng, 4, 1, (3, 3), group=4, pads=[1, 1, 1, 1])
+    _relu4(b, 1.0)
+    b.node("MaxPool", kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1])
+    b.node("GlobalAveragePool")
+    b.quant(0.5, 3, signed=0)
+    return b.save(path)
+
+
+# window-parallel: the depthwise unit 3 window positions per beat (PE = 3*C), binding the
+# interval at 64 pixels x 3 beats; the max pool a whole window per beat; the average pool 4
+DWPAR_FOLDING = {"01_vvau": {"PE": 12}, "03_pool": {"PE": 36}, "05_avgpool": {"PE": 16}}
+
+
+def test_window_parallel_folding_keys(tmp_path):
+    """A window unit after a square window takes PE | C or PE = M*C (M | window); its window
+    generator follows at SIMD = PE (hwgen_swg_par); other PE values are refused by name."""
+    from hwgen.errors import FoldingError
+
+    path = _dwpar_chain(tmp_path / "dwpar.onnx")
+    hw = lower(hwgen.load(path))
+    vvau = hw.layer("01_vvau")
+    assert isinstance(vvau, HwVVAU) and vvau.par_window
+    assert vvau.pe_choices == [1, 2, 4, 12, 36]
+    fast = vvau.folded(PE=36)
+    assert (fast.lanes, fast.simd, fast.cycles) == (4, 9, 64) and vvau.cycles == 64 * 4 * 9
+    ffile = tmp_path / "folding.json"
+    ffile.write_text(json.dumps(DWPAR_FOLDING))
+    result = build(path, tmp_path / "out", folding_file=ffile)
+    layers = {x["name"]: x for x in result.manifest["layers"]}
+    assert layers["00_swg"]["SIMD"] == 12 and layers["01_vvau"]["cycles"] == 64 * 3
+    assert result.manifest["max_cycles"] == 64 * 3
+    assert "hwgen_swg_par" in (tmp_path / "out" / "rtl" / "hwgen_accel_pipeline.v").read_text()
+    ffile.write_text(json.dumps({"01_vvau": {"PE": 8}}))  # M = 2 does not divide 9
+    with pytest.raises(FoldingError, match="01_vvau"):
+        build(path, tmp_path / "bad", folding_file=ffile)
+
+
+@pytest.mark.slow
+def test_window_parallel_rtl_exact(tmp_path):
+    path = _dwpar_chain(tmp_path / "dwpar.onnx")
+    ffile = tmp_path / "folding.json"
+    ffile.write_text(json.dumps(DWPAR_FOLDING))
+    out = tmp_path / "out"
+    result = build(path, out, folding_file=ffile)
+    graph = hwgen.load(out / "model.onnx")
+    x = np.random.default_rng(5).integers(0, 16, size=(FRAMES, 4, 8, 8)).astype(np.float32)
+    run = _sim(out, graph, x)
+    assert run.interval_cycles == result.manifest["max_cycles"] == 64 * 3

@@ -182,11 +182,20 @@ TEST_VVAU: list[tuple[int, int, int, int, int, int, int, int, int]] = [
 ]
 
 
+# Average pools with one threshold set for every channel (SHARED = 1, as the build emits for
+# MobileNet-v1's final pool); tests/report/test_vvau_costs.py checks them, never fitted.
+TEST_VVAU_SHARED: list[tuple[int, int, int, int, int, int, int, int, int]] = [
+    (64, 2, 49, 1, 4, 0, 1, 11, 15),
+]
+
+
 def vvau_instance(folder: Path, c: int, pe: int, kk: int, mode: int, in_bits: int,
                   in_signed: int, w_bits: int, acc: int, n_thres: int,
-                  seed: int = 0, real_thr: bool = False) -> tuple[str, dict]:
+                  seed: int = 0, real_thr: bool = False, shared: bool = False
+                  ) -> tuple[str, dict]:
     """Write the memory files of one random hwgen_vvau into ``folder``; (module, params).
-    Thresholds: uniform in +-2^(acc - 2), or ``real_thresholds`` with ``real_thr``."""
+    Thresholds: uniform in +-2^(acc - 2), or ``real_thresholds`` with ``real_thr``; with
+    ``shared`` one set for every channel (SHARED = 1, a one-word file)."""
     import numpy as np
 
     from hwgen.backend.memfiles import write_thresholds, write_weights
@@ -208,6 +217,9 @@ def vvau_instance(folder: Path, c: int, pe: int, kk: int, mode: int, in_bits: in
         t = np.sort(rng.integers(-lim, lim, size=(c, n_thres)), axis=1)
         if real_thr:
             t = real_thresholds(rng, c, n_thres, acc)
+        if shared:
+            t, tag = t[0], tag + "_s"
+            params["SHARED"] = 1
         write_thresholds(folder / f"{tag}_t.mem", t, pe, acc)
         params["THRESH_FILE"] = f"{tag}_t.mem"
     return "hwgen_vvau", params

@@ -210,49 +210,58 @@ void swg_par(hls::stream<ap_uint<C * BITS> >& in, hls::stream<ap_uint<SIMD * BIT
 }
 
 // Vector-vector unit after a channel-fold-major window stream (hwgen_vvau): per channel a
-// reduction over KK window positions, PE channels per beat, PIXELS windows per frame. MODE 0:
+// reduction over KK window positions, PE channels per beat, PIXELS windows per frame; SIMD > 1
+// (window-parallel, PE = C): SIMD window positions per beat, lane s*PE + p = channel p at
+// position kb*SIMD + s. MODE 0:
 // dot product with weights[p][cf*KK + k] = code of W[cf*PE + p][k] (depthwise convolution);
 // 1: window sum (average pool); 2: window max (the largest code leaves). The input codes are
 // the values (IN_SIGNED: two's complement). N_THRES > 0: lane = OUT_BIAS + #{k : acc >= T}
 // (thresholds[p][cf][k] = T[cf*PE + p][k]); else the raw ACC_BITS accumulator (MODE 2: the
 // IN_BITS code).
-template <int C, int PE, int KK, int PIXELS, int MODE, int IN_BITS, int IN_SIGNED, int W_BITS,
-          int W_TYPE, int ACC_BITS, int N_THRES, int THR_BITS, int OUT_BITS, int OUT_BIAS>
-void vvau(hls::stream<ap_uint<PE * IN_BITS> >& in,
+template <int C, int PE, int KK, int SIMD, int PIXELS, int MODE, int IN_BITS, int IN_SIGNED,
+          int W_BITS, int W_TYPE, int ACC_BITS, int N_THRES, int THR_BITS, int OUT_BITS,
+          int OUT_BIAS>
+void vvau(hls::stream<ap_uint<SIMD * PE * IN_BITS> >& in,
           hls::stream<ap_uint<PE * (N_THRES > 0 ? OUT_BITS : (MODE == 2 ? IN_BITS : ACC_BITS))> >& out,
           const ap_uint<W_BITS> weights[PE][MODE == 0 ? (C / PE) * KK : 1],
           const ap_int<THR_BITS> thresholds[PE][C / PE][N_THRES > 0 ? N_THRES : 1]) {
 #pragma HLS INLINE
     static_assert(C % PE == 0, "vvau: C must be a multiple of PE");
+    static_assert(KK % SIMD == 0 && (SIMD == 1 || PE == C), "vvau: SIMD | KK, PE = C if SIMD > 1");
     static_assert(MODE >= 0 && MODE <= 2, "vvau: MODE 0 (dot), 1 (sum) or 2 (max)");
     static_assert(MODE != 2 || N_THRES == 0, "vvau: a window max has no thresholds");
     static_assert(N_THRES >= 0 && N_THRES <= 255, "vvau: 0..255 thresholds");
-    constexpr int CF = C / PE;
+    constexpr int CF = C / PE, KB = KK / SIMD;
     constexpr int OW = N_THRES > 0 ? OUT_BITS : (MODE == 2 ? IN_BITS : ACC_BITS);
     ap_int<ACC_BITS> acc[PE];
     ap_uint<IN_BITS> best[PE];
 #pragma HLS ARRAY_PARTITION variable=acc complete dim=1
 #pragma HLS ARRAY_PARTITION variable=best complete dim=1
-    for (int i = 0; i < PIXELS * CF * KK; i++) {
+    for (int i = 0; i < PIXELS * CF * KB; i++) {
 #pragma HLS PIPELINE II=1
-        const int k = i % KK, cf = (i / KK) % CF;
-        const ap_uint<PE * IN_BITS> x = in.read();
-        for (int p = 0; p < PE; p++) {
+        const int kb = i % KB, cf = (i / KB) % CF;
+        const ap_uint<SIMD * PE * IN_BITS> x = in.read();
+        for (int s = 0; s < SIMD; s++) {
 #pragma HLS UNROLL
-            const ap_uint<IN_BITS> xc = x.range(p * IN_BITS + IN_BITS - 1, p * IN_BITS);
-            const ap_int<IN_BITS + 1> xv = lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(xc);
-            if (MODE == 2) {
-                if (k == 0 || xv > lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(best[p])) best[p] = xc;
-            } else {
-                ap_int<ACC_BITS> term = xv;
-                if (MODE == 0) {
-                    const ap_uint<W_BITS> wc = weights[p][MODE == 0 ? cf * KK + k : 0];
-                    term = xv * lane_value<W_BITS, W_TYPE>(wc);
+            const int k = kb * SIMD + s;
+            for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                const int l = s * PE + p;
+                const ap_uint<IN_BITS> xc = x.range(l * IN_BITS + IN_BITS - 1, l * IN_BITS);
+                const ap_int<IN_BITS + 1> xv = lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(xc);
+                if (MODE == 2) {
+                    if (k == 0 || xv > lane_value<IN_BITS, IN_SIGNED ? 1 : 0>(best[p])) best[p] = xc;
+                } else {
+                    ap_int<ACC_BITS> term = xv;
+                    if (MODE == 0) {
+                        const ap_uint<W_BITS> wc = weights[p][MODE == 0 ? cf * KK + k : 0];
+                        term = xv * lane_value<W_BITS, W_TYPE>(wc);
+                    }
+                    acc[p] = k == 0 ? term : ap_int<ACC_BITS>(acc[p] + term);
                 }
-                acc[p] = k == 0 ? term : ap_int<ACC_BITS>(acc[p] + term);
             }
         }
-        if (k == KK - 1) {
+        if (kb == KB - 1) {
             ap_uint<PE * OW> o = 0;
             for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
