@@ -17,7 +17,7 @@ Slow: a CNV- or LFC-sized MVAU takes Yosys many CPU minutes; results are cached,
 interrupted run resumes. ``--cached-only`` runs no Yosys and prints what the cache holds.
 
 Run: python benchmarks/resources_vs_reference.py [--rows tfc_w1a1_e2efold,...] [--jobs N]
-         [--keep DIR] [--cached-only] [--layers]
+         [--keep DIR] [--cached-only] [--layers] [--lut-roms]
 """
 
 from __future__ import annotations
@@ -66,8 +66,9 @@ def incumbent_folding(folding: dict, layers: list[tuple[str, str]]) -> dict:
     return result
 
 
-def run_row(row: str, root: Path, jobs: int, cached_only: bool) -> dict:
-    """Build ``row`` at the incumbent's folding; Yosys figures (or None per missing instance)."""
+def run_row(row: str, root: Path, jobs: int, cached_only: bool, lut_roms: bool = False) -> dict:
+    """Build ``row`` at the incumbent's folding; Yosys figures (or None per missing instance).
+    ``lut_roms``: every weight ROM in LUTs (ram_style "distributed")."""
     from hwgen.build import build
     from hwgen.estimate.synth import cached_result, design_instances, synth_instances
     from hwgen.targets import get_target
@@ -80,9 +81,13 @@ def run_row(row: str, root: Path, jobs: int, cached_only: bool) -> dict:
         export(model, root / "onnx")
     probe = build(onnx, root / f"{row}_probe", target="pynq-z2")
     fold = incumbent_folding(ref["folding"], [(la.name, la.op) for la in probe.hw.layers])
-    folding_file = root / f"{row}_folding.json"
+    tag = "_lut_roms" if lut_roms else ""
+    if lut_roms:
+        fold = {k: dict(v, ram_style="distributed") if k.endswith("_mvau") else v
+                for k, v in fold.items()}
+    folding_file = root / f"{row}{tag}_folding.json"
     folding_file.write_text(json.dumps(fold, indent=1))
-    out = root / row
+    out = root / f"{row}{tag}"
     result = build(onnx, out, target="pynq-z2", folding_file=folding_file)
     names = [la.name for la in result.hw.layers]
     instances = design_instances(out, names)
@@ -104,7 +109,7 @@ def run_row(row: str, root: Path, jobs: int, cached_only: bool) -> dict:
             g[k] += r[k]
     total = {k: sum(g[k] for g in per_layer.values()) for k in ("LUT", "BRAM18", "FF",
                                                                  "missing")}
-    return {"row": row, "ref": ref, "total": total, "layers": per_layer,
+    return {"row": row + (" LUT-ROM" if lut_roms else ""), "ref": ref, "total": total, "layers": per_layer,
             "manifest_layers": layers, "cycles": result.manifest["max_cycles"], "out": out}
 
 
@@ -118,6 +123,8 @@ def main() -> None:
                     help="run no Yosys: totals from the synth cache (instances missing are "
                          "counted in the 'missing' column)")
     ap.add_argument("--layers", action="store_true", help="also print per-layer figures")
+    ap.add_argument("--lut-roms", action="store_true",
+                    help="also build every row with all weight ROMs in LUTs (slow)")
     args = ap.parse_args()
     rows = args.rows.split(",")
     unknown = [r for r in rows if r not in ROWS]
@@ -128,20 +135,20 @@ def main() -> None:
                                                                    dir=Path.home()))
     root.mkdir(parents=True, exist_ok=True)
     results = []
-    for row in rows:
+    for row, lut_roms in [(r, v) for r in rows for v in (False, True)[:1 + args.lut_roms]]:
         t0 = time.perf_counter()
-        r = run_row(row, root, args.jobs, args.cached_only)
+        r = run_row(row, root, args.jobs, args.cached_only, lut_roms)
         r["secs"] = time.perf_counter() - t0
         results.append(r)
         print(f"{row}: done in {r['secs']:.0f} s", file=sys.stderr, flush=True)
 
     print("hwgen (Yosys synth_xilinx, whole design) vs the incumbent's estimate, at the "
           "incumbent's folding; PYNQ-Z2 (xc7z020), 100 MHz")
-    print(f"{'run':20s} {'hwgen LUT':>9s} {'inc. LUT':>9s} {'ratio':>6s} {'hwgen BRAM18':>12s} "
+    print(f"{'run':28s} {'hwgen LUT':>9s} {'inc. LUT':>9s} {'ratio':>6s} {'hwgen BRAM18':>12s} "
           f"{'inc. BRAM18':>11s} {'cycles':>7s} {'inc. cycles':>11s} {'FF':>7s} {'missing':>7s}")
     for r in results:
         t, ref = r["total"], r["ref"]
-        print(f"{r['row']:20s} {t['LUT']:9,d} {ref['LUT']:9,d} {t['LUT'] / ref['LUT']:6.2f} "
+        print(f"{r['row']:28s} {t['LUT']:9,d} {ref['LUT']:9,d} {t['LUT'] / ref['LUT']:6.2f} "
               f"{t['BRAM18']:12d} {ref['BRAM18']:11d} {r['cycles']:7,d} "
               f"{ref['max_cycles']:11,d} {t['FF']:7,d} {t['missing']:7d}")
     for r in results:
