@@ -195,29 +195,39 @@ class _Top1(nn.Module):
         return torch.argmax(self.body(x), dim=1, keepdim=True)
 
 
-class _CnvW1A1(nn.Module):
-    """The incumbent's CNV topology (CIFAR-10 shape 3x32x32) with 1-bit weights and activations:
-    conv 64-64-pool-128-128-pool-256-256, FC 512-512-10; 8-bit power-of-two input quantizer."""
+class _Cnv(nn.Module):
+    """The incumbent's CNV topology (CIFAR-10 shape 3x32x32): conv 64-64-pool-128-128-pool-
+    256-256, FC 512-512-10; 8-bit power-of-two input quantizer. ``bits`` 1: bipolar weights and
+    activations (CNV-W1A1); 2: ternary weights (2-bit narrow) and signed 2-bit activations, as
+    Brevitas' bnn_pynq CNV-W2A2."""
 
-    def __init__(self) -> None:
+    def __init__(self, bits: int = 1) -> None:
         super().__init__()
         qnn, bq = _q()
-        w = {"weight_quant": bq.SignedBinaryWeightPerTensorConst, "bias": False}
-        sign = bq.SignedBinaryActPerTensorConst
+        if bits == 1:
+            w = {"weight_quant": bq.SignedBinaryWeightPerTensorConst, "bias": False}
+
+            def act() -> nn.Module:
+                return qnn.QuantIdentity(act_quant=bq.SignedBinaryActPerTensorConst)
+        else:
+            w = {"weight_quant": bq.Int8WeightPerTensorFloat, "weight_bit_width": bits,
+                 "bias": False}
+
+            def act() -> nn.Module:
+                return qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFloat, bit_width=bits,
+                                         max_val=1.0)
         self.inp = qnn.QuantIdentity(act_quant=bq.Int8ActPerTensorFixedPoint, bit_width=8,
                                      max_val=1.0)
         layers: list[nn.Module] = []
         chans = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256)]
         for i, (cin, cout) in enumerate(chans):
-            layers += [qnn.QuantConv2d(cin, cout, 3, **w), nn.BatchNorm2d(cout),
-                       qnn.QuantIdentity(act_quant=sign)]
+            layers += [qnn.QuantConv2d(cin, cout, 3, **w), nn.BatchNorm2d(cout), act()]
             if i in (1, 3):
                 layers.append(nn.MaxPool2d(2))
         self.features = nn.Sequential(*layers)
         fc: list[nn.Module] = []
         for cin, cout in [(256, 512), (512, 512)]:
-            fc += [qnn.QuantLinear(cin, cout, **w), nn.BatchNorm1d(cout),
-                   qnn.QuantIdentity(act_quant=sign)]
+            fc += [qnn.QuantLinear(cin, cout, **w), nn.BatchNorm1d(cout), act()]
         fc.append(qnn.QuantLinear(512, 10, **w))
         self.classifier = nn.Sequential(*fc)
 
@@ -439,6 +449,10 @@ def _entries() -> dict[str, ZooEntry]:
         ZooEntry("tfc_w2a2", lambda: _tfc(2, 2), px, "uint8",
                  "Int8WeightPerTensorFloat(2, narrow = ternary values) / Int8ActPerTensorFloat(2), "
                  "Uint8ActPerTensorFloat(2), BatchNorm", False),
+        ZooEntry("sfc_w1a1", lambda: _tfc(1, 1, (256, 256, 256)), px, "uint8",
+                 "as tfc_w1a1 with 256-wide hidden layers (Brevitas examples' SFC shape)", False),
+        ZooEntry("lfc_w1a1", lambda: _tfc(1, 1, (1024, 1024, 1024)), px, "uint8",
+                 "as tfc_w1a1 with 1024-wide hidden layers (Brevitas examples' LFC shape)", False),
         ZooEntry("tfc_w4a4", lambda: _tfc(4, 4), px, "uint8",
                  "Int8WeightPerChannelFloat(4) / Int8ActPerTensorFloat(4), "
                  "Uint8ActPerTensorFloat(4), BatchNorm", False),
@@ -460,9 +474,13 @@ def _entries() -> dict[str, ZooEntry]:
                  "Int8WeightPerTensorFloat(4) linear + bias", False),
         ZooEntry("tfc_w1a1_top1", lambda: _Top1(_tfc(1, 1)), px, "uint8",
                  "as tfc_w1a1, then ArgMax (top-1 in hardware: label select)", False),
-        ZooEntry("cnv_w1a1", _CnvW1A1, (1, 3, 32, 32), "float",
+        ZooEntry("cnv_w1a1", _Cnv, (1, 3, 32, 32), "float",
                  "Int8ActPerTensorFixedPoint(8) input on host / SignedBinaryWeightPerTensorConst "
                  "conv + linear, BatchNorm, SignedBinaryActPerTensorConst, MaxPool", False),
+        ZooEntry("cnv_w2a2", lambda: _Cnv(2), (1, 3, 32, 32), "float",
+                 "Int8ActPerTensorFixedPoint(8) input on host / Int8WeightPerTensorFloat(2, "
+                 "narrow = ternary values) conv + linear, BatchNorm, Int8ActPerTensorFloat(2) "
+                 "(signed 2-bit), MaxPool", False),
         ZooEntry("resnet_small", _ResNetSmall, (1, 1, 12, 12), "float",
                  "Int8ActPerTensorFixedPoint(4) input on host / Int8WeightPerTensorFixedPoint(3,4)"
                  " conv + linear, BatchNorm, Uint8ActPerTensorFixedPoint(2-4) QuantReLU, residual "

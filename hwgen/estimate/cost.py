@@ -142,6 +142,10 @@ CALIBRATION = {
             "with 15 thresholds); checked on 3 others (tests/report/test_vvau_costs.py, within "
             "25 %); raw units within 18 % of Yosys on all 6 measured, fused thresholds see "
             "_vvau's docstring",
+    "rom_bram": "block ROMs: BRAM18 as Yosys maps them, address groups side by side in a "
+                "block's data lanes where that beats tiling (_rom_bram18); equal to Yosys on "
+                "CNV-W2A2's nine weight ROMs at the incumbent's folding (195 BRAM18, 213 tiled) "
+                "and a 4,608 x 16 ROM (tests/report/test_rom_bram.py)",
     "ram_style_auto": "an MVAU weight ROM with ram_style auto goes to BRAM18 when its modelled "
                       f"LUT cost exceeds {BRAM18_LUTS} LUT per BRAM18 it would take, else to "
                       "LUTs (distributed); the table's weights column shows the choice",
@@ -179,6 +183,25 @@ def _bram18(depth: int, width: int) -> int:
                for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)))
 
 
+# BRAM18 and BRAM36 (counted as two BRAM18) aspect ratios of a 7-series block RAM, deepest
+# data word first
+_ASPECTS_18 = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+_ASPECTS_36 = ((512, 72), (1024, 36), (2048, 18), (4096, 9), (8192, 4), (16384, 2), (32768, 1))
+
+
+def _rom_bram18(depth: int, width: int) -> int:
+    """BRAM18 of a block ROM as Yosys maps it: tiled (``_bram18``), or with the words of
+    ceil(depth / d) address groups side by side in one block's data lanes, the high address
+    bits selecting the lane group (a read mux): 9216 x 64 bits is 18 x 2 = 36 BRAM18 tiled at
+    512 x 36, but 18 groups x 64 bits = 32 lanes of 36 bits = 32 BRAM18 so. Measured with
+    Yosys (synth_xilinx -family xc7) on CNV-W2A2's MVAU ROMs at the incumbent's folding:
+    1,152 x 256 -> 22, 9,216 x 64 -> 32, 73,728 x 16 -> 64 (tiled: 24, 36, 72), and
+    4,608 x 16 -> 4 (tiled: 5); tests/report/test_rom_bram.py."""
+    packed = min(math.ceil(math.ceil(depth / d) * width / w) for d, w in _ASPECTS_18)
+    packed36 = min(2 * math.ceil(math.ceil(depth / d) * width / w) for d, w in _ASPECTS_36)
+    return min(_bram18(depth, width), packed, packed36)
+
+
 def uram_blocks(depth: int, width: int) -> int:
     """UltraRAM blocks of a ``depth`` x ``width`` memory: the aspect ratio is fixed at 4K x 72
     (UG573; cascaded in depth, side by side in width)."""
@@ -197,8 +220,8 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
         return Cost(URAM=uram_blocks(depth, width))
     bits = depth * width
     if style == "block" or (style == "auto" and depth > 64
-                            and bits * K["rom_logic_cost"] > 129 * _bram18(depth, width)):
-        return _c(bram=_bram18(depth, width))
+                            and bits * K["rom_logic_cost"] > 129 * _rom_bram18(depth, width)):
+        return _c(bram=_rom_bram18(depth, width))
     # one LUT6 per bit up to 64 words; deeper random ROMs cost Yosys/ABC far more than the
     # ideal LUT6 + MUXF7 tree (measured: about 4 LUTs per bit at 65..128 words)
     if depth <= 32:
@@ -219,7 +242,7 @@ def rom_style(depth: int, width: int, style: str = "auto") -> str:
     if style != "auto":
         return style
     luts = rom_cost(depth, width, "distributed").LUT
-    return "block" if luts > BRAM18_LUTS * _bram18(depth, width) else "distributed"
+    return "block" if luts > BRAM18_LUTS * _rom_bram18(depth, width) else "distributed"
 
 
 def memory_cost(depth: int, width: int, ram_style: str = "auto") -> Cost:
