@@ -193,7 +193,12 @@ module hwgen_mvau #(
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             wire [SIMD*PW-1:0] prod;
-            for (s = 0; s < SIMD; s = s + 1) begin : g_simd
+            // XNOR mode: one vector XNOR per PE; SIMD generate blocks per PE (the loop below)
+            // take Yosys' frontend quadratic time in PE*SIMD (an hour at PE*SIMD = 6272)
+            if (MODE == M_XNOR) begin : g_xnor_vec
+                assign prod = ~(x1 ^ w_reg[p*SIMD +: SIMD]);
+            end
+            for (s = 0; s < ((MODE == M_XNOR) ? 0 : SIMD); s = s + 1) begin : g_simd
                 wire [IN_BITS-1:0] xr = x1[s*IN_BITS +: IN_BITS];
                 wire [W_BITS-1:0] wr = w_reg[(p*SIMD + s)*W_BITS +: W_BITS];
                 wire [PW-1:0] pr;

@@ -186,23 +186,29 @@ def utilization_text(total: Cost | dict, target: Target, limits: dict[str, float
 
 
 def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | None,
-                   folding: dict | None, limits: dict[str, float] | None = None) -> HwGraph:
+                   folding: dict | None, limits: dict[str, float] | None = None,
+                   io_bound: bool = True) -> HwGraph:
     """PE/SIMD per layer: ``folding`` as given; else the cheapest folding reaching ``fps``
     (an error if its estimate exceeds the utilization limits); else the default: the I/O
-    bound, folded down until the estimate is within the limits (``_fold_to_fit``)."""
+    bound, folded down until the estimate is within the limits (``_fold_to_fit``).
+
+    ``io_bound`` False plans the core alone (a core fed on chip, or by a wider port than the
+    target's DMA): ``fps`` may exceed the DMA port's I/O bound, and the default is the
+    fastest folding whose estimate is within the limits."""
     if folding is not None:
         folded = apply_folding(hw, folding)
         check_ram_styles(folded, target.name, target.URAM)
         return folded
     io_in, io_out = io_cycles(hw, target.dma_bits)
     if fps is None:
-        # Default: as fast as the DMA port can feed it, and no faster.
-        target_cycles = max(io_in, io_out, 1)
+        # Default: as fast as the DMA port can feed it, and no faster (core level: as fast
+        # as the layers allow).
+        target_cycles = max(io_in, io_out, 1) if io_bound else _fastest_cycles(hw)
     else:
         check_fps(fps)
         target_cycles = cycles_for_fps(clock_mhz * 1e6, fps)
         io_fps = clock_mhz * 1e6 / max(io_in, io_out)
-        if target_cycles < max(io_in, io_out):
+        if io_bound and target_cycles < max(io_in, io_out):
             raise FoldingError(
                 f"{fps:,.0f} frames/s is above the I/O bound of {io_fps:,.0f} frames/s "
                 f"({max(io_in, io_out)} DMA words per frame at {clock_mhz:g} MHz)",
@@ -378,7 +384,7 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
           folding_file: str | Path | None = None, fifo_depths_file: str | Path | None = None,
           verify: bool = False, progress: Callable[[str], None] | None = None,
           backend: str = "rtl", max_utilization: str | float | dict | None = None,
-          fit_by: str = "estimate", synth_jobs: int = 1) -> BuildResult:
+          fit_by: str = "estimate", synth_jobs: int = 1, io_bound: bool = True) -> BuildResult:
     """Build ``model`` into ``out``; returns the result with the hardware graph and manifest.
 
     ``backend``: "rtl" (default), "hls" or "both". OUT/rtl, OUT/mem and the estimate report
@@ -390,6 +396,8 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     folding with Yosys, every template instance (``hwgen.estimate.synth``, cached, ``synth_jobs``
     at a time), and steps down the folding ladder until the Yosys figures are within the
     limits too (``_fit_by_synth``); the manifest's ``fit_by`` records every rung tried.
+    ``io_bound`` False: automatic folding plans the core alone, past the DMA port's I/O bound
+    (``choose_folding``); the summary still names the I/O bound of the DMA-width top.
     """
     import hwgen
     from hwgen.ir.verify import verify as verify_ir
@@ -425,7 +433,7 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     step("verify hardware graph", verify_hw, hw)
     folding = read_folding(Path(folding_file)) if folding_file else None
     unfolded = hw
-    hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding, limits)
+    hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding, limits, io_bound)
     fit_record = None
     if fit_by == "synth":
         hw, fit_record = step("fit by Yosys synthesis", _fit_by_synth, unfolded, hw, path,

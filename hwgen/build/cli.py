@@ -22,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--fps", type=float, help="frames/s to reach at the clock (auto folding)")
     g.add_argument("--folding", help="folding.json with PE/SIMD per layer")
+    p.add_argument("--ignore-io-bound", action="store_true",
+                   help="automatic folding plans the core alone: --fps may exceed the DMA "
+                        "port's I/O bound, and the default is the fastest folding within the "
+                        "utilization limits (core-level throughput)")
     p.add_argument("--clock-mhz", type=float,
                    help="fabric clock in MHz (default: the target's, see 'hwgen targets')")
     p.add_argument("--fifo-depths", help="JSON {layer: depth} overriding computed FIFO depths "
@@ -49,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
                    fps=args.fps, folding_file=args.folding, fifo_depths_file=args.fifo_depths,
                    verify=args.verify, backend=args.backend,
                    max_utilization=args.max_utilization, fit_by=args.fit_by,
+                   io_bound=not args.ignore_io_bound,
                    synth_jobs=os.cpu_count() or 1, progress=lambda m: print(m, file=sys.stderr, flush=True))
     m = result.manifest
     tot = m["estimate"]["total"]

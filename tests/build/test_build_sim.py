@@ -61,3 +61,17 @@ def test_default_folding_exact(built, mnist, model_id) -> None:
         assert analytic <= run.interval_cycles <= 1.05 * analytic
     else:
         assert run.interval_cycles == analytic
+
+
+def test_core_level_folding_past_the_io_bound_exact(zoo_export, mnist, tmp_path) -> None:
+    """--ignore-io-bound: automatic folding at 32 cycles per frame, three times faster than
+    the DMA port's 98-word bound (01_mvau 64 x 28 lanes, one vector XNOR per PE): bit-exact,
+    and the measured core interval is the analytic one (the slowest layer's cycles)."""
+    from hwgen.build import build
+
+    res = build(zoo_export("tfc_w1a1"), tmp_path / "out", fps=100e6 / 32, io_bound=False)
+    analytic = res.manifest["max_cycles"]
+    assert analytic <= 32 < res.manifest["interval_cycles"] == 98
+    run = _check(res.out, "tfc_w1a1", mnist[0][:16], "core")
+    assert run.interval_cycles == analytic
+    _check(res.out, "tfc_w1a1", mnist[0][:16], "core", idle=25, bp=35)

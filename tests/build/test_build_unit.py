@@ -127,6 +127,31 @@ def test_unreachable_fps_reports_best(zoo_export, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_ignore_io_bound_plans_the_core_alone(zoo_export, tmp_path: Path) -> None:
+    """io_bound=False (--ignore-io-bound): --fps past the DMA port's bound gets a folding at
+    most clock/fps cycles per frame, the cheapest per layer (auto_fold, as for any --fps), and
+    the default is the fastest folding whose estimate fits; the DMA-width top keeps its own
+    I/O-bound interval."""
+    from hwgen.build import io_cycles
+    from hwgen.build.fold import auto_fold
+    from hwgen.estimate.cost import estimate_layer
+
+    src = zoo_export("tfc_w1a1")
+    res = build(src, tmp_path / "fast", fps=10_000_000, io_bound=False)
+    m = res.manifest
+    assert m["max_cycles"] <= 10 < max(io_cycles(res.hw, 64)) == 98
+    assert m["interval_cycles"] == 98 and m["fps"]["core"] == 100e6 / m["max_cycles"]
+    assert m["estimate"]["fits"]
+    cheapest = auto_fold(res.hw, 10, lambda layer: estimate_layer(layer).LUT)
+    assert [x.folding() for x in res.hw.layers] == [x.folding() for x in cheapest.layers]
+    default = build(src, tmp_path / "default", io_bound=False).manifest
+    assert default["estimate"]["fits"] and default["max_cycles"] <= m["max_cycles"]
+    assert default["estimate"]["total"]["LUT"] <= 53_200 * 0.85
+    # one rung faster (the next layer cycles below) no longer fits the estimate
+    with pytest.raises(FoldingError, match=r"frames/s needs about LUT .* OVER"):
+        build(src, tmp_path / "over", fps=100e6 / (default["max_cycles"] // 2), io_bound=False)
+
+
 def test_fps_at_exactly_the_io_bound_is_reached(zoo_export, tmp_path: Path) -> None:
     """--fps = clock / cycles (what the I/O-bound message prints, as a float) gets those cycles:
     float rounding of the ratio must not lose one and call the bound unreachable."""

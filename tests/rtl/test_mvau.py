@@ -42,6 +42,8 @@ CASES = {
     # name: MW, MH, SIMD, PE, (in kind, bits), (w kind, bits), N_THRES, OUT_BITS, OUT_BIAS, REG_EVERY
     "xnor_784x32_s49_p4_thr1": (784, 32, 49, 4, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
     "xnor_64x32_s64_p2_raw": (64, 32, 64, 2, ("bipolar", 1), ("bipolar", 1), 0, 0, 0, 3),
+    # fully unfolded (NF = SF = 1: one vector per cycle, a one-word weight ROM)
+    "xnor_48x8_s48_p8_thr1": (48, 8, 48, 8, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
     "mul_u4xi4_64x32_s1_p32_thr3": (64, 32, 1, 32, ("uint", 4), ("int", 4), 3, 2, -1, 3),
     "mul_i8xi8_64x32_s8_p4_raw": (64, 32, 8, 4, ("int", 8), ("int", 8), 0, 0, 0, 1),
     "tern_i4_64x32_s16_p4_thr15": (64, 32, 16, 4, ("int", 4), ("ternary", 2), 15, 4, 0, 2),
