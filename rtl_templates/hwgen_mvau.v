@@ -202,7 +202,7 @@ module hwgen_mvau #(
                 wire [IN_BITS-1:0] xr = x1[s*IN_BITS +: IN_BITS];
                 wire [W_BITS-1:0] wr = w_reg[(p*SIMD + s)*W_BITS +: W_BITS];
                 wire [PW-1:0] pr;
-                // signed views (unused in XNOR mode and for bipolar operands)
+                // signed views (unused for bipolar operands)
                 wire [XV-1:0] xv;
                 wire [WV-1:0] wv;
                 if (IN_TYPE == 0) begin : g_xu
@@ -215,10 +215,7 @@ module hwgen_mvau #(
                 end else begin : g_ws
                     assign wv = wr;
                 end
-                if (MODE == M_XNOR) begin : g_xnor
-                    assign pr = ~(xr ^ wr);
-                    wire unused_v = ^{xv, wv};
-                end else if (MODE == M_SIGN && IN_TYPE == 2) begin : g_sign_x
+                if (MODE == M_SIGN && IN_TYPE == 2) begin : g_sign_x
                     wire [PW-1:0] we = {wv[WV-1], wv};
                     assign pr = xr[0] ? we : -we;
                     wire unused_v = ^xv;
