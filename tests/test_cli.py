@@ -62,7 +62,7 @@ def test_clock_range_follows_the_device_family() -> None:
 def test_fps_not_finite_positive(capsys, tmp_path: Path, value: str, shown: str) -> None:
     assert _error(capsys, ["build", MODEL, "-o", str(tmp_path / "o"), f"--fps={value}"]) == \
         (f"--fps must be a finite positive number of frames/s, not {shown} (hint: leave --fps "
-         "out for the fastest folding the DMA port can feed)")
+         "out for the default folding (the fastest that fits))")
 
 
 FOLD_HINT = "(hint: take the form from OUT/folding.json of a previous build)"

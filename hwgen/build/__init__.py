@@ -112,7 +112,7 @@ def check_fps(fps: float | None) -> float | None:
     """``fps`` unless it is not a finite positive number."""
     if fps is not None and not (_finite(fps) and fps > 0):
         raise FoldingError(f"--fps must be a finite positive number of frames/s, not {_num(fps)}",
-                           hint="leave --fps out for the fastest folding the DMA port can feed")
+                           hint="leave --fps out for the default folding (the fastest that fits)")
     return fps
 
 
