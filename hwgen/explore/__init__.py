@@ -56,10 +56,12 @@ _POINT_FILE = "point.json"
 
 def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | None = None,
                   fps_max: float | None = None,
-                  limits: dict[str, float] | None = None) -> list[dict[str, dict[str, object]]]:
+                  limits: dict[str, float] | None = None,
+                  io_bound: bool = True) -> list[dict[str, dict[str, object]]]:
     """Up to ``points`` distinct foldings (folding.json dicts), fastest first. Without
     ``fps_max`` the fastest is hwgen build's default folding, within the utilization limits
-    (the target's, ``limits`` overriding them)."""
+    (the target's, ``limits`` overriding them). ``io_bound`` False plans the core alone, as
+    ``hwgen build --ignore-io-bound``: points may be faster than the DMA port feeds them."""
     from hwgen.build import (
         _fastest_cycles,
         _slowest_cycles,
@@ -76,7 +78,7 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
     fastest, slowest = _fastest_cycles(hw), _slowest_cycles(hw)
     io = max(io_cycles(hw, target.dma_bits))
     if fps_max is None:
-        lo = choose_folding(hw, target, clock_mhz, None, None, limits).max_cycles
+        lo = choose_folding(hw, target, clock_mhz, None, None, limits, io_bound).max_cycles
     else:
         if not (math.isfinite(fps_max) and fps_max > 0):
             raise HwgenError(f"--fps-max must be a finite positive number of frames/s, "
@@ -86,7 +88,8 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
             raise FoldingError(f"--fps-max {fps_max:,.0f} frames/s is unreachable; fully "
                                f"parallel the design runs {clock / fastest:,.0f} frames/s",
                                hint="lower --fps-max")
-        lo = max(lo, min(io, slowest))  # faster than the DMA port buys nothing
+        if io_bound:
+            lo = max(lo, min(io, slowest))  # faster than the DMA port buys nothing
     hi = slowest
     if fps_min is not None:
         if not (math.isfinite(fps_min) and fps_min > 0):
@@ -154,8 +157,11 @@ def _random_inputs(graph, frames: int, seed: int = 0):
 
 
 def run_point(model: bytes, model_name: str, target: str, clock_mhz: float,
-              folding: dict, synth: bool, sim_frames: int) -> dict[str, Any]:
-    """Build, estimate (and synthesize, simulate) one folding; returns its figures.
+              folding: dict, synth: bool, sim_frames: int,
+              io_bound: bool = True) -> dict[str, Any]:
+    """Build, estimate (and synthesize, simulate) one folding; returns its figures. ``fps``
+    is the achieved rate (the slower of core and DMA port), or with ``io_bound`` False the
+    core's.
 
     Runs in a scratch folder of the worker, so a cluster needs no shared file system; only
     the Yosys cache (``~/.cache/hwgen/synth``) is shared, by the workers of one machine."""
@@ -184,7 +190,7 @@ def run_point(model: bytes, model_name: str, target: str, clock_mhz: float,
     m = result.manifest
     return {
         "max_cycles": m["max_cycles"],
-        "fps": m["fps"]["achieved"],
+        "fps": m["fps"]["achieved"] if io_bound else m["fps"]["core"],
         "folding": json.loads(json.dumps(folding)),
         "estimate": {k: int(data["estimate"]["total"][k]) for k in RES},
         "synth": {k: int(data["synth"]["total"][k]) for k in RES} if synth else None,
@@ -242,14 +248,15 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
             fps_min: float | None = None, fps_max: float | None = None, synth: bool = False,
             sim_frames: int = 0, clock_mhz: float | None = None, address: str | None = None,
             serial: bool = False, max_retries: int = 3,
-            max_utilization: str | float | dict | None = None,
+            max_utilization: str | float | dict | None = None, io_bound: bool = True,
             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the sweep (see the module docstring); returns the explore.json document.
 
     ``serial``: run the points one after another in this process, without Ray (a reference
     for tests and a debug aid); explore.json's engine is then ``{"name": "serial"}``.
     ``max_utilization`` overrides the target's utilization limits (as in ``hwgen build``:
-    0.9, or "LUT=0.8,BRAM18=0.95"); they bound the fastest point and decide ``fits``."""
+    0.9, or "LUT=0.8,BRAM18=0.95"); they bound the fastest point and decide ``fits``.
+    ``io_bound`` False: plan and rate the core alone (``--ignore-io-bound``)."""
     import hwgen
     from hwgen.build import resolve_model
     from hwgen.build.fold import apply_folding
@@ -268,10 +275,12 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
     clock = float(clock_mhz or tgt.clock_mhz)
     model_bytes = src.read_bytes()
     hw = lower(hwgen.load(src))
-    foldings = plan_foldings(hw, tgt, clock, points, fps_min, fps_max, limits)
+    foldings = plan_foldings(hw, tgt, clock, points, fps_min, fps_max, limits, io_bound)
     ids = [point_id(f, apply_folding(hw, f).max_cycles) for f in foldings]
     key_base = {"model_sha256": hashlib.sha256(model_bytes).hexdigest(), "target": tgt.name,
                 "clock_mhz": clock, "synth": synth, "sim_frames": sim_frames}
+    if not io_bound:  # points rated differently: not interchangeable with I/O-bound ones
+        key_base["io_bound"] = False
     (out / "points").mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
     todo = []
@@ -302,7 +311,7 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
             f"({'Yosys' if point['synth'] else 'estimate'}; {point['seconds']:.1f} s; "
             f"{time.perf_counter() - t0:.0f} s elapsed)")
 
-    calls = [(model_bytes, src.name, tgt.name, clock, fold, synth, sim_frames)
+    calls = [(model_bytes, src.name, tgt.name, clock, fold, synth, sim_frames, io_bound)
              for _, fold in todo]
     if serial:
         engine_info: dict[str, Any] = {"name": "serial", "version": None, "address": None,
@@ -336,6 +345,7 @@ def explore(model: str | Path, out: str | Path, *, target: str = "pynq-z2", poin
         "capacity": cap,
         "max_utilization": {k: v for k, v in tgt.limits(limits).items() if k in cap},
         "figures": "synth" if synth else "estimate",
+        "io_bound": io_bound,
         "engine": engine_info,
         "points": [_ordered_point(p) for p in ordered],
     }

@@ -32,6 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sim-frames", type=int, default=0, metavar="K",
                    help="co-simulate K random frames per point in Verilator (default 0)")
     p.add_argument("--clock-mhz", type=float, help="fabric clock (default: the target's)")
+    p.add_argument("--ignore-io-bound", action="store_true",
+                   help="plan and rate the core alone (as hwgen build --ignore-io-bound): "
+                        "points may run faster than the DMA port feeds them; frames/s is "
+                        "the core's")
     p.add_argument("--max-utilization", metavar="SHARE",
                    help="utilization limit for the fastest point and 'fits': one share for all "
                         "resources (0.9) or per resource (LUT=0.8,BRAM18=0.95); default: the "
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     doc = explore(args.model, args.out, target=args.target, points=args.points,
                   fps_min=args.fps_min, fps_max=args.fps_max, synth=args.synth,
                   sim_frames=args.sim_frames, clock_mhz=args.clock_mhz, address=args.address,
-                  max_utilization=args.max_utilization,
+                  max_utilization=args.max_utilization, io_bound=not args.ignore_io_bound,
                   progress=lambda m: print(m, file=sys.stderr, flush=True))
     fig = doc["figures"]
     rows = [("id", "cycles", "frames/s", "LUT", "FF", "BRAM18", "DSP", "LUT %", "fits",

@@ -78,6 +78,29 @@ def test_plan_spans_the_range(tfc_hw) -> None:
                 plan_foldings(tfc_hw, tgt, 100.0, 4, **{key: bad})
 
 
+def test_ignore_io_bound_plans_and_rates_the_core(tfc_hw, tmp_path) -> None:
+    """--ignore-io-bound: the fastest point is hwgen build --ignore-io-bound's default (faster
+    than the 98-cycle DMA bound), --fps-max may pass the DMA bound, and a point's fps is the
+    core's clock / max_cycles, not capped at the port's rate."""
+    tgt = get_target("pynq-z2")
+    core_default = choose_folding(tfc_hw, tgt, 100.0, None, None, None, False).max_cycles
+    assert core_default < 98
+    folds = plan_foldings(tfc_hw, tgt, 100.0, 3, io_bound=False)
+    assert apply_folding(tfc_hw, folds[0]).max_cycles == core_default
+    fast = plan_foldings(tfc_hw, tgt, 100.0, 2, fps_max=100e6 / 49, io_bound=False)
+    assert apply_folding(tfc_hw, fast[0]).max_cycles == 49
+    doc = explore(MODEL, tmp_path / "ex", points=2, fps_min=100e6 / 98, fps_max=100e6 / 49,
+                  serial=True, io_bound=False)
+    assert doc["io_bound"] is False
+    assert [p["max_cycles"] for p in doc["points"]] == [49, 98]
+    assert [p["fps"] for p in doc["points"]] == [pytest.approx(100e6 / 49),
+                                                  pytest.approx(100e6 / 98)]
+    # the same window rated with the DMA port: no point faster than the port's 98 cycles
+    capped = explore(MODEL, tmp_path / "ex2", points=2, fps_min=100e6 / 98, serial=True)
+    assert capped["io_bound"] is True
+    assert max(p["fps"] for p in capped["points"]) == pytest.approx(100e6 / 98)
+
+
 def test_headroom_bounds_the_fastest_point_and_fits(tfc_hw, tmp_path) -> None:
     """--max-utilization LUT=0.04 (2,128 of the PYNQ-Z2's 53,200 LUTs): the fastest point is
     hwgen build's default folding within that limit (slower than the 98-cycle I/O bound, whose
