@@ -33,9 +33,10 @@ without blocking the fork (``_forced``: the FIFOs of the units on the branch ful
 registers included, an MVAU holding its last two output beats, any other unit taking input
 only once every output it can compute without it has left, a sliding window filling its row
 buffer). The depth is ``need``, the largest number of beats that have arrived and are not yet
-taken, plus ``MARGIN``. Measured (benchmarks/fifo_sizing.py, the smallest depth that keeps the
+taken, plus ``MARGIN`` (a branch with none waiting: ``FIFO_MIN``). Measured (benchmarks/fifo_sizing.py, the smallest depth that keeps the
 interval, found by bisection in Verilator): resnet_small 07_add 126 vs 122, 15_add 53 vs 45,
-concat_small 07_cat 14 vs 12.
+concat_small 07_cat 14 vs 12; the long branches' FIFOs 2 vs 2, 2 and 1 (a one-word cap, which
+hwgen_fifo never builds: DEPTH < 2 is 2 words).
 
 Why the depth is safe. Deadlock: the fork blocks only when a branch is full. In the schedule
 the join takes beat j only after the long branch delivered it, which needs every fork beat
@@ -78,6 +79,7 @@ FRAMES = 3  # frames scheduled: the first fills the pipeline, the later ones are
 MARGIN = 4  # beats on top of the largest occupancy: the registered-ready lag between the
             # join and the fork (module docstring)
 FIFO_LATENCY = 2  # hwgen_fifo: first word out 2 clocks after it enters
+FIFO_MIN = 2  # hwgen_fifo's smallest depth (DEPTH < 2 builds 2 words): full throughput
 
 
 def _latency(layer: HwLayer) -> int:
@@ -378,7 +380,11 @@ def join_paths(hw: HwGraph) -> list[dict]:
             need = _waiting(hw, times, i, port, _forced(hw, times, src))
             beat = layer.in_beat_elems
             width = beat * layer.port_bits(port)
-            depth = max(need + MARGIN, _chain_need(layer, False))
+            # a branch with no beat waiting even when it delivers as late as it can is never
+            # ahead of the join: its FIFO only has to pass one beat per clock (hwgen_fifo's
+            # 2 words, with its output register and the join's input skid behind them); the
+            # margin is for a branch that may block the fork
+            depth = need + MARGIN if need else FIFO_MIN
             entry["inputs"].append({"port": port, "from": src, "waiting_beats": occ,
                                     "branch_held_beats": occ - need, "depth": depth,
                                     "bits": depth * width})
