@@ -682,8 +682,11 @@ def _add_search(p: dict) -> Cost:
            "IN_SIGNED": 1, "THR_BITS": p["THR_BITS"], "OUT_BITS": ob, "SHARED": 0,
            "RAM_STYLE": p.get("RAM_STYLE", "auto")}
     out = _axis_register(pe * ob)
-    lut = min(lut + K["thr_ctrl_lut"] + out.LUT, _thresholding(thr).LUT)
+    lut += K["thr_ctrl_lut"] + out.LUT
     ff = pe * ((s + 1) * vb + s * (s + 1) // 2) + (s + 2) * aw + s + 1 + out.FF
+    rom = _thresholding(thr)
+    if rom.LUT < lut:  # its threshold ROM may be block RAM
+        return _c(lut=rom.LUT, ff=ff, bram=rom.BRAM18)
     return _c(lut=lut, ff=ff)
 
 
