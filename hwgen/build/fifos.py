@@ -33,10 +33,11 @@ without blocking the fork (``_forced``: the FIFOs of the units on the branch ful
 registers included, an MVAU holding its last two output beats, any other unit taking input
 only once every output it can compute without it has left, a sliding window filling its row
 buffer). The depth is ``need``, the largest number of beats that have arrived and are not yet
-taken, plus ``MARGIN`` (a branch with none waiting: ``FIFO_MIN``). Measured (benchmarks/fifo_sizing.py, the smallest depth that keeps the
-interval, found by bisection in Verilator): resnet_small 07_add 126 vs 122, 15_add 53 vs 45,
-concat_small 07_cat 14 vs 12; the long branches' FIFOs 2 vs 2, 2 and 1 (a one-word cap, which
-hwgen_fifo never builds: DEPTH < 2 is 2 words).
+taken, plus ``MARGIN`` (a branch with none waiting: ``FIFO_MIN``). Measured against the
+smallest depth that keeps the interval, found by bisection in Verilator
+(benchmarks/fifo_sizing.py): resnet_small 07_add 126 vs 122, 15_add 53 vs 45, concat_small
+07_cat 14 vs 12; the long branches' FIFOs 2 vs 2, 2 and 1 (a one-word cap, which hwgen_fifo
+never builds: DEPTH < 2 is 2 words).
 
 Why the depth is safe. Deadlock: the fork blocks only when a branch is full. In the schedule
 the join takes beat j only after the long branch delivered it, which needs every fork beat
@@ -304,10 +305,10 @@ def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
       (hwgen_fifo accepts while fewer than DEPTH words are in its memory; the output register
       holds one more): input beat b must be taken by the unit when beat b + DEPTH + 1 arrives;
     * an MVAU (``_HELD_OUT``): it takes the input of output beat k + 1 while beats k and k - 1
-      may still be inside it (its output skid register, whose data register stays occupied while
-      the unit advances, and at least one pipeline register behind the issue stage), so beat k
-      must have left when the unit takes the first input beat that beat k + 2 needs; the rest of
-      its pipeline (several more beats) is not counted;
+      may still be inside it (one in the pipeline register behind the issue stage, one in its
+      output register: the pipeline advances while the output skid is empty), so beat k must
+      have left when the unit takes the first input beat that beat k + 2 does not need; the
+      rest of its pipeline (several more beats) is not counted;
     * any other unit takes its next input beat only once every output beat computable without
       it has left (its output register not counted);
     * a sliding window takes input rows up to NB = 2^clog2(K + STRIDE) ahead of the lowest row
@@ -343,7 +344,7 @@ def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
         dep = np.concatenate([_dep_elems(layer, 0) + f * layer.in_elems for f in range(FRAMES)])
         first = -(-dep // elems)  # the first input beat not needed by out beat k
         held = _HELD_OUT if isinstance(layer, HwMVAU) else 0
-        if held:  # out beat k may stay inside the unit until beat k + held's input is taken
+        if held:  # out beat k may stay inside until an input beat beat k + held does not need
             first = np.concatenate([first[held:], np.full(min(held, n_out), n_in)])
     out = np.where(first < n_in, taken_by[np.clip(first, 0, n_in - 1)], NEVER)
     pace = _pace(layer)
