@@ -29,11 +29,31 @@ from the last layer: the latest cycle each beat may leave without delaying the o
 A join input's depth comes from the schedule with every fork held back to its latest cycles
 (a fork faster than the join need not run ahead: its producers wait instead, at no cost to
 the interval), in which the join takes its beats; the branch delivers them as late as it can
-without blocking the fork (``_forced``: the FIFOs of the units on the branch full, a unit
-taking input only once every output it can compute without it has left, a sliding window
-filling its row buffer). The depth is the largest number of beats that have arrived and are
-not yet taken, plus 4. Not counted: skid, output and pipeline registers on the branch (they
-hold more: the depth errs on the large side there).
+without blocking the fork (``_forced``: the FIFOs of the units on the branch full, output
+registers included, an MVAU holding its last two output beats, any other unit taking input
+only once every output it can compute without it has left, a sliding window filling its row
+buffer). The depth is ``need``, the largest number of beats that have arrived and are not yet
+taken, plus ``MARGIN`` (a branch with none waiting: ``FIFO_MIN``). Measured against the
+smallest depth that keeps the interval, found by bisection in Verilator
+(benchmarks/fifo_sizing.py): resnet_small 07_add 126 vs 122, 15_add 53 vs 45, concat_small
+07_cat 14 vs 12; the long branches' FIFOs 2 vs 2, 2 and 1 (a one-word cap, which hwgen_fifo
+never builds: DEPTH < 2 is 2 words).
+
+Why the depth is safe. Deadlock: the fork blocks only when a branch is full. In the schedule
+the join takes beat j only after the long branch delivered it, which needs every fork beat
+up to the last that beat depends on (the long branch's lookahead, plus its latency at the
+analytic rate); ``need`` counts the skip branch's beats sent by then and not yet taken, less
+what the skip branch's own FIFOs and units hold. Idles and backpressure change when beats
+move, not which fork beats the long branch needs before it can emit the join's next beat, so
+the skip branch never has to hold more than ``need`` beats at the join FIFO: a starved long
+branch with a blocked fork cannot arise. Interval: the schedule keeps the analytic interval
+with the fork at its latest cycles; ``MARGIN`` covers what a beat-level schedule leaves
+out, the registered handshakes: a slot freed when the join takes a beat reaches the fork
+only through the registered ready of each stage between them (the join's input skid
+register, the FIFO's count, a width converter, the fork's output register), up to four
+clocks in which the join takes up to four more beats. The join's input skid and the join
+FIFO's output register (3 beats) and the fork's output register (2 beats) are not subtracted
+from the depth either: they are the rest of the slack.
 """
 
 from __future__ import annotations
@@ -57,8 +77,10 @@ from hwgen.build.hwlayers import (
 __all__ = ["fifo_depths", "schedule", "join_paths"]
 
 FRAMES = 3  # frames scheduled: the first fills the pipeline, the later ones are steady state
-MARGIN = 4  # beats on top of the largest occupancy: the FIFO's output register and skids
+MARGIN = 4  # beats on top of the largest occupancy: the registered-ready lag between the
+            # join and the fork (module docstring)
 FIFO_LATENCY = 2  # hwgen_fifo: first word out 2 clocks after it enters
+FIFO_MIN = 2  # hwgen_fifo's smallest depth (DEPTH < 2 builds 2 words): full throughput
 
 
 def _latency(layer: HwLayer) -> int:
@@ -245,6 +267,7 @@ def latest(hw: HwGraph, times: dict[str, np.ndarray], frames: int = FRAMES
 
 
 NEVER = np.int64(1 << 50)
+_HELD_OUT = 2  # output beats an MVAU may still hold when it takes the input of the next one
 
 
 def _waiting(hw: HwGraph, times: dict[str, np.ndarray], i: int, port: int,
@@ -275,12 +298,23 @@ def _waiting(hw: HwGraph, times: dict[str, np.ndarray], i: int, port: int,
 
 def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
     """The latest cycle each output beat of ``name`` may leave without blocking the fork (or
-    join, or graph input) its branch starts at, which sends as in ``times``: the FIFO in
-    front of a unit is full (``_chain_need`` beats) when the beat that many after the next
-    arrives, and a unit takes its next input beat only once every output beat computable
-    without it has left; a sliding window takes input rows up to NB = 2^clog2(K + STRIDE)
-    ahead of the lowest row its current window row reads (hwgen_swg, hwgen_swg_par). What
-    the branch's units hold beyond that (skid and pipeline registers) is not counted."""
+    join, or graph input) its branch starts at, which sends as in ``times``.
+
+    Each storage element on the branch holds what its RTL holds, no more:
+    * the FIFO in front of a unit: its ``_chain_need`` words plus its output register
+      (hwgen_fifo accepts while fewer than DEPTH words are in its memory; the output register
+      holds one more): input beat b must be taken by the unit when beat b + DEPTH + 1 arrives;
+    * an MVAU (``_HELD_OUT``): it takes the input of output beat k + 1 while beats k and k - 1
+      may still be inside it (one in the pipeline register behind the issue stage, one in its
+      output register: the pipeline advances while the output skid is empty), so beat k must
+      have left when the unit takes the first input beat that beat k + 2 does not need; the
+      rest of its pipeline (several more beats) is not counted;
+    * any other unit takes its next input beat only once every output beat computable without
+      it has left (its output register not counted);
+    * a sliding window takes input rows up to NB = 2^clog2(K + STRIDE) ahead of the lowest row
+      its current window row reads (hwgen_swg, hwgen_swg_par).
+    Not counted (they hold more, so the depth errs on the large side): the fork's output
+    register, width converters, pipeline registers beyond the above."""
     if name == GRAPH_INPUT:
         return times[name]
     i = hw.layers.index(hw.layer(name))
@@ -295,7 +329,7 @@ def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
     n_in = FRAMES * layer.in_beats
     arrive = src_times[np.clip(-(-(np.arange(1, n_in + 1) * elems) // src_elems) - 1, 0,
                                len(src_times) - 1)]
-    full = _chain_need(layer, i == 0)
+    full = _chain_need(layer, i == 0) + 1  # the FIFO's words and its output register
     taken_by = np.concatenate([arrive[full:], np.full(min(full, n_in), NEVER)])
     n_out = FRAMES * layer.out_beats
     k = np.arange(n_out)
@@ -309,6 +343,9 @@ def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
     else:
         dep = np.concatenate([_dep_elems(layer, 0) + f * layer.in_elems for f in range(FRAMES)])
         first = -(-dep // elems)  # the first input beat not needed by out beat k
+        held = _HELD_OUT if isinstance(layer, HwMVAU) else 0
+        if held:  # out beat k may stay inside until an input beat beat k + held does not need
+            first = np.concatenate([first[held:], np.full(min(held, n_out), n_in)])
     out = np.where(first < n_in, taken_by[np.clip(first, 0, n_in - 1)], NEVER)
     pace = _pace(layer)
     for j in range(n_out - 2, -1, -1):
@@ -344,7 +381,11 @@ def join_paths(hw: HwGraph) -> list[dict]:
             need = _waiting(hw, times, i, port, _forced(hw, times, src))
             beat = layer.in_beat_elems
             width = beat * layer.port_bits(port)
-            depth = max(need + MARGIN, _chain_need(layer, False))
+            # a branch with no beat waiting even when it delivers as late as it can is never
+            # ahead of the join: its FIFO only has to pass one beat per clock (hwgen_fifo's
+            # 2 words, with its output register and the join's input skid behind them); the
+            # margin is for a branch that may block the fork
+            depth = need + MARGIN if need else FIFO_MIN
             entry["inputs"].append({"port": port, "from": src, "waiting_beats": occ,
                                     "branch_held_beats": occ - need, "depth": depth,
                                     "bits": depth * width})

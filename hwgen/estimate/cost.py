@@ -617,9 +617,11 @@ def _add(p: dict) -> Cost:
     hwgen_thresholding model they replaced was 1.6-2.2x high. FFs depend on the threshold
     values (Yosys maps part of the search's delay lines to SRL16E, counted as LUTs): CHANNELS
     16, PE 4, N 7 gives 159 or 103 FF with two random threshold sets (145 estimated), CHANNELS
-    8, PE 4, N 3 gives 70 (random) or 122 (resnet_small's 07_add; 125 estimated). Per-channel thresholds use the hwgen_thresholding model;
-    against Yosys (random thresholds) it is +14 % at CHANNELS 64, PE 8, N 15, -9 % at
-    CHANNELS 32, PE 2, N 3, and +100 % at CHANNELS 16, PE 4, N 7 (a 4-word ROM: 135 vs 272)."""
+    8, PE 4, N 3 gives 70 (random) or 122 (resnet_small's 07_add; 125 estimated).
+
+    Per-channel thresholds: ``_add_search``. (They used the hwgen_thresholding model, which
+    counts a threshold ROM and a carry-chain compare per stage: +118 % LUT, +183 % FF against
+    Yosys at CHANNELS 16, PE 4, N 7.)"""
     pe, sb, n = p["PE"], p["SUM_BITS"], p.get("N_THRES", 1)
     adders = bin(p.get("K0", 1)).count("1") + bin(p.get("K1", 1)).count("1") - 1
     cost = _axis_register(pe * p["IN0_BITS"]) + _axis_register(pe * p["IN1_BITS"])
@@ -631,14 +633,66 @@ def _add(p: dict) -> Cost:
         ob = p["OUT_BITS"]
         return cost + _c(lut=pe * (s * ADD_CONST_STAGE_LUT + 0.5 * (n - s)) + 8,
                          ff=pe * (s + 1) * sb * ADD_CONST_STAGE_FF + 2 * pe * ob)
-    thr = {"CHANNELS": p["CHANNELS"], "PE": pe, "N_THRES": n, "IN_BITS": sb, "IN_SIGNED": 1,
-           "THR_BITS": p["THR_BITS"], "OUT_BITS": p["OUT_BITS"], "SHARED": 0,
+    return cost + _add_search(p)
+
+
+def _sum_bits(p: dict) -> int:
+    """Bits that vary in hwgen_add's sum K0 * a + K1 * b (Yosys' wreduce drops the sign
+    extension the range of the sum never uses): the unsigned width of [0, max] when no
+    operand is signed, else the signed width of [min, max]."""
+    lo = hi = 0
+    for k, bits, signed in ((p.get("K0", 1), p["IN0_BITS"], p["IN0_SIGNED"]),
+                            (p.get("K1", 1), p["IN1_BITS"], p["IN1_SIGNED"])):
+        lo += k * (-(1 << (bits - 1)) if signed else 0)
+        hi += k * ((1 << (bits - 1)) - 1 if signed else (1 << bits) - 1)
+    if lo >= 0:
+        return max(1, hi.bit_length())
+    return max((-lo - 1).bit_length(), hi.bit_length()) + 1
+
+
+def _add_search(p: dict) -> Cost:
+    """hwgen_thresh_search with per-channel thresholds in hwgen_add.
+
+    Stage st of the search (S = clog2(N + 1) stages) decides one bit: whether the lane's sum
+    reaches the candidate threshold picked by the channel group (the threshold word address,
+    clog2(CHANNELS / PE) bits) and the st bits found so far. The thresholds are constants, so
+    that bit is a Boolean function of the sum's varying bits (``_sum_bits``: residual sums of
+    2..4-bit codes have 3..5), the address and st count bits, and Yosys maps it as one (it
+    moves the threshold memory's read register to the address, as in the MVAU): a function
+    of k inputs is 2^(k - 6) LUT6s at least, ``ADD_FN_LUT`` times that as measured. When that
+    exceeds the threshold ROM and compare of the hwgen_thresholding model (wide sums, many
+    channel groups), that model's LUTs are taken. FFs: the search's value, partial-count,
+    address and valid pipeline at the varying width, the sum's address, the output register
+    (the stage memories' read registers sit at the address).
+
+    ADD_FN_LUT fitted to Yosys on CHANNELS 16, PE 4, N 7 and CHANNELS 8, PE 2, N 15 (random
+    thresholds; -6 %, +1 % LUT in total); held out (tests/report/test_graph_costs.py and
+    below, total LUT): CHANNELS 64, PE 4, N 3 +5 % (151), CHANNELS 32, PE 2, N 3 -5 % (91),
+    CHANNELS 16, PE 8, N 15 +0 % (386), CHANNELS 64, PE 8, N 15 +9 % (962, the ROM model; the
+    function model +14 %), and CHANNELS 16, PE 4, N 7 with thresholds inside the sum's range
+    as the lowering clips them -7 % (132). FF within 15 % on those, -39 % at CHANNELS 64, PE 8,
+    N 15 (896: Yosys keeps part of the stage memories' read registers there)."""
+    pe, n, ob = p["PE"], p["N_THRES"], p["OUT_BITS"]
+    depth = p["CHANNELS"] // pe
+    aw = _clog2(depth)
+    s = _clog2(n + 1)
+    vb = _sum_bits(p)
+    lut = ADD_FN_LUT * pe * sum(max(1, 2 ** (vb + aw + st - 6)) for st in range(s))
+    thr = {"CHANNELS": p["CHANNELS"], "PE": pe, "N_THRES": n, "IN_BITS": p["SUM_BITS"],
+           "IN_SIGNED": 1, "THR_BITS": p["THR_BITS"], "OUT_BITS": ob, "SHARED": 0,
            "RAM_STYLE": p.get("RAM_STYLE", "auto")}
-    return cost + _thresholding(thr)
+    out = _axis_register(pe * ob)
+    lut += K["thr_ctrl_lut"] + out.LUT
+    ff = pe * ((s + 1) * vb + s * (s + 1) // 2) + (s + 2) * aw + s + 1 + out.FF
+    rom = _thresholding(thr)
+    if rom.LUT < lut:  # its threshold ROM may be block RAM
+        return _c(lut=rom.LUT, ff=ff, bram=rom.BRAM18)
+    return _c(lut=lut, ff=ff)
 
 
 ADD_CONST_STAGE_LUT = 2.5  # hwgen_add, shared thresholds: LUTs per lane and search stage
 ADD_CONST_STAGE_FF = 0.6   # ... and FFs per lane, stage and sum bit (values and counts)
+ADD_FN_LUT = 1.95  # hwgen_add, per-channel thresholds: LUTs per LUT6-sized share of a stage
 
 
 _MODELS = {
