@@ -170,7 +170,7 @@ module hwgen_frame_dwc #(
         /* verilator lint_off UNUSEDSIGNAL */
         reg  [QB-1:0] q_next;        // bits past OUT_W: the last slot's part outside the beat
         /* verilator lint_on UNUSEDSIGNAL */
-        integer j;
+        integer j, w;
         always @(*) begin
             q_next = a_ext;
             for (j = 0; j < SL; j = j + 1)
@@ -180,11 +180,11 @@ module hwgen_frame_dwc #(
         always @(posedge clk) begin
             if (bypass) q_reg <= q_next[OUT_W-1:0];
             else if (from_a) q_reg <= a_ext[OUT_W-1:0];
-            for (j = 0; j < SL; j = j + 1) begin
-                if (fire_in && !bypass && {{(32-SW){1'b0}}, slot_reg} == j)
-                    a_reg[j*IN_W +: IN_W] <= in_data;
-                else if ((bypass || from_a) && j >= SL_LAST)
-                    a_reg[j*IN_W +: IN_W] <= {IN_W{1'b0}};   // slots the last beat leaves empty
+            for (w = 0; w < SL; w = w + 1) begin
+                if (fire_in && !bypass && {{(32-SW){1'b0}}, slot_reg} == w)
+                    a_reg[w*IN_W +: IN_W] <= in_data;
+                else if ((bypass || from_a) && w >= SL_LAST)
+                    a_reg[w*IN_W +: IN_W] <= {IN_W{1'b0}};   // slots the last beat leaves empty
             end
             if (rst) begin
                 slot_reg <= 0;
