@@ -16,6 +16,8 @@
 //   input beat has a fixed slot of the output beat. Slots are written in place (per-slot write
 //   enables, no multiplexer); the beat completing an output beat goes straight to the output
 //   register with the slots before it, or (output stalled) into its slot, and the input stops.
+// * whole (other ratios, frames of at most 2 * (IN_W + OUT_W) bits): gather the whole frame,
+//   then send it from a shift register; latency one clock after the frame's last input beat.
 // * general: a buffer of IN_L + OUT_L lanes of G = gcd(IN_W, OUT_W, last beat sizes) bits;
 //   input lanes are written at the lane count, each output beat shifts the buffer down.
 `default_nettype none
@@ -60,6 +62,7 @@ module hwgen_frame_dwc #(
     localparam integer OUT_LAST_IDX = OUT_BEATS - 1;
     localparam SPLIT = (IN_W > OUT_W) && (IN_W % OUT_W == 0 || IN_BEATS == 1);
     localparam GATHER = (IN_W < OUT_W) && (OUT_W % IN_W == 0 || OUT_BEATS == 1);
+    localparam WHOLE = !SPLIT && !GATHER && (FRAME_BITS <= 2 * (IN_W + OUT_W));
 
     generate
         if (IN_W < 1 || OUT_W < 1 || FRAME_BITS < 1) begin : g_bad
@@ -125,18 +128,23 @@ module hwgen_frame_dwc #(
                 h_valid <= h_valid ? !load_h : to_h;
             end
         end
-    end else if (GATHER) begin : g_gather
-        // Input beats (slots) per output beat, and in the frame's last output beat.
-        localparam integer SL = (OUT_BEATS == 1) ? IN_BEATS : OUT_W / IN_W;
-        localparam integer SL_LAST = (OUT_BEATS == 1) ? IN_BEATS : (LAST_OUT + IN_W - 1) / IN_W;
+    end else if (GATHER || WHOLE) begin : g_gather
+        // Gather: input beats (slots) per output beat, and in the frame's last output beat.
+        // Whole: the slots are a whole frame, sent as NB output beats from a shift register.
+        localparam integer NB = WHOLE ? OUT_BEATS : 1;
+        localparam integer SL = (WHOLE || OUT_BEATS == 1) ? IN_BEATS : OUT_W / IN_W;
+        localparam integer SL_LAST = (WHOLE || OUT_BEATS == 1) ? IN_BEATS
+                                                               : (LAST_OUT + IN_W - 1) / IN_W;
         localparam integer SW = (SL > 1) ? $clog2(SL) : 1;
+        localparam integer BW = $clog2(NB + 1);
         localparam integer AB = SL * IN_W;   // slot bits (the last slot may reach past OUT_W)
-        localparam integer QB = (AB > OUT_W) ? AB : OUT_W;
+        localparam integer DW = NB * OUT_W;
+        localparam integer QB = (AB > DW) ? AB : DW;
         reg [AB-1:0]    a_reg;       // slots of the output beat being gathered
         reg [SW-1:0]    slot_reg;    // slot of the next input beat
         reg             a_full;      // a_reg holds a complete output beat (output stalled)
-        reg [OUT_W-1:0] q_reg;
-        reg             q_valid;
+        reg [DW-1:0]    q_reg;       // output beat(s), shifted down by OUT_W per beat sent
+        reg [BW-1:0]    q_cnt;       // output beats left in q_reg
         wire o_last;                 // the output beat being gathered is the frame's last
         wire [SW-1:0] top = o_last ? SL_LAST[SW-1:0] - 1'b1 : SL[SW-1:0] - 1'b1;
         wire completing = (slot_reg == top);   // this input beat completes an output beat
@@ -160,15 +168,15 @@ module hwgen_frame_dwc #(
                 if (in_last) in_data[k] = 1'b0;
         end
         assign s_axis_tready = !a_full;
-        assign m_axis_tvalid = q_valid;
-        assign m_axis_tdata = q_reg;
-        wire q_free = !q_valid || m_axis_tready;
+        assign m_axis_tvalid = (q_cnt != 0);
+        assign m_axis_tdata = q_reg[OUT_W-1:0];
+        wire q_free = (q_cnt == 0) || (q_cnt == 1 && m_axis_tready);
         wire bypass = fire_in && completing && q_free;   // complete beat straight to q_reg
         wire from_a = a_full && q_free;
         // q_reg's next value on a bypass: the slots gathered so far, the input in slot top
         wire [QB-1:0] a_ext = {{(QB-AB){1'b0}}, a_reg};
         /* verilator lint_off UNUSEDSIGNAL */
-        reg  [QB-1:0] q_next;        // bits past OUT_W: the last slot's part outside the beat
+        reg  [QB-1:0] q_next;        // bits past DW: the last slot's part outside the beats
         /* verilator lint_on UNUSEDSIGNAL */
         integer j, w;
         always @(*) begin
@@ -178,8 +186,9 @@ module hwgen_frame_dwc #(
                     if ({{(32-SW){1'b0}}, top} == j) q_next[j*IN_W +: IN_W] = in_data;
         end
         always @(posedge clk) begin
-            if (bypass) q_reg <= q_next[OUT_W-1:0];
-            else if (from_a) q_reg <= a_ext[OUT_W-1:0];
+            if (bypass) q_reg <= q_next[DW-1:0];
+            else if (from_a) q_reg <= a_ext[DW-1:0];
+            else if (NB > 1 && m_axis_tvalid && m_axis_tready) q_reg <= q_reg >> OUT_W;
             for (w = 0; w < SL; w = w + 1) begin
                 if (fire_in && !bypass && {{(32-SW){1'b0}}, slot_reg} == w)
                     a_reg[w*IN_W +: IN_W] <= in_data;
@@ -189,10 +198,11 @@ module hwgen_frame_dwc #(
             if (rst) begin
                 slot_reg <= 0;
                 a_full <= 1'b0;
-                q_valid <= 1'b0;
+                q_cnt <= 0;
             end else begin
                 if (fire_in) slot_reg <= completing ? {SW{1'b0}} : slot_reg + 1'b1;
-                if (q_free) q_valid <= bypass || from_a;
+                if (bypass || from_a) q_cnt <= NB[BW-1:0];
+                else if (m_axis_tvalid && m_axis_tready) q_cnt <= q_cnt - 1'b1;
                 if (fire_in && completing && !q_free) a_full <= 1'b1;
                 else if (from_a) a_full <= 1'b0;
             end
