@@ -476,12 +476,15 @@ def _fifo(p: dict) -> Cost:
 
 def dwc_structure(in_w: int, out_w: int, frame: int) -> str:
     """The structure hwgen_frame_dwc picks: "split" (wide to narrow, no output beat straddles
-    two input beats), "gather" (narrow to wide, each input beat a fixed slot) or "general"."""
+    two input beats), "gather" (narrow to wide, each input beat a fixed slot), "whole" (a
+    small frame gathered whole, then shifted out) or "general"."""
     in_beats, out_beats = -(-frame // in_w), -(-frame // out_w)
     if in_w > out_w and (in_w % out_w == 0 or in_beats == 1):
         return "split"
     if in_w < out_w and (out_w % in_w == 0 or out_beats == 1):
         return "gather"
+    if frame <= 2 * (in_w + out_w):
+        return "whole"
     return "general"
 
 
@@ -493,7 +496,8 @@ def _frame_dwc(p: dict) -> Cost:
     beat's padding mask (80 -> 64 bits, one beat per frame: 104 LUT in Yosys; 64 -> 8 bits:
     75). gather: slots written in place (enables only); the output register takes the
     completing slot from the input or from its slot, one LUT per bit of each slot that can
-    complete a beat, and the counters (4 -> 64 bits, one beat per frame: 8 LUT).
+    complete a beat, and the counters (4 -> 64 bits, one beat per frame: 8 LUT). whole: the
+    gather of a frame into OUT_BEATS output beats, sent from a shift register.
     general: a buffer of IN_L + OUT_L lanes of G bits; lane k takes input lane k - pos
     (pos = lanes held, 0..OUT_L), its own value shifted down by a whole or a last output
     beat, or holds / clears (a flip-flop's enable and reset, no LUT)."""
@@ -506,14 +510,20 @@ def _frame_dwc(p: dict) -> Cost:
         mask = max(0, min(in_w, nb_last * out_w) - last_in) if in_beats > 1 else 0
         ctrl = 2 * _clog2(nb + 1) + (_clog2(in_beats + 1) if in_beats > 1 else 0) + 4
         return _c(lut=in_w + mask + ctrl, ff=2 * in_w + _clog2(nb + 1) + 3)
-    if kind == "gather":
-        sl = in_beats if out_beats == 1 else out_w // in_w
-        sl_last = in_beats if out_beats == 1 else -(-last_out // in_w)
+    if kind in ("gather", "whole"):
+        whole = kind == "whole"
+        nb = out_beats if whole else 1
+        sl = in_beats if out_beats == 1 or whole else out_w // in_w
+        sl_last = in_beats if out_beats == 1 or whole else -(-last_out // in_w)
         tops = {sl - 1, sl_last - 1}
-        q_mux = sum(max(0, min(in_w, out_w - t * in_w)) for t in tops)
+        q_mux = sum(max(0, min(in_w, nb * out_w - t * in_w)) for t in tops)
+        if whole:  # the output shift register: a select per bit that has a bit above it
+            # (1.4 LUT per such bit: 10 -> 64 bits, 100-bit frames: 124 LUT in Yosys, 125
+            # estimated; 55 -> 64 bits, 110-bit frames: 167, 156 estimated)
+            q_mux += 1.4 * (nb - 1) * out_w + 2 * _clog2(nb + 1)
         idx = _clog2(out_beats + 1) if out_beats > 1 and sl_last != sl else 0
         ctrl = sl + 2 * max(1, _clog2(sl)) + idx + 3
-        return _c(lut=q_mux + ctrl, ff=sl * in_w + out_w + max(1, _clog2(sl)) + idx + 2)
+        return _c(lut=q_mux + ctrl, ff=sl * in_w + nb * out_w + max(1, _clog2(sl)) + idx + 2)
     g = math.gcd(math.gcd(in_w, out_w), math.gcd(last_in, last_out))
     il, ol, lol = in_w // g, out_w // g, last_out // g
     buf_l = il + ol
