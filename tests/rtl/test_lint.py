@@ -67,6 +67,7 @@ CONFIGS = [
     ("hwgen_frame_dwc", {"IN_W": 64, "OUT_W": 16, "FRAME_BITS": 200}, {}),      # split, padding
     ("hwgen_frame_dwc", {"IN_W": 8, "OUT_W": 64, "FRAME_BITS": 80}, {}),        # gather
     ("hwgen_frame_dwc", {"IN_W": 3, "OUT_W": 64, "FRAME_BITS": 64}, {}),        # gather
+    ("hwgen_frame_dwc", {"IN_W": 10, "OUT_W": 64, "FRAME_BITS": 100}, {}),      # whole
     ("hwgen_frame_dwc", {"IN_W": 64, "OUT_W": 392, "FRAME_BITS": 6272}, {}),    # general
     ("hwgen_frame_dwc", {"IN_W": 24, "OUT_W": 16, "FRAME_BITS": 96}, {}),       # general
     ("hwgen_frame_tlast", {"IN_BEATS": 98, "OUT_BEATS": 2, "DEPTH": 32}, {}),
