@@ -28,41 +28,42 @@ module hwgen_frame_tlast #(
     localparam integer OUT_LAST_IDX = OUT_BEATS - 1;
 
     generate
-        if ((1 << AW) != DEPTH) begin : g_bad
-            initial $fatal(1, "%m: hwgen_frame_tlast DEPTH must be a power of two");
+        if ((1 << AW) != DEPTH || DEPTH < 2) begin : g_bad
+            initial $fatal(1, "%m: hwgen_frame_tlast DEPTH must be a power of two >= 2");
         end
     endgenerate
 
+    // The flags are a shift register (newest at bit 0) read at the oldest entry, so synthesis
+    // maps them to shift-register LUTs (one SRLC32E per 32 frames) instead of flip-flops with
+    // a write decoder and a read multiplexer. old_reg = entries - 1 (all ones when empty).
     reg [DEPTH-1:0] flags_reg;
-    reg [AW:0] wr_reg, rd_reg;
-    reg [ICW-1:0] in_idx_reg;
-    reg [OCW-1:0] out_idx_reg;
+    reg [AW:0]      old_reg;
+    reg [ICW-1:0]   in_idx_reg;
+    reg [OCW-1:0]   out_idx_reg;
 
     wire in_at_last = (in_idx_reg == IN_LAST_IDX[ICW-1:0]);
     wire out_at_last = (out_idx_reg == OUT_LAST_IDX[OCW-1:0]);
-    wire full = (wr_reg[AW] != rd_reg[AW]) && (wr_reg[AW-1:0] == rd_reg[AW-1:0]);
-    wire empty = (wr_reg == rd_reg);
+    wire empty = old_reg[AW];
+    localparam integer FULL_IDX = DEPTH - 1;
+    wire full = (old_reg == FULL_IDX[AW:0]);
 
     assign in_ready = core_ready && !(in_at_last && full);
-    assign out_last = out_at_last && !empty && flags_reg[rd_reg[AW-1:0]];
+    assign out_last = out_at_last && !empty && flags_reg[old_reg[AW-1:0]];
     wire in_fire = in_valid && in_ready;
+    wire push = in_fire && in_at_last;
+    wire pop = out_fire && out_at_last && !empty;
 
     always @(posedge clk) begin
-        if (in_fire && in_at_last) flags_reg[wr_reg[AW-1:0]] <= in_last;
+        if (push) flags_reg <= {flags_reg[DEPTH-2:0], in_last};
         if (rst) begin
-            wr_reg <= 0;
-            rd_reg <= 0;
+            old_reg <= {(AW+1){1'b1}};
             in_idx_reg <= 0;
             out_idx_reg <= 0;
         end else begin
-            if (in_fire) begin
-                in_idx_reg <= in_at_last ? {ICW{1'b0}} : in_idx_reg + 1'b1;
-                if (in_at_last) wr_reg <= wr_reg + 1'b1;
-            end
-            if (out_fire) begin
-                out_idx_reg <= out_at_last ? {OCW{1'b0}} : out_idx_reg + 1'b1;
-                if (out_at_last && !empty) rd_reg <= rd_reg + 1'b1;
-            end
+            if (in_fire) in_idx_reg <= in_at_last ? {ICW{1'b0}} : in_idx_reg + 1'b1;
+            if (out_fire) out_idx_reg <= out_at_last ? {OCW{1'b0}} : out_idx_reg + 1'b1;
+            if (push && !pop) old_reg <= old_reg + 1'b1;
+            else if (pop && !push) old_reg <= old_reg - 1'b1;
         end
     end
 endmodule

@@ -85,7 +85,6 @@ K = {
     "vvau_par_max_lut_per_bit": 2.0,
     "label_ctrl_lut": 15,
     "label_lut_per_bit": 1.8,   # compare-and-select chain, per input bit of a beat
-    "tlast_lut": 80,
 }
 
 # The ram_style "auto" rule for MVAU weight ROMs: a BRAM18 is worth this many LUTs. The ROM
@@ -475,13 +474,56 @@ def _fifo(p: dict) -> Cost:
     return mem + _c(lut=ctrl, ff=out_reg + 3 * _clog2(d) + 2)
 
 
+def dwc_structure(in_w: int, out_w: int, frame: int) -> str:
+    """The structure hwgen_frame_dwc picks: "split" (wide to narrow, no output beat straddles
+    two input beats), "gather" (narrow to wide, each input beat a fixed slot), "whole" (a
+    small frame gathered whole, then shifted out) or "general"."""
+    in_beats, out_beats = -(-frame // in_w), -(-frame // out_w)
+    if in_w > out_w and (in_w % out_w == 0 or in_beats == 1):
+        return "split"
+    if in_w < out_w and (out_w % in_w == 0 or out_beats == 1):
+        return "gather"
+    if frame <= 2 * (in_w + out_w):
+        return "whole"
+    return "general"
+
+
 def _frame_dwc(p: dict) -> Cost:
-    """hwgen_frame_dwc: a buffer of IN_L + OUT_L lanes of G bits; lane k takes input lane
-    k - pos (pos = lanes held, 0..OUT_L), its own value shifted down by a whole or a last
-    output beat, or holds / clears (a flip-flop's enable and reset, no LUT)."""
+    """hwgen_frame_dwc, per structure (``dwc_structure``).
+
+    split: an IN_W shift register loaded from the input or a holding register (flip-flops
+    only), about one LUT per bit for its select, plus the beat counters and the last input
+    beat's padding mask (80 -> 64 bits, one beat per frame: 104 LUT in Yosys; 64 -> 8 bits:
+    75). gather: slots written in place (enables only); the output register takes the
+    completing slot from the input or from its slot, one LUT per bit of each slot that can
+    complete a beat, and the counters (4 -> 64 bits, one beat per frame: 8 LUT). whole: the
+    gather of a frame into OUT_BEATS output beats, sent from a shift register.
+    general: a buffer of IN_L + OUT_L lanes of G bits; lane k takes input lane k - pos
+    (pos = lanes held, 0..OUT_L), its own value shifted down by a whole or a last output
+    beat, or holds / clears (a flip-flop's enable and reset, no LUT)."""
     in_w, out_w, frame = p["IN_W"], p["OUT_W"], p["FRAME_BITS"]
     in_beats, out_beats = -(-frame // in_w), -(-frame // out_w)
     last_in, last_out = frame - (in_beats - 1) * in_w, frame - (out_beats - 1) * out_w
+    kind = dwc_structure(in_w, out_w, frame)
+    if kind == "split":
+        nb, nb_last = -(-in_w // out_w), -(-last_in // out_w)
+        mask = max(0, min(in_w, nb_last * out_w) - last_in) if in_beats > 1 else 0
+        ctrl = 2 * _clog2(nb + 1) + (_clog2(in_beats + 1) if in_beats > 1 else 0) + 4
+        return _c(lut=in_w + mask + ctrl, ff=2 * in_w + _clog2(nb + 1) + 3)
+    if kind in ("gather", "whole"):
+        whole = kind == "whole"
+        nb = out_beats if whole else 1
+        sl = in_beats if out_beats == 1 or whole else out_w // in_w
+        sl_last = in_beats if out_beats == 1 or whole else -(-last_out // in_w)
+        tops = {sl - 1, sl_last - 1}
+        q_mux = sum(max(0, min(in_w, nb * out_w - t * in_w)) for t in tops)
+        if whole:  # the output shift register: a select per bit that has a bit above it
+            # (1.4 LUT per such bit: 10 -> 64 bits, 100-bit frames: 124 LUT in Yosys, 125
+            # estimated; 55 -> 64 bits, 110-bit frames: 167, 156 estimated)
+            q_mux += 1.4 * (nb - 1) * out_w + 2 * _clog2(nb + 1)
+        idx = _clog2(out_beats + 1) if out_beats > 1 and sl_last != sl else 0
+        ctrl = sl + 2 * max(1, _clog2(sl)) + idx + 3
+        return _c(lut=q_mux + ctrl, ff=sl * in_w + nb * out_w + max(1, _clog2(sl)) + idx + 2)
     g = math.gcd(math.gcd(in_w, out_w), math.gcd(last_in, last_out))
     il, ol, lol = in_w // g, out_w // g, last_out // g
     buf_l = il + ol
@@ -582,7 +624,13 @@ def _label(p: dict) -> Cost:
 
 
 def _tlast(p: dict) -> Cost:
-    return _c(lut=K["tlast_lut"], ff=p.get("DEPTH", 32) + 20)
+    """hwgen_frame_tlast: the flags in shift-register LUTs (one per 32 frames), the up/down
+    count of frames in flight and the two beat counters (IN_BEATS 98, OUT_BEATS 2, DEPTH 32:
+    20 LUT in Yosys)."""
+    d = p.get("DEPTH", 32)
+    icw, ocw = _clog2(p.get("IN_BEATS", 1) + 1), _clog2(p.get("OUT_BEATS", 1) + 1)
+    aw = max(1, _clog2(d))
+    return _c(lut=-(-d // 32) + 1.5 * (aw + 1) + icw + ocw + 1, ff=aw + 1 + icw + ocw)
 
 
 # -- graphs: fork and joins (issue 16) ---------------------------------------------------------

@@ -61,6 +61,12 @@ def stage_delays(module: str, p: dict[str, int | str]) -> tuple[int, int, int]:
         out_w = p.get("OUT_W", p.get("OUT_WIDTH", 1))
         gather = max(1, math.ceil(out_w / in_w))
         spread = max(1, math.ceil(in_w / out_w))
+        frame = p.get("FRAME_BITS")
+        if frame is not None:
+            from hwgen.estimate.cost import dwc_structure
+
+            if dwc_structure(in_w, out_w, frame) == "whole":  # the whole frame, then its beats
+                return math.ceil(frame / in_w) + 1, math.ceil(frame / out_w) + 1, 0
         return gather + 1, spread + 1, 0
     return 1, 1, 0
 

@@ -63,6 +63,15 @@ CONFIGS = [
                     "N_THRES": 15, "THR_BITS": 10, "OUT_BITS": 4}, {"weights.mem": 3, "thresholds.mem": 1}),
     ("hwgen_vvau", {"MODE": 2, "C": 2, "PE": 2, "SIMD": 9, "KK": 9, "IN_SIGNED": 1,
                     "ACC_BITS": 5, "OUT_BITS": 4}, {}),
+    ("hwgen_frame_dwc", {"IN_W": 80, "OUT_W": 64, "FRAME_BITS": 80}, {}),       # split
+    ("hwgen_frame_dwc", {"IN_W": 64, "OUT_W": 16, "FRAME_BITS": 200}, {}),      # split, padding
+    ("hwgen_frame_dwc", {"IN_W": 8, "OUT_W": 64, "FRAME_BITS": 80}, {}),        # gather
+    ("hwgen_frame_dwc", {"IN_W": 3, "OUT_W": 64, "FRAME_BITS": 64}, {}),        # gather
+    ("hwgen_frame_dwc", {"IN_W": 10, "OUT_W": 64, "FRAME_BITS": 100}, {}),      # whole
+    ("hwgen_frame_dwc", {"IN_W": 64, "OUT_W": 392, "FRAME_BITS": 6272}, {}),    # general
+    ("hwgen_frame_dwc", {"IN_W": 24, "OUT_W": 16, "FRAME_BITS": 96}, {}),       # general
+    ("hwgen_frame_tlast", {"IN_BEATS": 98, "OUT_BEATS": 2, "DEPTH": 32}, {}),
+    ("hwgen_frame_tlast", {"IN_BEATS": 1, "OUT_BEATS": 1, "DEPTH": 4}, {}),
     ("hwgen_uart_rx", {}, {}),
     ("hwgen_uart_rx", {"CLKS_PER_BIT": 4, "BYTES": 1, "FRAME_WORDS": 3}, {}),
     ("hwgen_uart_tx", {}, {}),
