@@ -319,7 +319,8 @@ def _mvau(p: dict, res_type: str) -> Cost:
         tree = K["tree_lut_per_bit"] * pe * _tree_bits(simd, pw)
         if (sign or tern) and const_w:
             # fitted before the carry-in tree, on the negated products (one bit wider)
-            lut = K["const_tern_tree" if tern else "tree_lut_per_bit"] * pe * _tree_bits(simd, pw + 1)
+            lut = (K["tree_lut_per_bit"] * pe * _tree_bits(simd, pw + 1)
+                   * (K["const_tern_tree"] if tern else 1))
         elif sign or tern:
             # add/subtract and ternary: each lane's term (v, ~v or 0) is a LUT input of the
             # first adders (no product logic of its own), the +1s ride on the carry chains
