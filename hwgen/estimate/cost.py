@@ -131,7 +131,8 @@ CALIBRATION = {
                  "TFC-W2A2's 01_mvau at the incumbent's folding (16 x 49, int2 x ternary: 0 %); "
                  "checked on CALIBRATION_WIDE_PE's 16 x 32 ternary (+4 %), TFC-W2A2's 02..04_mvau "
                  "(8 x 8 and 10 x 8, uint2 x ternary: -15 %..-1 %), cnv_small's 04_mvau (-7 %) "
-                 "and CNV-W1A1's 01_mvau (32 x 9, int8 x bipolar: -12 %); constant-weight "
+                 "CNV-W1A1's 01_mvau (32 x 9, int8 x bipolar: -12 %) and CNV-W2A2's 03_mvau "
+                 "(16 x 96, int2 x ternary: -8 %); constant-weight "
                  "instances (NF x SF = 1) keep the earlier fit, not re-measured",
     "deep_thresholds": "MVAU threshold searches whose stage memories exceed 64 words and "
                        "threshold ROMs deeper than 32 words (_deep_search, _thr_rom_lut): "
