@@ -6,6 +6,9 @@
 // while the buffered vector is reused. Output: NF beats per vector (PE lanes each), one per
 // neuron fold. Implementation by operand types: bipolar x bipolar -> XNOR-popcount; one bipolar
 // operand -> add/subtract the other; ternary weights -> add/subtract/skip; otherwise multiply.
+// Add/subtract and ternary modes negate as -v = ~v + 1: each lane puts v or ~v (an XOR with
+// the sign, no wider than v) into the adder tree and its "+1" on the carry chain of one tree
+// adder (hwgen_adder_tree CARRY_IN), the last one on the accumulator's: no negation adders.
 // Latency and memory layouts: rtl_templates/README.md.
 `default_nettype none
 
@@ -51,11 +54,14 @@ module hwgen_mvau #(
     // signed views: UINT gains a zero sign bit, INT/TERNARY keep their width
     localparam integer XV = (IN_TYPE == 0) ? IN_BITS + 1 : IN_BITS;
     localparam integer WV = (W_TYPE == 0) ? W_BITS + 1 : W_BITS;
-    // width of one product and signedness of the tree
+    // width of one product (add/subtract and ternary: the term before its carry-in) and
+    // signedness of the tree
     localparam integer PW = (MODE == M_XNOR) ? 1 :
-                            (MODE == M_SIGN) ? ((IN_TYPE == 2) ? WV + 1 : XV + 1) :
-                            (MODE == M_TERN) ? XV + 1 :
+                            (MODE == M_SIGN) ? ((IN_TYPE == 2) ? WV : XV) :
+                            (MODE == M_TERN) ? XV :
                             (IN_TYPE == 0 && W_TYPE == 0) ? IN_BITS + W_BITS : XV + WV;
+    // 1: the tree sums terms plus one carry-in bit per lane (negation as ~v + 1)
+    localparam integer CI = (MODE == M_SIGN || MODE == M_TERN) ? 1 : 0;
     localparam integer T_SIGNED = (MODE == M_XNOR || (MODE == M_MUL && IN_TYPE == 0 && W_TYPE == 0)) ? 0 : 1;
     localparam integer TW = PW + $clog2(SIMD);
     localparam integer PCW = $clog2(MW + 1);            // popcount width (XNOR)
@@ -189,19 +195,24 @@ module hwgen_mvau #(
 
     // ---------------------------------------------------------------- products and trees
     wire [PE*SW-1:0] tree_out;
+    wire [PE-1:0] tree_ci;  // lane 0's carry-in per PE, for the accumulator (CI = 1)
     genvar p, s;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             wire [SIMD*PW-1:0] prod;
+            wire [SIMD-1:0] cin;  // carry-ins: 1 where the lane's term is ~v (v negated)
             // XNOR mode: one vector XNOR per PE; SIMD generate blocks per PE (the loop below)
             // take Yosys' frontend quadratic time in PE*SIMD (an hour at PE*SIMD = 6272)
             if (MODE == M_XNOR) begin : g_xnor_vec
                 assign prod = ~(x1 ^ w_reg[p*SIMD +: SIMD]);
+                assign cin = {SIMD{1'b0}};
+                wire unused_cin = ^cin;
             end
             for (s = 0; s < ((MODE == M_XNOR) ? 0 : SIMD); s = s + 1) begin : g_simd
                 wire [IN_BITS-1:0] xr = x1[s*IN_BITS +: IN_BITS];
                 wire [W_BITS-1:0] wr = w_reg[(p*SIMD + s)*W_BITS +: W_BITS];
                 wire [PW-1:0] pr;
+                wire ci;
                 // signed views (unused for bipolar operands)
                 wire [XV-1:0] xv;
                 wire [WV-1:0] wv;
@@ -215,29 +226,35 @@ module hwgen_mvau #(
                 end else begin : g_ws
                     assign wv = wr;
                 end
+                // add/subtract and ternary: term + ci = the product (~v + 1 = -v, and ~v
+                // has v's width, so -v needs no wider term)
                 if (MODE == M_SIGN && IN_TYPE == 2) begin : g_sign_x
-                    wire [PW-1:0] we = {wv[WV-1], wv};
-                    assign pr = xr[0] ? we : -we;
+                    assign pr = wv ^ {PW{~xr[0]}};
+                    assign ci = ~xr[0];
                     wire unused_v = ^xv;
                 end else if (MODE == M_SIGN) begin : g_sign_w
-                    wire [PW-1:0] xe = {xv[XV-1], xv};
-                    assign pr = wr[0] ? xe : -xe;
+                    assign pr = xv ^ {PW{~wr[0]}};
+                    assign ci = ~wr[0];
                     wire unused_v = ^wv;
                 end else if (MODE == M_TERN) begin : g_tern
-                    wire [PW-1:0] xe = {xv[XV-1], xv};
-                    // INT2 code: 01 = +1, 11 = -1, 00 = 0 (10 is not a ternary code)
-                    assign pr = (wr == 2'b00) ? {PW{1'b0}} : (wr[1] ? -xe : xe);
+                    // INT2 code: 01 = +1, 11 = -1, 00 = 0 (10 is not a ternary code: the
+                    // build never writes it; it would add +1)
+                    assign pr = wr[0] ? (xv ^ {PW{wr[1]}}) : {PW{1'b0}};
+                    assign ci = wr[1];
                     wire unused_v = ^wv;
                 end else if (T_SIGNED == 0) begin : g_mul_u
                     wire [PW-1:0] xe = {{W_BITS{1'b0}}, xr};
                     wire [PW-1:0] we = {{IN_BITS{1'b0}}, wr};
                     assign pr = xe * we;
+                    assign ci = 1'b0;
                     wire unused_v = ^{xv, wv};
                 end else begin : g_mul_s
                     wire signed [PW-1:0] xe = {{WV{xv[XV-1]}}, xv};
                     wire signed [PW-1:0] we = {{XV{wv[WV-1]}}, wv};
                     assign pr = xe * we;
+                    assign ci = 1'b0;
                 end
+                assign cin[s] = ci;
                 if (PROD_REG != 0) begin : g_preg
                     reg [PW-1:0] pr_reg;
                     always @(posedge clk) if (en) pr_reg <= pr;
@@ -250,11 +267,14 @@ module hwgen_mvau #(
                 hwgen_popcount #(.N(SIMD), .REG_EVERY(REG_EVERY)) u_pop (
                     .clk(clk), .en(en), .in_bits(prod), .out_count(tree_out[p*SW +: SW])
                 );
+                assign tree_ci[p] = 1'b0;
             end else begin : g_tree
                 hwgen_adder_tree #(
-                    .N(SIMD), .IN_BITS(PW), .SIGNED(T_SIGNED), .REG_EVERY(REG_EVERY)
+                    .N(SIMD), .IN_BITS(PW), .SIGNED(T_SIGNED), .CARRY_IN(CI),
+                    .REG_EVERY(REG_EVERY)
                 ) u_tree (
-                    .clk(clk), .en(en), .in_data(prod), .out_sum(tree_out[p*SW +: SW])
+                    .clk(clk), .en(en), .in_data(prod), .in_ci(cin),
+                    .out_sum(tree_out[p*SW +: SW]), .out_ci(tree_ci[p])
                 );
             end
         end
@@ -306,9 +326,21 @@ module hwgen_mvau #(
             end else begin : g_zext
                 assign te = {{(ACCW-SW){1'b0}}, t};
             end
-            always @(posedge clk) begin
-                if (en && vt) begin
-                    acc_reg[p*ACCW +: ACCW] <= first_t ? te : acc_reg[p*ACCW +: ACCW] + te;
+            if (CI != 0) begin : g_acc_ci
+                // the tree's leftover carry-in on the accumulator's carry chain; the first
+                // step of a fold adds to 0 instead of the held sum
+                wire [ACCW-1:0] held = first_t ? {ACCW{1'b0}} : acc_reg[p*ACCW +: ACCW];
+                always @(posedge clk) begin
+                    if (en && vt) begin
+                        acc_reg[p*ACCW +: ACCW] <= te + held + {{(ACCW-1){1'b0}}, tree_ci[p]};
+                    end
+                end
+            end else begin : g_acc_plain
+                wire unused_ci = tree_ci[p];
+                always @(posedge clk) begin
+                    if (en && vt) begin
+                        acc_reg[p*ACCW +: ACCW] <= first_t ? te : acc_reg[p*ACCW +: ACCW] + te;
+                    end
                 end
             end
         end

@@ -57,8 +57,10 @@ module hwgen_popcount #(
 
     always @(posedge clk) if (en) c4_reg <= c4;
 
-    hwgen_adder_tree #(.N(G2), .IN_BITS(4), .SIGNED(0), .REG_EVERY(REG_EVERY)) u_tree (
-        .clk(clk), .en(en), .in_data(c4_reg), .out_sum(out_count)
+    wire unused_ci;
+    hwgen_adder_tree #(.N(G2), .IN_BITS(4), .SIGNED(0), .CARRY_IN(0), .REG_EVERY(REG_EVERY)) u_tree (
+        .clk(clk), .en(en), .in_data(c4_reg), .in_ci({G2{1'b0}}), .out_sum(out_count),
+        .out_ci(unused_ci)
     );
 
 endmodule

@@ -50,9 +50,9 @@ K = {
     "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
     "pop_ramp_per_oct": 0.235,   # SIMD > 32: + this per doubling of SIMD (see _popcount_lut)
     "pop_wide_lut_per_bit": 0.83,  # ... up to this per bit (SIMD >= 77: CNV-sized layers)
-    "tern_signed_wide": 0.10,    # ternary x signed input, SIMD > 8: x (1 + this x log2(SIMD / 8))
     "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
-    "neg_lut_per_bit": 0.73,     # conditional negation (sign / ternary modes) per bit
+    "ci_tree_lut_per_bit": 1.0,   # add/subtract and ternary modes: carry-in adder tree LUTs per
+                                 # result bit of each adder, the lanes' XOR terms included
     "const_mul_factor": 0.20,    # constant weights: LUT multiplier relative to a variable one
     "const_tern_tree": 0.69,     # constant ternary weights: adder tree (zero terms dropped)
     "acc_lut_per_bit": 1.0,      # accumulator: add + first-step select, one LUT per bit (fixed)
@@ -124,10 +124,15 @@ CALIBRATION = {
                "CALIBRATION_WIDE_PE, PE 8..64): const_cmp_per_bit fitted to the NF = 1 instance "
                "(64 lanes with constant thresholds, 18 % low without it), pop_ramp_per_oct to "
                "the 32 x SIMD 64 one (23 % low with the narrow popcount); the others checked",
-    "wide_tern": "ternary-weight MVAUs with signed inputs wider than SIMD 8 "
-                 "(tern_signed_wide): fitted to two PE-1 instances (SIMD 96 and 192, "
-                 "tests/report/designs.py CALIBRATION_WIDE_TERN), where the model without it "
-                 "was 19-20 % low; no CNV-W2A2 layer has been synthesized yet",
+    "wide_tern": "add/subtract and ternary MVAUs on the carry-in adder tree (issue 18; "
+                 "ci_tree_lut_per_bit): fitted to Yosys on the two PE-1 instances of "
+                 "tests/report/designs.py CALIBRATION_WIDE_TERN (SIMD 96 and 192: +1 %) and "
+                 "TFC-W2A2's 01_mvau at the incumbent's folding (16 x 49, int2 x ternary: 0 %); "
+                 "checked on CALIBRATION_WIDE_PE's 16 x 32 ternary (+4 %), TFC-W2A2's 02..04_mvau "
+                 "(8 x 8 and 10 x 8, uint2 x ternary: -15 %..-1 %), cnv_small's 04_mvau (-7 %) "
+                 "CNV-W1A1's 01_mvau (32 x 9, int8 x bipolar: -12 %) and CNV-W2A2's 03_mvau "
+                 "(16 x 96, int2 x ternary: -8 %); constant-weight "
+                 "instances (NF x SF = 1) keep the earlier fit, not re-measured",
     "deep_thresholds": "MVAU threshold searches whose stage memories exceed 64 words and "
                        "threshold ROMs deeper than 32 words (_deep_search, _thr_rom_lut): "
                        "fitted to MobileNet-v1 width 0.25's 04, 07, 13, 22 and 40_mvau (real 4-bit "
@@ -280,10 +285,10 @@ def _mvau(p: dict, res_type: str) -> Cost:
     wv = wb + 1 if wt == 0 else wb
     if xnor:
         pw = 1
-    elif sign:
-        pw = (wv if it == 2 else xv) + 1
+    elif sign:  # the XOR term ~v or v; its carry-in is on a tree adder's carry chain
+        pw = wv if it == 2 else xv
     elif tern:
-        pw = xv + 1
+        pw = xv
     else:
         pw = ib + wb if (it == 0 and wt == 0) else xv + wv
     lanes = pe * simd
@@ -312,18 +317,21 @@ def _mvau(p: dict, res_type: str) -> Cost:
         # and drops the zero-weight terms of a ternary layer from the adder tree. Fitted on
         # the constant-weight calibration MVAUs (random weights: a third of ternary ones zero)
         tree = K["tree_lut_per_bit"] * pe * _tree_bits(simd, pw)
-        if sign or tern:
-            prod = 0 if const_w else K["neg_lut_per_bit"] * lanes * pw
-        elif res_type == "dsp":
-            prod, dsp = 0, lanes
+        if (sign or tern) and const_w:
+            # fitted before the carry-in tree, on the negated products (one bit wider)
+            lut = (K["tree_lut_per_bit"] * pe * _tree_bits(simd, pw + 1)
+                   * (K["const_tern_tree"] if tern else 1))
+        elif sign or tern:
+            # add/subtract and ternary: each lane's term (v, ~v or 0) is a LUT input of the
+            # first adders (no product logic of its own), the +1s ride on the carry chains
+            lut = K["ci_tree_lut_per_bit"] * pe * _tree_bits(simd, pw)
         else:
-            prod = K["mul_lut_per_pp"] * lanes * ib * wb
-            prod *= K["const_mul_factor"] if const_w else 1
-        lut = prod + tree * (K["const_tern_tree"] if const_w and tern else 1)
-        if tern and it == 1 and not const_w and simd > 8:
-            # ternary weights x signed inputs, wide (CNV-W2A2's layers): products and tree
-            # grow faster than the model above (fitted to CALIBRATION_WIDE_TERN)
-            lut *= 1 + K["tern_signed_wide"] * math.log2(simd / 8)
+            if res_type == "dsp":
+                prod, dsp = 0, lanes
+            else:
+                prod = K["mul_lut_per_pp"] * lanes * ib * wb
+                prod *= K["const_mul_factor"] if const_w else 1
+            lut = prod + tree
         ff = lanes * pw if not (sign or tern) else 0
     tree_w = pw + _clog2(simd)
     levels = _clog2(simd)

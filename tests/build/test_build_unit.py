@@ -293,9 +293,11 @@ def test_window_parallel_swg_folding(zoo_export) -> None:
 # model; under the current one no folding of the ladder fits in 5, the fastest in 6 runs 392
 # cycles); cnv_small, whose I/O bound is faster than any folding the sliding windows allow.
 # The capacities are those budgets over the default utilization limits (85 % LUT, 90 %
-# BRAM18): 2,353 LUT leave the automatic folding 2,000; 7 BRAM18 leave 6.
+# BRAM18): 2,353 LUT leave the automatic folding 2,000; 7 BRAM18 leave 6. ternary_sign's
+# I/O-bound folding is estimated at 2,656 LUT (carry-in adder trees, issue 18): 3,000 LUT
+# leave 2,550, below it.
 FIT_CASES = [("tfc_w1a1", {"LUT": 2353}), ("tfc_w1a1", {"BRAM18": 7}),
-             ("ternary_sign", {"LUT": 3792}), ("ternary_sign", {"BRAM18": 7}),
+             ("ternary_sign", {"LUT": 3000}), ("ternary_sign", {"BRAM18": 7}),
              ("cnv_small", {"LUT": 3210})]
 
 

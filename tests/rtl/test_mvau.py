@@ -48,6 +48,12 @@ CASES = {
     "mul_i8xi8_64x32_s8_p4_raw": (64, 32, 8, 4, ("int", 8), ("int", 8), 0, 0, 0, 1),
     "tern_i4_64x32_s16_p4_thr15": (64, 32, 16, 4, ("int", 4), ("ternary", 2), 15, 4, 0, 2),
     "sign_u2xbip_64x32_s32_p1_raw": (64, 32, 32, 1, ("uint", 2), ("bipolar", 1), 0, 0, 0, 3),
+    # add/subtract and ternary modes put the negations' "+1" on the tree's carry chains:
+    # odd SIMD (pass-through nodes), a register after every level, SIMD 1 (no adder at all)
+    "tern_u2_64x16_s8_p4_thr3": (64, 16, 8, 4, ("uint", 2), ("ternary", 2), 3, 2, 0, 3),
+    "tern_i2_98x8_s49_p2_raw": (98, 8, 49, 2, ("int", 2), ("ternary", 2), 0, 0, 0, 1),
+    "tern_u3_12x4_s1_p2_raw": (12, 4, 1, 2, ("uint", 3), ("ternary", 2), 0, 0, 0, 3),
+    "sign_bipxi3_42x6_s7_p3_thr3": (42, 6, 7, 3, ("bipolar", 1), ("int", 3), 3, 2, 1, 2),
 }
 
 
