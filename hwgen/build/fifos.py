@@ -301,7 +301,7 @@ def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
     k = np.arange(n_out)
     if isinstance(layer, HwSWG):
         h = layer.in_hwc[0]
-        nb = 1 << (layer.eff_kernel[0] + layer.stride[0] - 1).bit_length()
+        nb = layer.buffer_rows
         per_row = layer.out_beats // layer.out_hw[0]
         frame, r = k // layer.out_beats, (k % layer.out_beats) // per_row
         low = np.maximum(0, r * layer.stride[0] - layer.pad[0])
