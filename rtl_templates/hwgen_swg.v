@@ -7,8 +7,8 @@
 // for each group of SIMD channels the KH*KW window positions, (cf, kh, kw) with kw innermost.
 // Padding elements carry the code PAD_CODE (0; a max pool pads with the smallest code).
 //
-// Storage: a circular buffer of NB = 2^clog2(EKH + SH) rows of W*C/SIMD beats, EKH =
-// (KH-1)*DIL_H + 1 the window's height in input rows. A writer
+// Storage: a circular buffer of NB = 2^max(ROWS_LOG2, clog2(EKH + SH)) rows of W*C/SIMD
+// beats, EKH = (KH-1)*DIL_H + 1 the window's height in input rows. A writer
 // stores input rows while a reader emits windows from complete rows; the writer may run up
 // to NB rows ahead of the lowest row still needed (so it fills the next output row's rows,
 // and the next frame's first rows, while the reader works). Reader: one beat per clock once
@@ -38,7 +38,8 @@ module hwgen_swg #(
     parameter integer DIL_H  = 1,  // dilations
     parameter integer DIL_W  = 1,
     parameter integer CFMAJOR = 0,  // 1: (cf, kh, kw) order
-    parameter integer PAD_CODE = 0  // code of a padding element
+    parameter integer PAD_CODE = 0,  // code of a padding element
+    parameter integer ROWS_LOG2 = 0  // log2 of the buffered rows, at least clog2(EKH + SH)
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -56,7 +57,8 @@ module hwgen_swg #(
     localparam integer EKW = (KW - 1) * DIL_W + 1;
     localparam integer OH = (H + PT + PB - EKH) / SH + 1;
     localparam integer OW = (W + PL + PR - EKW) / SW + 1;
-    localparam integer LB = $clog2(EKH + SH);            // log2 of buffered rows
+    localparam integer LB0 = $clog2(EKH + SH);           // the fewest rows that work
+    localparam integer LB = (ROWS_LOG2 > LB0) ? ROWS_LOG2 : LB0;  // log2 of buffered rows
     localparam integer NB = 1 << LB;
     localparam integer DEPTH = NB * ROWLEN;
     localparam integer AW = $clog2(DEPTH);

@@ -139,6 +139,9 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
                       "PR": pr, "DIL_H": layer.dilation[0], "DIL_W": layer.dilation[1],
                       "CFMAJOR": int(layer.cf_major),
                       "PAD_CODE": layer.pad_value % (1 << layer.in_dtype.code_bits)})
+        nb = layer.buffer_rows
+        if nb != 1 << (layer.eff_kernel[0] + layer.stride[0] - 1).bit_length():
+            p["ROWS_LOG2"] = nb.bit_length() - 1  # more rows than the fewest (HwSWG.buffer_rows)
         return p
     if isinstance(layer, HwVVAU):
         mode = {"dot": 0, "sum": 1, "max": 2}[layer.mode]

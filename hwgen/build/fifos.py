@@ -5,9 +5,10 @@ computes (NF-1)*SF more clocks without reading. While it computes, its producer 
 at the producer's own pace; the FIFO in front must absorb what arrives in that window so the
 producer never stalls the slowest layer. Per consumer:
 
-* MVAU: for one vector per frame, the whole input vector (SF beats, one frame of its input);
-  for conv (many pixels), two vectors (2*SF beats) so the next pixel is ready when the current
-  one finishes;
+* MVAU: fed by a sliding window of its beat width, 2 (the window unit holds the vector and
+  emits it as the MVAU reads); else, for one vector per frame, the whole input vector (SF
+  beats, one frame of its input); for many pixels, two vectors (2*SF beats) so the next pixel
+  is ready when the current one finishes;
 * SWG: it cannot take the next frame's first ``held_rows`` input rows until it has finished
   the current frame (its row buffer is full); the FIFO holds them so the producer does not
   stall (a stalled producer at the same pace would lose those cycles every frame), plus 2;
@@ -113,16 +114,28 @@ def _edge_latency(src_bits: int, dst_bits: int) -> int:
     return FIFO_LATENCY + max(1, -(-dst_bits // src_bits)) + 1
 
 
-def _chain_need(layer: HwLayer, first: bool) -> int:
+def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None) -> int:
     if first:
         return 2
-    if isinstance(layer, HwMVAU):
+    if isinstance(layer, HwMVAU) and isinstance(src, HwSWG) \
+            and src.out_beat_elems * src.out_bits == layer.in_beat_elems * layer.in_bits:
+        # a sliding window of the same beat width holds the window itself and emits it one
+        # beat per clock as the MVAU reads it: a skid (CNV-W2A2 simulated at the analytic
+        # interval with these FIFOs 4 deep)
+        need = 2
+    elif isinstance(layer, HwMVAU):
         need = layer.sf if layer.pixels == 1 else 2 * layer.sf
     elif isinstance(layer, HwSWG):
         need = layer.held_rows * layer.in_beats // layer.in_hwc[0] + 2
     else:
         need = 2
     return need + 2
+
+
+def _producer(hw: HwGraph, i: int) -> HwLayer | None:
+    """The layer feeding layer ``i``'s first input (None: the graph input)."""
+    src = hw.producers(i)[0]
+    return None if src == GRAPH_INPUT else hw.layer(src)
 
 
 def fifo_depths(hw: HwGraph) -> dict[str, int | list[int]]:
@@ -134,7 +147,7 @@ def fifo_depths(hw: HwGraph) -> dict[str, int | list[int]]:
         if layer.name in joins:
             depths[layer.name] = [p["depth"] for p in joins[layer.name]["inputs"]]
         else:
-            depths[layer.name] = _chain_need(layer, i == 0)
+            depths[layer.name] = _chain_need(layer, i == 0, _producer(hw, i))
     return depths
 
 
@@ -329,13 +342,13 @@ def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
     n_in = FRAMES * layer.in_beats
     arrive = src_times[np.clip(-(-(np.arange(1, n_in + 1) * elems) // src_elems) - 1, 0,
                                len(src_times) - 1)]
-    full = _chain_need(layer, i == 0) + 1  # the FIFO's words and its output register
+    full = _chain_need(layer, i == 0, _producer(hw, i)) + 1  # the FIFO's words and its output register
     taken_by = np.concatenate([arrive[full:], np.full(min(full, n_in), NEVER)])
     n_out = FRAMES * layer.out_beats
     k = np.arange(n_out)
     if isinstance(layer, HwSWG):
         h = layer.in_hwc[0]
-        nb = 1 << (layer.eff_kernel[0] + layer.stride[0] - 1).bit_length()
+        nb = layer.buffer_rows
         per_row = layer.out_beats // layer.out_hw[0]
         frame, r = k // layer.out_beats, (k % layer.out_beats) // per_row
         low = np.maximum(0, r * layer.stride[0] - layer.pad[0])

@@ -190,6 +190,7 @@ class HwSWG(HwLayer):
     pad_value: int = 0  # the CODE of a padding element
     dilation: tuple[int, int] = (1, 1)
     cf_major: bool = False  # (cf, kh, kw) order for hwgen_vvau instead of (kh, kw, c)
+    rows_log2: int = 0  # log2 of hwgen_swg's buffered rows; 0: chosen by ``buffer_rows``
 
     op = "swg"
     folding_keys = ("SIMD",)
@@ -235,14 +236,34 @@ class HwSWG(HwLayer):
         return self.in_hwc[2] if self.window_parallel else self.SIMD
 
     @property
-    def held_rows(self) -> int:
-        """Input rows of the next frame the SWG cannot take while it finishes a frame: its
-        NB = 2^clog2(K + STRIDE) row buffer still holds the last output row's rows, and the
-        next frame's first output row needs K - PAD rows (hwgen_swg, hwgen_swg_par)."""
+    def buffer_rows(self) -> int:
+        """NB, the rows of hwgen_swg's circular row buffer: the fewest, 2^clog2(K + STRIDE),
+        unless twice as many fit the same BRAM18s (hwgen.estimate.cost.memory_cost): then the
+        writer stores the next frame's first rows while the reader finishes a frame, and the
+        FIFO in front need not hold them (``held_rows``). ``rows_log2`` sets it (tests);
+        hwgen_swg_par always has the fewest."""
+        from hwgen.estimate.cost import memory_cost
+
+        fewest = 1 << (self.eff_kernel[0] + self.stride[0] - 1).bit_length()
+        if self.rows_log2:
+            return max(fewest, 1 << self.rows_log2)
+        if self.window_parallel or not self._held(fewest):
+            return fewest
+        row, width = self.in_beats // self.in_hwc[0], self.SIMD * self.in_bits
+        now = memory_cost(fewest * row, width).BRAM18
+        return 2 * fewest if now and memory_cost(2 * fewest * row, width).BRAM18 == now else fewest
+
+    def _held(self, nb: int) -> int:
         h, k, s, pad = self.in_hwc[0], self.eff_kernel[0], self.stride[0], self.pad[0]
-        nb = 1 << (k + s - 1).bit_length()
         low = max(0, (self.out_hw[0] - 1) * s - pad)  # lowest row of the last output row
         return max(0, (k - pad) - (low + nb - h))
+
+    @property
+    def held_rows(self) -> int:
+        """Input rows of the next frame the SWG cannot take while it finishes a frame: its
+        NB-row buffer (``buffer_rows``) still holds the last output row's rows, and the next
+        frame's first output row needs K - PAD rows (hwgen_swg, hwgen_swg_par)."""
+        return self._held(self.buffer_rows)
 
     @property
     def out_beat_elems(self) -> int:

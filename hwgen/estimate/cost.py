@@ -557,7 +557,7 @@ def _frame_dwc(p: dict) -> Cost:
 
 def _swg(p: dict) -> Cost:
     cf = p["C"] // p["SIMD"]
-    nb = 1 << _clog2(p["K"] + p["STRIDE"])
+    nb = 1 << max(_clog2(p["K"] + p["STRIDE"]), p.get("ROWS_LOG2", 0))
     depth = nb * p["W"] * cf
     dw = p["SIMD"] * p["BITS"]
     return memory_cost(depth, dw) + _axis_register(dw) + \

@@ -499,3 +499,49 @@ def test_fit_by_synth_option_errors(tmp_path: Path) -> None:
     with pytest.raises(HwgenError, match="--fit-by must be one of estimate, synth, not 'yosys'"):
         build("example:tfc_w1a1", tmp_path / "x", fit_by="yosys")
     assert not (tmp_path / "x").exists()
+
+
+def test_swg_buffers_twice_the_rows_only_where_the_block_ram_is_free() -> None:
+    """hwgen_swg's row buffer doubles (ROWS_LOG2) where twice the rows fit the same BRAM18s:
+    CNV-W2A2's 5x5x128 window at SIMD 8, 2-bit: 4 rows are 320 beats of 16 bits, 8 rows 640,
+    both one 1K x 18 BRAM18, and no row of the next frame waits (no FIFO for them); its
+    12x12x128 window at SIMD 16: 4 rows are 384 x 32 bits (one 512 x 36 BRAM18), 8 rows would
+    take two, so it keeps 4 rows and its 2 held rows."""
+    from hwgen.build.emit import layer_params
+    from hwgen.build.hwlayers import HwSWG
+    from hwgen.ir.datatypes import UINT
+
+    def swg(h: int, c: int, simd: int) -> HwSWG:
+        oh = h - 2
+        return HwSWG(name="swg", onnx_name="", in_dtype=UINT(2), out_dtype=UINT(2),
+                     in_elems=h * h * c, out_elems=oh * oh * 9 * c, SIMD=simd, in_hwc=(h, h, c),
+                     kernel=(3, 3))
+
+    small, big = swg(5, 128, 8), swg(12, 128, 16)
+    assert (small.buffer_rows, small.held_rows) == (8, 0)
+    assert layer_params(small, {})["ROWS_LOG2"] == 3
+    assert small.cycles == small.out_beats  # the reader never waits for the next frame's rows
+    assert (big.buffer_rows, big.held_rows) == (4, 2) and "ROWS_LOG2" not in layer_params(big, {})
+
+
+def test_mvau_after_a_window_of_its_width_gets_a_skid_fifo(zoo_export) -> None:
+    """An MVAU fed by a sliding window of its beat width: a 4-beat FIFO (2 + 2), not two input
+    vectors; an MVAU fed by another MVAU (one vector per frame) keeps its whole vector, SF + 2."""
+    import hwgen
+    from hwgen.build.fifos import fifo_depths
+    from hwgen.build.hwlayers import HwMVAU, HwSWG
+    from hwgen.build.lower import lower
+
+    hw = lower(hwgen.load(zoo_export("cnv_small")))
+    depths = fifo_depths(hw)
+    seen = 0
+    for i, layer in enumerate(hw.layers[1:], 1):
+        src = hw.layers[i - 1]
+        if isinstance(layer, HwMVAU) and isinstance(src, HwSWG):
+            assert src.SIMD * src.in_bits == layer.SIMD * layer.in_bits
+            assert depths[layer.name] == 4
+            seen += 1
+        elif isinstance(layer, HwMVAU) and isinstance(src, HwMVAU):
+            assert depths[layer.name] == layer.sf + 2
+            seen += 1
+    assert seen >= 2

@@ -44,6 +44,7 @@ CONFIGS = [
     ("hwgen_maxpool", {"H": 5, "W": 7, "K": 3, "SIGNED": 1}, {}),
     ("hwgen_swg", {}, {}),
     ("hwgen_swg", {"K": 1, "STRIDE": 2, "PAD": 0, "C": 4, "SIMD": 2}, {}),
+    ("hwgen_swg", {"K": 3, "PAD": 0, "C": 4, "SIMD": 2, "ROWS_LOG2": 3}, {}),  # 8 rows
     ("hwgen_swg_par", {}, {}),
     ("hwgen_swg_par", {"H": 12, "W": 12, "C": 1, "SIMD": 9, "PAD": 1}, {}),
     ("hwgen_swg_par", {"K": 2, "STRIDE": 5, "C": 3, "SIMD": 12, "W": 7}, {}),

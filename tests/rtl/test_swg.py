@@ -18,6 +18,8 @@ CASES = {
     "k3_s2_p1_6x6_c3_simd3": (6, 6, 3, 3, 3, 2, 1, 2),
     "k1_s2_p0_5x4_c2_simd2": (5, 4, 2, 2, 1, 2, 0, 4),
     "k3_s1_p0_6x6_c4_simd2": (6, 6, 4, 2, 3, 1, 0, 2),  # 2 held rows per frame
+    # 8 buffered rows (ROWS_LOG2 = 3): the same image holds no rows of the next frame
+    "rows8_k3_s1_p0_6x6_c4_simd2": (6, 6, 4, 2, 3, 1, 0, 2),
     # window-parallel (hwgen_swg_par): SIMD = M*C, M | K*K
     "par_k3_s1_p1_12x12_c1_simd9": (12, 12, 1, 9, 3, 1, 1, 8),
     "par_k3_s1_p1_6x5_c2_simd6": (6, 5, 2, 6, 3, 1, 1, 4),
@@ -48,6 +50,9 @@ def test_swg(bench, name: str) -> None:
     x = rng.integers(1, 1 << bits, size=(FRAMES, h, w, c))  # nonzero: padding shows as 0
     y = im2col(x, k, stride, pad)
     params = {"H": h, "W": w, "C": c, "SIMD": simd, "K": k, "STRIDE": stride, "PAD": pad, "BITS": bits}
+    rows_log2 = 3 if name.startswith("rows8_") else 0
+    if rows_log2:
+        params["ROWS_LOG2"] = rows_log2
     par = name.startswith("par_")
     in_simd = c if par else simd  # hwgen_swg_par reads one pixel per beat
     spec = BenchSpec(in_beats=pack_beats(x, in_simd, bits), out_beats=pack_beats(y, simd, bits),
@@ -58,15 +63,19 @@ def test_swg(bench, name: str) -> None:
     last = np.asarray(res["fast"]["out_cycles"][out_beats - 1::out_beats])
     # steady state (frames back to back) equals the analytic cycles exactly (HwSWG.cycles: the
     # reader also waits while the writer stores the next frame's rows it could not prefetch)
-    ideal = _layer(h, w, c, simd, k, stride, pad).cycles
+    layer = _layer(h, w, c, simd, k, stride, pad, rows_log2)
+    ideal = layer.cycles
     assert (np.diff(last) == ideal).all(), (np.diff(last), ideal)
+    if rows_log2:
+        assert layer.held_rows == 0 and ideal == layer.out_beats  # no reader wait per frame
 
 
-def _layer(h: int, w: int, c: int, simd: int, k: int, stride: int, pad: int) -> HwSWG:
+def _layer(h: int, w: int, c: int, simd: int, k: int, stride: int, pad: int,
+           rows_log2: int = 0) -> HwSWG:
     oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
     return HwSWG(name="swg", onnx_name="", in_dtype=UINT(8), out_dtype=UINT(8), in_elems=h * w * c,
                  out_elems=oh * ow * k * k * c, SIMD=simd, in_hwc=(h, w, c), kernel=(k, k),
-                 stride=(stride, stride), pad=(pad,) * 4)
+                 stride=(stride, stride), pad=(pad,) * 4, rows_log2=rows_log2)
 
 
 # General windows (issue 17): non-square kernels, unequal strides, dilation, asymmetric
