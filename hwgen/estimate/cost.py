@@ -75,7 +75,13 @@ K = {
     "dwc_mux_lut": 1.08,        # frame DWC: per log2(sources) of each buffer bit's select
     "dwc_lane_lut": 1.40,       # frame DWC: per buffer lane (its write enable decode)
     "dwc_ctrl_lut": 9.7,        # frame DWC: lane count, beat counters
-    "swg_ctrl_lut": 90,
+    "swg_ctrl_lut": 90,         # hwgen_swg_par: counters and addressing (with swg_par_mux)
+    # hwgen_swg: window / position counters, padding tests, read and write addresses, fitted
+    # to the 3 calibration hwgen_swg (Yosys 0.70, the template with dilations and per-side
+    # padding: 111..122 LUT of logic besides the data path); a single output position
+    # (OH = OW = 1, CNV's last 3 x 3 layers) folds the position stepping away: Yosys 63
+    "swg_seq_ctrl_lut": 117,
+    "swg_one_pos_lut": 63,
     "swg_par_mux": 1.6,         # window-parallel SWG rotation, relative to (n-1)/3 LUT per bit
     "pool_ctrl_lut": 22,
     "vvau_ctrl_lut": 20,        # hwgen_vvau: window / address counters (dot); half without ROM
@@ -505,13 +511,27 @@ def _frame_dwc(p: dict) -> Cost:
     return _c(lut=lut, ff=buf_l * g + 2 * _clog2(buf_l + 1) + 8)
 
 
+def _swg_out_positions(p: dict) -> int:
+    """OH x OW of a hwgen_swg (its per-side, dilated parameters default to K/STRIDE/PAD)."""
+    k, st, pad = p.get("K", 3), p.get("STRIDE", 1), p.get("PAD", 0)
+    ekh = (p.get("KH", k) - 1) * p.get("DIL_H", 1) + 1
+    ekw = (p.get("KW", k) - 1) * p.get("DIL_W", 1) + 1
+    oh = (p["H"] + p.get("PT", pad) + p.get("PB", pad) - ekh) // p.get("SH", st) + 1
+    ow = (p["W"] + p.get("PL", pad) + p.get("PR", pad) - ekw) // p.get("SW", st) + 1
+    return oh * ow
+
+
 def _swg(p: dict) -> Cost:
+    """hwgen_swg: the row buffer (memory_cost), the padding select and output register, the
+    counters and address logic (``swg_seq_ctrl_lut``, or ``swg_one_pos_lut`` when the image
+    holds one window position: Yosys folds the position stepping; CNV-W2A2's 12_swg, 3 x 3 x
+    256, was estimated 100 LUT with the former 90 + data path for every SWG, Yosys 73)."""
     cf = p["C"] // p["SIMD"]
     nb = 1 << _clog2(p["K"] + p["STRIDE"])
     depth = nb * p["W"] * cf
     dw = p["SIMD"] * p["BITS"]
-    return memory_cost(depth, dw) + _axis_register(dw) + \
-        _c(lut=K["swg_ctrl_lut"] + dw, ff=dw + 60)
+    ctrl = K["swg_one_pos_lut"] if _swg_out_positions(p) == 1 else K["swg_seq_ctrl_lut"]
+    return memory_cost(depth, dw) + _axis_register(dw) + _c(lut=ctrl + dw, ff=dw + 60)
 
 
 def _swg_par(p: dict) -> Cost:

@@ -1,0 +1,51 @@
+"""Resource models on the shapes of CNV-W1A1 / CNV-W2A2 layers (issue 22), against Yosys on
+small instances that are not calibration points (each synthesizes in seconds).
+
+The CNV layers themselves take Yosys minutes each; benchmarks/estimate_vs_yosys.py measures
+them and benchmarks/estimate_vs_yosys.json records the figures (tests/report/test_wide_layers.py
+checks the models against those without running Yosys). Here: sliding-window generators over
+CNV's feature maps (narrow and wide beats, LUT-RAM and block-RAM row buffers, and the single
+window position of the last 3 x 3 layers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hwgen.estimate.cost import estimate_instance
+from hwgen.estimate.synth import Instance, synth_instance
+from tests.report.designs import CALIBRATION_INSTANCES
+
+RTL = Path(__file__).resolve().parents[2] / "rtl_templates"
+
+# hwgen_swg (H = W, C, SIMD, BITS), 3 x 3 windows, stride 1, no padding: CNV-W2A2's 05_swg
+# (14 x 14 x 64, 8 channels per beat, a block-RAM row buffer), 10_swg at 2 channels per beat,
+# and a single window position (3 x 3 x 256 at 16 channels per beat, 1-bit: CNV-W1A1's
+# 12_swg shape; the model's single-position constant was fitted to CNV-W2A2's 12_swg at 2 x 2
+# bits).
+SWG_SHAPES: list[tuple[int, int, int, int]] = [
+    (14, 64, 8, 2),
+    (5, 128, 2, 2),
+    (3, 256, 16, 1),
+]
+
+
+def swg_params(h: int, c: int, simd: int, bits: int) -> dict:
+    return {"H": h, "W": h, "C": c, "SIMD": simd, "K": 3, "STRIDE": 1, "PAD": 0, "BITS": bits}
+
+
+def test_swg_shapes_are_not_calibration_instances() -> None:
+    calib = [p for m, p in CALIBRATION_INSTANCES if m == "hwgen_swg"]
+    assert not [s for s in SWG_SHAPES if swg_params(*s) in calib]
+
+
+@pytest.mark.synth
+@pytest.mark.parametrize("shape", SWG_SHAPES, ids=[f"{s[0]}x{s[0]}x{s[1]}-simd{s[2]}-b{s[3]}"
+                                                   for s in SWG_SHAPES])
+def test_swg_cost_matches_yosys(shape: tuple, tmp_path: Path) -> None:
+    params = swg_params(*shape)
+    got = synth_instance(Instance("u", "hwgen_swg", params, "g", "layer"), RTL, tmp_path)
+    est = estimate_instance("hwgen_swg", params)
+    assert abs(est.LUT - got["LUT"]) <= 0.25 * got["LUT"], (est, got)
+    assert est.BRAM18 == got["BRAM18"], (est, got)
