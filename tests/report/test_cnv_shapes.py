@@ -5,7 +5,9 @@ The CNV layers themselves take Yosys minutes each; benchmarks/estimate_vs_yosys.
 them and benchmarks/estimate_vs_yosys.json records the figures (tests/report/test_wide_layers.py
 checks the models against those without running Yosys). Here: sliding-window generators over
 CNV's feature maps (narrow and wide beats, LUT-RAM and block-RAM row buffers, and the single
-window position of the last 3 x 3 layers)."""
+window position of the last 3 x 3 layers), and XNOR MVAUs in the fully-connected layers'
+regime at the incumbent's folding (PE 1, narrow SIMD, hundreds of neuron folds: a deep
+threshold ROM next to block-RAM weights)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 
 from hwgen.estimate.cost import estimate_instance
 from hwgen.estimate.synth import Instance, synth_instance
-from tests.report.designs import CALIBRATION_INSTANCES
+from tests.report.designs import CALIBRATION_INSTANCES, xnor_instance
 
 RTL = Path(__file__).resolve().parents[2] / "rtl_templates"
 
@@ -49,3 +51,27 @@ def test_swg_cost_matches_yosys(shape: tuple, tmp_path: Path) -> None:
     est = estimate_instance("hwgen_swg", params)
     assert abs(est.LUT - got["LUT"]) <= 0.25 * got["LUT"], (est, got)
     assert est.BRAM18 == got["BRAM18"], (est, got)
+
+
+# XNOR MVAUs (MW, MH, SIMD, PE), one threshold, block-RAM weights, random weights and
+# thresholds (16 values around MW / 2, as BatchNorm puts CNV's): CNV-W1A1's 14_mvau at the
+# incumbent's folding (256 x 512, SIMD 4, PE 1: 512 neuron folds) and a half-size one. The
+# deep XNOR threshold ROM term (K["xnor_thr_rom_lut"]) was fitted to CNV-W1A1's own layers
+# (benchmarks/estimate_vs_yosys.json), not to these.
+XNOR_FC_SHAPES: list[tuple[int, int, int, int]] = [
+    (256, 512, 4, 1),
+    (128, 256, 2, 1),
+]
+
+
+@pytest.mark.synth
+@pytest.mark.parametrize("shape", XNOR_FC_SHAPES, ids=[f"{s[0]}x{s[1]}-simd{s[2]}-pe{s[3]}"
+                                                       for s in XNOR_FC_SHAPES])
+def test_xnor_fc_cost_matches_yosys(shape: tuple, tmp_path: Path) -> None:
+    """The threshold ROM of 256..512 neuron folds was priced as MobileNet's 4-bit thresholds
+    (quadratic in depth): 413 LUT estimated for 256 x 512 where Yosys needs 100."""
+    module, params = xnor_instance(tmp_path, *shape, 1)
+    params["RAM_STYLE"] = "block"
+    got = synth_instance(Instance("u", module, params, "g", "layer"), RTL, tmp_path)
+    est = estimate_instance(module, params)
+    assert abs(est.LUT - got["LUT"]) <= 0.25 * got["LUT"], (est, got)
