@@ -5,7 +5,7 @@ The CNV layers themselves take Yosys minutes each; benchmarks/estimate_vs_yosys.
 them and benchmarks/estimate_vs_yosys.json records the figures (tests/report/test_wide_layers.py
 checks the models against those without running Yosys). Here: sliding-window generators over
 CNV's feature maps (narrow and wide beats, LUT-RAM and block-RAM row buffers, and the single
-window position of the last 3 x 3 layers), and XNOR MVAUs in the fully-connected layers'
+window position of the last 3 x 3 layers), and XNOR MVAUs in the fully-connected layers
 regime at the incumbent's folding (PE 1, narrow SIMD, hundreds of neuron folds: a deep
 threshold ROM next to block-RAM weights)."""
 

@@ -11,8 +11,13 @@ import pytest
 
 from hwgen.estimate.cost import estimate_instance
 from hwgen.estimate.synth import Instance, synth_instance
-from tests.report.designs import (CALIBRATION_VVAU, TEST_VVAU, TEST_VVAU_PAR, TEST_VVAU_SHARED,
-                                  vvau_instance)
+from tests.report.designs import (
+    CALIBRATION_VVAU,
+    TEST_VVAU,
+    TEST_VVAU_PAR,
+    TEST_VVAU_SHARED,
+    vvau_instance,
+)
 
 RTL = Path(__file__).resolve().parents[2] / "rtl_templates"
 
