@@ -216,6 +216,23 @@ def _rom_bram18(depth: int, width: int) -> int:
     return min(_bram18(depth, width), packed, packed36)
 
 
+def _rom_bram_mux_lut(depth: int, width: int) -> float:
+    """LUTs of the read mux of a block ROM deeper than its blocks: Yosys takes the deepest
+    block aspect that reaches the BRAM18 count of ``_rom_bram18`` (tiled or with address
+    groups side by side in a block's lanes) and selects each output bit among the
+    ceil(depth / d) address groups, an ideal (groups - 1) / 3 LUT6 per bit (MUXF7/F8 not
+    counted). Fitted to nothing: CNV-W1A1's block-ROM XNOR MVAUs were low by about that
+    (2,048 x 9 groups: 18,432 x 32 -> 9 groups, 85 LUT, Yosys ~112 above the rest of the
+    model; 6,144 x 96 -> 3 groups, 64 vs ~82; 32,768 x 8 -> 16 groups, 40 vs ~42; 4,096 x 64
+    -> 2 groups, 21 vs ~34; unpacked 4,096 x 32 and 32,768 x 4 (BRAM36 32K x 1): none, ~0)."""
+    n = _rom_bram18(depth, width)
+    groups = [math.ceil(depth / d) for blocks, aspects in ((1, _ASPECTS_18), (2, _ASPECTS_36))
+              for d, w in aspects
+              if blocks * min(math.ceil(depth / d) * math.ceil(width / w),
+                              math.ceil(math.ceil(depth / d) * width / w)) <= n]
+    return width * (min(groups) - 1) / 3
+
+
 def uram_blocks(depth: int, width: int) -> int:
     """UltraRAM blocks of a ``depth`` x ``width`` memory: the aspect ratio is fixed at 4K x 72
     (UG573; cascaded in depth, side by side in width)."""
@@ -235,7 +252,7 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     bits = depth * width
     if style == "block" or (style == "auto" and depth > 64
                             and bits * K["rom_logic_cost"] > 129 * _rom_bram18(depth, width)):
-        return _c(bram=_rom_bram18(depth, width))
+        return _c(lut=_rom_bram_mux_lut(depth, width), bram=_rom_bram18(depth, width))
     # one LUT6 per bit up to 64 words; deeper random ROMs cost Yosys/ABC far more than the
     # ideal LUT6 + MUXF7 tree (measured: about 4 LUTs per bit at 65..128 words)
     if depth <= 32:
