@@ -67,7 +67,8 @@ K = {
     "thr_ctrl_lut": 8.5,
     "thr_rom_deep": 0.55,        # threshold ROM deeper than 64 words: LUTs per bit x (words/64)^2
     "thr_rom_few": 0.6,          # ... up to 64 words with <= 15 thresholds (MVAU): per bit
-    "xnor_thr_rom_lut": 0.6,     # XNOR MVAU threshold ROM deeper than 64 words: LUTs per bit
+    "narrow_thr_rom_lut": 0.6,   # XNOR / <= 3-threshold MVAU threshold ROM deeper than 64
+                                 # words: LUTs per bit
                                  # per 64 words (see _deep_search)
     "thr_sel_factor": 1.55,      # MVAU search over a deep threshold ROM: candidate selects
                                  # relative to an ideal (c - 1) / 3 LUT per bit mux
@@ -144,12 +145,14 @@ CALIBRATION = {
                        "thresholds, unchanged); checked on a held-out MVAU (NF 96) and VVAU "
                        "(48 channel groups) with real thresholds "
                        "(tests/report/test_real_thresholds.py, within 25 %)",
-    "xnor_thr_deep": "XNOR MVAUs with 128..512 neuron folds (a threshold ROM deeper than 64 "
-                     "words, _deep_search): xnor_thr_rom_lut fitted to CNV-W1A1's 14_mvau and "
-                     "15_mvau at the default and the incumbent's folding (PE 4 and 1; "
-                     "benchmarks/estimate_vs_yosys.json, each layer within 14 %; the former "
-                     "model, MobileNet's 4-bit thresholds, was +117 % and +202 % at PE 1); "
-                     "checked on two random PE-1 instances (tests/report/test_cnv_shapes.py)",
+    "narrow_thr_deep": "MVAUs with XNOR or <= 3 thresholds and 128..512 neuron folds (a "
+                       "threshold ROM deeper than 64 words, _deep_search): narrow_thr_rom_lut "
+                       "fitted to CNV-W1A1's 14_mvau and 15_mvau at the default and the "
+                       "incumbent's folding (PE 4 and 1; benchmarks/estimate_vs_yosys.json, "
+                       "each layer within 14 %; the former model, MobileNet's 4-bit thresholds, "
+                       "was +117 % and +202 % at PE 1); checked on two random PE-1 XNOR "
+                       "instances (tests/report/test_cnv_shapes.py) and CNV-W2A2's ternary "
+                       "13..15_mvau at the incumbent's folding (-18 % .. -1 %; was up to +129 %)",
     "vvau": "hwgen_vvau lanes (dot: the MVAU's multiplier per partial-product bit and the "
             "accumulator; sum: the accumulator; max: vvau_max_lut_per_bit) fitted to Yosys on "
             "5 instances (tests/report/designs.py CALIBRATION_VVAU: dot / sum / max, raw and "
@@ -370,7 +373,9 @@ def _mvau(p: dict, res_type: str) -> Cost:
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
         if nf * ((n_thr + 1) // 2) > 64:
             # deep stage memories (many neuron folds or 255 thresholds): see _deep_search
-            cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw, xnor), ff=thr.FF)
+            # XNOR or at most 3 thresholds (1- and 2-bit activations): a narrow band
+            narrow = xnor or n_thr <= 3
+            cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw, narrow), ff=thr.FF)
         else:
             cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
         if nf == 1 and not const_w:
@@ -437,7 +442,7 @@ def _thr_rom_lut(depth: int, bits: int, shallow: float = 1.0) -> float:
     return bits * max(shallow, K["thr_rom_deep"] * (depth / 64) ** 2)
 
 
-def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int, xnor: bool = False) -> float:
+def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int, narrow: bool = False) -> float:
     """LUTs of hwgen_thresh_search in an MVAU whose stage memories exceed 64 words.
 
     Yosys' netlists read the whole threshold word at the neuron-fold address (a ROM of depth
@@ -454,12 +459,14 @@ def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int, xnor: bool = Fal
     # thr_rom_few per bit (MobileNet-v1 width 0.25 at NF 16, 32, 64: 0.58 per bit)
     shallow = K["thr_rom_few"] if n <= 15 else 1.0
     rom = _thr_rom_lut(depth, pe * n * tb, shallow)
-    if xnor:
-        # popcount thresholds (BatchNorm folded onto a count of 0..MW) sit in a narrow band
-        # around MW / 2: the ROM grows linearly with depth, not as the 4-bit layers' above
-        # (_thr_rom_lut: 4x Yosys at 512 words); fitted to XNOR MVAUs with 128..512 neuron
-        # folds (CALIBRATION["xnor_thr_deep"])
-        rom = pe * n * tb * max(shallow, K["xnor_thr_rom_lut"] * depth / 64)
+    if narrow:
+        # XNOR popcount thresholds (BatchNorm folded onto a count of 0..MW) and the 1..3
+        # thresholds of 1- and 2-bit activations sit in a narrow band (CNV: MW / 2 +- 5, or
+        # +-10..35 for CNV-W2A2), where 15 thresholds of a 4-bit activation span 15 steps: the
+        # ROM grows linearly with depth, not as the 4-bit layers' above (_thr_rom_lut: 3-4x
+        # Yosys at 512 words); fitted to CNV-W1A1's XNOR MVAUs with 128..512 neuron folds
+        # (CALIBRATION["narrow_thr_deep"])
+        rom = pe * n * tb * max(shallow, K["narrow_thr_rom_lut"] * depth / 64)
     return rom + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
 
 

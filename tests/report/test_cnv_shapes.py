@@ -57,7 +57,7 @@ def test_swg_cost_matches_yosys(shape: tuple, tmp_path: Path) -> None:
 # thresholds (16 values around MW / 2, as BatchNorm puts CNV's): CNV-W1A1's 14_mvau and
 # 15_mvau at the incumbent's folding (SIMD 4 and 8, PE 1: 512 neuron folds; 32,768 x 4 weight
 # bits in 8 BRAM18 without a read mux, 32,768 x 8 in 15 BRAM18 with one over 16 address
-# groups). The deep XNOR threshold ROM term (K["xnor_thr_rom_lut"]) was fitted to CNV-W1A1's
+# groups). The deep XNOR threshold ROM term (K["narrow_thr_rom_lut"]) was fitted to CNV-W1A1's
 # own layers (benchmarks/estimate_vs_yosys.json), not to these; the read mux is not fitted.
 # Yosys: 100 and 163 LUT (the former model: 413 and 464).
 XNOR_FC_SHAPES: list[tuple[int, int, int, int]] = [
