@@ -371,10 +371,12 @@ def _mvau(p: dict, res_type: str) -> Cost:
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
-        if nf * ((n_thr + 1) // 2) > 64:
-            # deep stage memories (many neuron folds or 255 thresholds): see _deep_search
-            # XNOR or at most 3 thresholds (1- and 2-bit activations): a narrow band
-            narrow = xnor or n_thr <= 3
+        # XNOR or at most 3 thresholds (1- and 2-bit activations): a narrow band
+        narrow = xnor or n_thr <= 3
+        if nf * ((n_thr + 1) // 2) > 64 or (narrow and nf > 32):
+            # deep stage memories (many neuron folds or 255 thresholds), or narrow thresholds
+            # past 32 words (the stage-memory model prices them as random 33..64-word ROMs,
+            # 4.1 LUT per bit: CNV-W1A1 11_mvau at the incumbent's folding, NF 64, +28 %)
             cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw, narrow), ff=thr.FF)
         else:
             cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
