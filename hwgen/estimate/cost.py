@@ -67,6 +67,9 @@ K = {
     "thr_ctrl_lut": 8.5,
     "thr_rom_deep": 0.55,        # threshold ROM deeper than 64 words: LUTs per bit x (words/64)^2
     "thr_rom_few": 0.6,          # ... up to 64 words with <= 15 thresholds (MVAU): per bit
+    "narrow_thr_rom_lut": 0.6,   # XNOR / <= 3-threshold MVAU threshold ROM deeper than 64
+                                 # words: LUTs per bit
+                                 # per 64 words (see _deep_search)
     "thr_sel_factor": 1.55,      # MVAU search over a deep threshold ROM: candidate selects
                                  # relative to an ideal (c - 1) / 3 LUT per bit mux
     "const_thr_lut": 0.77,       # per lane, one shared (constant) threshold
@@ -75,7 +78,13 @@ K = {
     "dwc_mux_lut": 1.08,        # frame DWC: per log2(sources) of each buffer bit's select
     "dwc_lane_lut": 1.40,       # frame DWC: per buffer lane (its write enable decode)
     "dwc_ctrl_lut": 9.7,        # frame DWC: lane count, beat counters
-    "swg_ctrl_lut": 90,
+    "swg_ctrl_lut": 90,         # hwgen_swg_par: counters and addressing (with swg_par_mux)
+    # hwgen_swg: window / position counters, padding tests, read and write addresses, fitted
+    # to the 3 calibration hwgen_swg (Yosys 0.70, the template with dilations and per-side
+    # padding: 111..122 LUT of logic besides the data path); a single output position
+    # (OH = OW = 1, CNV's last 3 x 3 layers) folds the position stepping away: Yosys 63
+    "swg_seq_ctrl_lut": 117,
+    "swg_one_pos_lut": 63,
     "swg_par_mux": 1.6,         # window-parallel SWG rotation, relative to (n-1)/3 LUT per bit
     "pool_ctrl_lut": 22,
     "vvau_ctrl_lut": 20,        # hwgen_vvau: window / address counters (dot); half without ROM
@@ -140,6 +149,14 @@ CALIBRATION = {
                        "thresholds, unchanged); checked on a held-out MVAU (NF 96) and VVAU "
                        "(48 channel groups) with real thresholds "
                        "(tests/report/test_real_thresholds.py, within 25 %)",
+    "narrow_thr_deep": "MVAUs with XNOR or <= 3 thresholds and 128..512 neuron folds (a "
+                       "threshold ROM deeper than 64 words, _deep_search): narrow_thr_rom_lut "
+                       "fitted to CNV-W1A1's 14_mvau and 15_mvau at the default and the "
+                       "incumbent's folding (PE 4 and 1; benchmarks/estimate_vs_yosys.json, "
+                       "each layer within 14 %; the former model, MobileNet's 4-bit thresholds, "
+                       "was +117 % and +202 % at PE 1); checked on two random PE-1 XNOR "
+                       "instances (tests/report/test_cnv_shapes.py) and CNV-W2A2's ternary "
+                       "13..15_mvau at the incumbent's folding (-18 % .. -1 %; was up to +129 %)",
     "vvau": "hwgen_vvau lanes (dot: the MVAU's multiplier per partial-product bit and the "
             "accumulator; sum: the accumulator; max: vvau_max_lut_per_bit) fitted to Yosys on "
             "5 instances (tests/report/designs.py CALIBRATION_VVAU: dot / sum / max, raw and "
@@ -206,6 +223,23 @@ def _rom_bram18(depth: int, width: int) -> int:
     return min(_bram18(depth, width), packed, packed36)
 
 
+def _rom_bram_mux_lut(depth: int, width: int) -> float:
+    """LUTs of the read mux of a block ROM deeper than its blocks: Yosys takes the deepest
+    block aspect that reaches the BRAM18 count of ``_rom_bram18`` (tiled or with address
+    groups side by side in a block's lanes) and selects each output bit among the
+    ceil(depth / d) address groups, an ideal (groups - 1) / 3 LUT6 per bit (MUXF7/F8 not
+    counted). Fitted to nothing: CNV-W1A1's block-ROM XNOR MVAUs were low by about that
+    (2,048 x 9 groups: 18,432 x 32 -> 9 groups, 85 LUT, Yosys ~112 above the rest of the
+    model; 6,144 x 96 -> 3 groups, 64 vs ~82; 32,768 x 8 -> 16 groups, 40 vs ~42; 4,096 x 64
+    -> 2 groups, 21 vs ~34; unpacked 4,096 x 32 and 32,768 x 4 (BRAM36 32K x 1): none, ~0)."""
+    n = _rom_bram18(depth, width)
+    groups = [math.ceil(depth / d) for blocks, aspects in ((1, _ASPECTS_18), (2, _ASPECTS_36))
+              for d, w in aspects
+              if blocks * min(math.ceil(depth / d) * math.ceil(width / w),
+                              math.ceil(math.ceil(depth / d) * width / w)) <= n]
+    return width * (min(groups) - 1) / 3
+
+
 def uram_blocks(depth: int, width: int) -> int:
     """UltraRAM blocks of a ``depth`` x ``width`` memory: the aspect ratio is fixed at 4K x 72
     (UG573; cascaded in depth, side by side in width)."""
@@ -225,7 +259,7 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     bits = depth * width
     if style == "block" or (style == "auto" and depth > 64
                             and bits * K["rom_logic_cost"] > 129 * _rom_bram18(depth, width)):
-        return _c(bram=_rom_bram18(depth, width))
+        return _c(lut=_rom_bram_mux_lut(depth, width), bram=_rom_bram18(depth, width))
     # one LUT6 per bit up to 64 words; deeper random ROMs cost Yosys/ABC far more than the
     # ideal LUT6 + MUXF7 tree (measured: about 4 LUTs per bit at 65..128 words)
     if depth <= 32:
@@ -344,9 +378,13 @@ def _mvau(p: dict, res_type: str) -> Cost:
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
-        if nf * ((n_thr + 1) // 2) > 64:
-            # deep stage memories (many neuron folds or 255 thresholds): see _deep_search
-            cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw), ff=thr.FF)
+        # XNOR or at most 3 thresholds (1- and 2-bit activations): a narrow band
+        narrow = xnor or n_thr <= 3
+        if nf * ((n_thr + 1) // 2) > 64 or (narrow and nf > 32):
+            # deep stage memories (many neuron folds or 255 thresholds), or narrow thresholds
+            # past 32 words (the stage-memory model prices them as random 33..64-word ROMs,
+            # 4.1 LUT per bit: CNV-W1A1 11_mvau at the incumbent's folding, NF 64, +28 %)
+            cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw, narrow), ff=thr.FF)
         else:
             cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
         if nf == 1 and not const_w:
@@ -413,7 +451,7 @@ def _thr_rom_lut(depth: int, bits: int, shallow: float = 1.0) -> float:
     return bits * max(shallow, K["thr_rom_deep"] * (depth / 64) ** 2)
 
 
-def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
+def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int, narrow: bool = False) -> float:
     """LUTs of hwgen_thresh_search in an MVAU whose stage memories exceed 64 words.
 
     Yosys' netlists read the whole threshold word at the neuron-fold address (a ROM of depth
@@ -429,7 +467,16 @@ def _deep_search(pe: int, depth: int, n: int, tb: int, cw: int) -> float:
     # few thresholds (<= 15, 4-bit activations): the ROM of a shallow search costs
     # thr_rom_few per bit (MobileNet-v1 width 0.25 at NF 16, 32, 64: 0.58 per bit)
     shallow = K["thr_rom_few"] if n <= 15 else 1.0
-    return _thr_rom_lut(depth, pe * n * tb, shallow) + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
+    rom = _thr_rom_lut(depth, pe * n * tb, shallow)
+    if narrow:
+        # XNOR popcount thresholds (BatchNorm folded onto a count of 0..MW) and the 1..3
+        # thresholds of 1- and 2-bit activations sit in a narrow band (CNV: MW / 2 +- 5, or
+        # +-10..35 for CNV-W2A2), where 15 thresholds of a 4-bit activation span 15 steps: the
+        # ROM grows linearly with depth, not as the 4-bit layers' above (_thr_rom_lut: 3-4x
+        # Yosys at 512 words); fitted to CNV-W1A1's XNOR MVAUs with 128..512 neuron folds
+        # (CALIBRATION["narrow_thr_deep"])
+        rom = pe * n * tb * max(shallow, K["narrow_thr_rom_lut"] * depth / 64)
+    return rom + pe * (sel + s * K["cmp_lut_per_bit"] * cw)
 
 
 def _search(pe: int, depth: int, n: int, tb: int, cw: int, style: str) -> Cost:
@@ -555,13 +602,27 @@ def _frame_dwc(p: dict) -> Cost:
     return _c(lut=lut, ff=buf_l * g + 2 * _clog2(buf_l + 1) + 8)
 
 
+def _swg_out_positions(p: dict) -> int:
+    """OH x OW of a hwgen_swg (its per-side, dilated parameters default to K/STRIDE/PAD)."""
+    k, st, pad = p.get("K", 3), p.get("STRIDE", 1), p.get("PAD", 0)
+    ekh = (p.get("KH", k) - 1) * p.get("DIL_H", 1) + 1
+    ekw = (p.get("KW", k) - 1) * p.get("DIL_W", 1) + 1
+    oh = (p["H"] + p.get("PT", pad) + p.get("PB", pad) - ekh) // p.get("SH", st) + 1
+    ow = (p["W"] + p.get("PL", pad) + p.get("PR", pad) - ekw) // p.get("SW", st) + 1
+    return oh * ow
+
+
 def _swg(p: dict) -> Cost:
+    """hwgen_swg: the row buffer (memory_cost), the padding select and output register, the
+    counters and address logic (``swg_seq_ctrl_lut``, or ``swg_one_pos_lut`` when the image
+    holds one window position: Yosys folds the position stepping; CNV-W2A2's 12_swg, 3 x 3 x
+    256, was estimated 100 LUT with the former 90 + data path for every SWG, Yosys 73)."""
     cf = p["C"] // p["SIMD"]
     nb = 1 << max(_clog2(p["K"] + p["STRIDE"]), p.get("ROWS_LOG2", 0))
     depth = nb * p["W"] * cf
     dw = p["SIMD"] * p["BITS"]
-    return memory_cost(depth, dw) + _axis_register(dw) + \
-        _c(lut=K["swg_ctrl_lut"] + dw, ff=dw + 60)
+    ctrl = K["swg_one_pos_lut"] if _swg_out_positions(p) == 1 else K["swg_seq_ctrl_lut"]
+    return memory_cost(depth, dw) + _axis_register(dw) + _c(lut=ctrl + dw, ff=dw + 60)
 
 
 def _swg_par(p: dict) -> Cost:
@@ -604,20 +665,25 @@ def _vvau(p: dict) -> Cost:
     Window-parallel (SIMD > 1): SIMD multipliers / adders per lane (the chain that reduces a
     beat's positions), a SIMD-times wider, SIMD-times shallower weight ROM, for max a chained
     compare-and-select per further position (``vvau_par_max_lut_per_bit``). Against Yosys
-    (C 16, 15 real thresholds): SIMD 3 dot 2869 vs 2555 (+12 %); SIMD 9 dot 6713 vs 2923
-    (one weight word per lane: Yosys folds the constant products, not modelled, so the
-    folding search over-prices whole-window beats)."""
+    (C 16, 15 real thresholds): SIMD 3 dot 2869 vs 2555 (+12 %). A whole window per beat
+    (SIMD = KK, PE = C) has one weight word: constants, which Yosys folds into the products,
+    priced at the MVAU's ``const_mul_factor`` (issue 17: C 16 SIMD 9 was 6713 vs Yosys 2923 as
+    LUT multipliers, now 3137, +7 %; held out, tests/report/test_vvau_costs.py: C 8 SIMD 9
+    1583 vs 1423, +11 %)."""
     pe, ib, acc, simd = p["PE"], p["IN_BITS"], p["ACC_BITS"], p.get("SIMD", 1)
     mode = p["MODE"]
     rb = ib if mode == 2 else acc
-    lane = {0: K["mul_lut_per_pp"] * ib * p["W_BITS"] + K["acc_lut_per_bit"] * acc,
+    words = p["C"] // pe * p["KK"] // simd  # weight ROM depth
+    # one weight word (a whole window of all channels per beat): the weights are constants,
+    # Yosys folds them into the products as in the MVAU (const_mul_factor)
+    mul = K["mul_lut_per_pp"] * ib * p["W_BITS"] * (K["const_mul_factor"] if words == 1 else 1)
+    lane = {0: mul + K["acc_lut_per_bit"] * acc,
             1: K["acc_lut_per_bit"] * acc, 2: K["vvau_max_lut_per_bit"] * ib}[mode]
     lane = lane + (simd - 1) * (K["vvau_par_max_lut_per_bit"] * ib if mode == 2 else lane)
     ctrl = K["vvau_ctrl_lut"] if mode == 0 else K["vvau_ctrl_lut"] / 2
     cost = _c(lut=pe * lane + ctrl, ff=pe * rb + 16) + _axis_register(pe * rb)
     if mode == 0:
-        cost = cost + rom_cost(p["C"] // pe * p["KK"] // simd, pe * simd * p["W_BITS"],
-                               "distributed")
+        cost = cost + rom_cost(words, pe * simd * p["W_BITS"], "distributed")
     if p["N_THRES"]:
         cost = cost + _thresholding({"CHANNELS": p["C"], "PE": pe, "N_THRES": p["N_THRES"],
                                      "IN_BITS": rb, "IN_SIGNED": 1, "THR_BITS": p["THR_BITS"],

@@ -182,6 +182,15 @@ TEST_VVAU: list[tuple[int, int, int, int, int, int, int, int, int]] = [
 ]
 
 
+# Whole-window depthwise units (SIMD = KK window positions per beat, PE = C: one weight word,
+# constants Yosys folds into the products), 15 real thresholds; never fitted (the model reuses
+# the MVAU's const_mul_factor). (C, PE, KK, MODE, IN_BITS, IN_SIGNED, W_BITS, ACC_BITS,
+# N_THRES, SIMD)
+TEST_VVAU_PAR: list[tuple[int, int, int, int, int, int, int, int, int, int]] = [
+    (8, 8, 9, 0, 4, 0, 4, 11, 15, 9),
+]
+
+
 # Average pools with one threshold set for every channel (SHARED = 1, as the build emits for
 # MobileNet-v1's final pool); tests/report/test_vvau_costs.py checks them, never fitted.
 TEST_VVAU_SHARED: list[tuple[int, int, int, int, int, int, int, int, int]] = [
@@ -191,18 +200,20 @@ TEST_VVAU_SHARED: list[tuple[int, int, int, int, int, int, int, int, int]] = [
 
 def vvau_instance(folder: Path, c: int, pe: int, kk: int, mode: int, in_bits: int,
                   in_signed: int, w_bits: int, acc: int, n_thres: int,
-                  seed: int = 0, real_thr: bool = False, shared: bool = False
-                  ) -> tuple[str, dict]:
+                  seed: int = 0, real_thr: bool = False, shared: bool = False,
+                  simd: int = 1) -> tuple[str, dict]:
     """Write the memory files of one random hwgen_vvau into ``folder``; (module, params).
     Thresholds: uniform in +-2^(acc - 2), or ``real_thresholds`` with ``real_thr``; with
-    ``shared`` one set for every channel (SHARED = 1, a one-word file)."""
+    ``shared`` one set for every channel (SHARED = 1, a one-word file). ``simd`` > 1: window
+    positions per beat (window-parallel, needs pe == c)."""
     import numpy as np
 
     from hwgen.backend.memfiles import write_thresholds, write_weights
 
     rng = np.random.default_rng(seed + c * 3 + kk)
     tag = f"v{c}_{pe}_{kk}_{mode}_{in_bits}{in_signed}_{w_bits}_{acc}_{n_thres}"
-    params = {"C": c, "PE": pe, "KK": kk, "MODE": mode, "IN_BITS": in_bits,
+    tag += f"_s{simd}" if simd > 1 else ""
+    params = {"C": c, "PE": pe, "KK": kk, **({"SIMD": simd} if simd > 1 else {}), "MODE": mode, "IN_BITS": in_bits,
               "IN_SIGNED": in_signed, "W_BITS": w_bits if mode == 0 else 1,
               "W_SIGNED": 1 if mode == 0 else 0, "ACC_BITS": acc if mode != 2 else in_bits + 1,
               "N_THRES": n_thres, "THR_BITS": acc if n_thres else 2,
@@ -210,7 +221,7 @@ def vvau_instance(folder: Path, c: int, pe: int, kk: int, mode: int, in_bits: in
               "OUT_BIAS": 0, "WEIGHT_FILE": "", "THRESH_FILE": ""}
     if mode == 0:
         w = rng.integers(-(1 << (w_bits - 1)), 1 << (w_bits - 1), size=(c, kk))
-        write_weights(folder / f"{tag}_w.mem", w, 1, pe, w_bits, "int")
+        write_weights(folder / f"{tag}_w.mem", w, simd, pe, w_bits, "int")
         params["WEIGHT_FILE"] = f"{tag}_w.mem"
     if n_thres:
         lim = 1 << (acc - 2)
