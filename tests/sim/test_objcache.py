@@ -12,7 +12,8 @@ import pytest
 from hwgen.simulate import objcache
 
 FAKE_CXX = """#!/bin/sh
-# writes the source's bytes to the -o file and counts its runs
+# writes the source's bytes to the -o file, its dependencies (the source and every .h
+# named in it, as -MMD would) to the .d file, and counts its runs
 echo run >> "{log}"
 out=""; src=""
 while [ $# -gt 0 ]; do
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 cat "$src" > "$out"
+echo "$out: $src $(grep -o '[^ ]*[.]h' "$src" | tr '\n' ' ')" > "${{out%.o}}.d"
 """
 
 
@@ -36,11 +38,13 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     lib = tmp_path / "pkg" / "include"
     lib.mkdir(parents=True)
     (lib / "rt.h").write_text("// header\n")
-    (lib / "rt.cpp").write_text("int rt() { return 1; }\n")
+    (lib / "rt.cpp").write_text(f"// {lib / 'rt.h'}\nint rt() {{ return 1; }}\n")
+    (lib / "main.cpp").write_text("// Vtop.h\nint main() { return 0; }\n")
     builds = [tmp_path / "b1", tmp_path / "b2"]
     for b in builds:
         b.mkdir()
         (b / "model.cpp").write_text("int model() { return 2; }\n")
+        (b / "Vtop.h").write_text(f"// the model of {b.name}\n")
     return cxx, log, lib, builds
 
 
@@ -67,6 +71,15 @@ def test_model_sources_are_never_cached(setup, monkeypatch) -> None:
     for _ in range(2):
         assert _compile(b1, cxx, lib, "model.cpp", monkeypatch) == 0
     assert _runs(log) == 2
+
+
+def test_object_depending_on_the_build_folder_is_never_shared(setup, monkeypatch) -> None:
+    """cocotb's verilator.cpp includes the model's own Vtop.h: its object differs per design."""
+    cxx, log, lib, (b1, b2) = setup
+    assert _compile(b1, cxx, lib, str(lib / "main.cpp"), monkeypatch) == 0
+    assert _compile(b2, cxx, lib, str(lib / "main.cpp"), monkeypatch) == 0
+    assert _runs(log) == 2
+    assert not list(objcache.cache_dir().rglob("*.o"))
 
 
 def test_changed_source_header_or_flags_recompile(setup, monkeypatch) -> None:
