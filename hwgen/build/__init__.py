@@ -148,7 +148,9 @@ def _design_cost(hw: HwGraph, depths: dict, dma_bits: int) -> tuple[dict, Cost]:
     core_in, core_out, frame_in, frame_out = boundary(hw)
     # The accelerator top around the pipeline: the tlast tracker, and width converters to and
     # from the DMA port where the widths differ.
-    total = total + estimate_instance("hwgen_frame_tlast", {"DEPTH": TLAST_DEPTH})
+    total = total + estimate_instance("hwgen_frame_tlast", {
+        "IN_BEATS": -(-frame_in // dma_bits), "OUT_BEATS": -(-frame_out // dma_bits),
+        "DEPTH": TLAST_DEPTH})  # as emit.py instantiates it
     if core_in != dma_bits:
         total = total + estimate_dwc(dma_bits, core_in, frame_in)
     if core_out != dma_bits:
