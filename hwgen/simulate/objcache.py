@@ -9,8 +9,8 @@ design's compile. Verilator's makefile runs every compile as
 - runs compiles of the model's own files (sources in the build folder) unchanged, and
 - serves compiles of a source outside the build folder whose dependencies (the compiler's
   -MMD file) all lie outside it too from ``hwgen/verilator-objs`` under the cache root
-  (cocotb's ``verilator.cpp`` includes the model's own ``Vtop.h``: never shared), keyed by the full command line, the source's bytes, the identity of the
-  compiler binary and the size and time stamp of every file in the include folders named on
+  (cocotb's ``verilator.cpp`` includes the model's own ``Vtop.h``: never shared), keyed by
+  the full command line, the source's bytes, the identity of the compiler binary and the size and time stamp of every file in the include folders named on
   the command line that lie outside the build folder (the Verilator and cocotb headers), so a
   different Verilator, cocotb, compiler or flag is a different entry.
 
@@ -112,16 +112,14 @@ def main(argv: list[str]) -> int:
     src = sources[0]
     entry = cache_dir() / _key(argv, src, cwd)
     dep = out.with_suffix(".d")
-    if (entry / "object.o").is_file():
+    if (entry / "object.o").is_file():  # written after object.d: both are there
+        _put(entry / "object.d", dep)
         _put(entry / "object.o", out)
-        if (entry / "object.d").is_file():
-            _put(entry / "object.d", dep)
         return 0
     rc = subprocess.call(argv)
     if rc == 0 and out.is_file() and _deps_outside(dep, cwd):
         try:
-            if dep.is_file():
-                _put(dep, entry / "object.d")
+            _put(dep, entry / "object.d")
             _put(out, entry / "object.o")
         except OSError:
             pass  # a read-only or full cache only costs the next build its compile
