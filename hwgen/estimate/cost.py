@@ -86,7 +86,13 @@ K = {
     "swg_seq_ctrl_lut": 117,
     "swg_one_pos_lut": 63,
     "swg_par_mux": 1.6,         # window-parallel SWG rotation, relative to (n-1)/3 LUT per bit
-    "pool_ctrl_lut": 22,
+    # hwgen_maxpool: counters and control, compare-and-select per lane bit, and the row
+    # buffer of partial maxima in LUT-RAM per lane bit and 64 entries; fitted to 10 Yosys
+    # instances (the 2 calibration pools and CNV-W1A1/W2A2's 04/09_pool at the default and
+    # the incumbent's folding: PE 1..32, BITS 1..4, 16..640 entries; all within 15 %)
+    "pool_ctrl_lut": 39,
+    "pool_lut_per_bit": 1.75,
+    "pool_ram_lut_per_bit": 1.4,
     "vvau_ctrl_lut": 20,        # hwgen_vvau: window / address counters (dot); half without ROM
     "vvau_max_lut_per_bit": 0.5,  # hwgen_vvau window max: compare-and-select per input bit
     # window-parallel max (SIMD > 1): each further position of a beat, a compare-and-select in
@@ -647,8 +653,9 @@ def _swg_par(p: dict) -> Cost:
 def _maxpool(p: dict) -> Cost:
     w = p["PE"] * p["BITS"]
     buf = max(1, (p["W"] // p["K"]) * (p["C"] // p["PE"]))
-    return memory_cost(buf, w, "distributed") + _axis_register(w) + \
-        _c(lut=K["pool_ctrl_lut"] + 2 * w, ff=w + 30)
+    ram = memory_cost(buf, w, "distributed")
+    lut = K["pool_ctrl_lut"] + w * (K["pool_lut_per_bit"] + K["pool_ram_lut_per_bit"] * buf / 64)
+    return _c(lut=lut, ff=ram.FF + _axis_register(w).FF + w + 30)
 
 
 def _vvau(p: dict) -> Cost:
