@@ -43,7 +43,7 @@ from hwgen.outdir import Earlier, check_output, move_into_place, new_temp_folder
 from hwgen.targets import Target, get_target, parse_max_utilization
 from hwgen.tools import package_dir
 
-__all__ = ["build", "BuildResult", "CLOCK_RANGE_MHZ", "check_clock", "resolve_model",
+__all__ = ["build", "BuildResult", "CLOCK_RANGE_MHZ", "check_clock", "fit_memories", "resolve_model",
            "utilization_text"]
 BACKENDS = ("rtl", "hls", "both")
 FIT_BY = ("estimate", "synth")
@@ -200,7 +200,7 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
     if folding is not None:
         folded = apply_folding(hw, folding)
         check_ram_styles(folded, target.name, target.URAM)
-        return folded
+        return fit_memories(folded, target, limits)
     io_in, io_out = io_cycles(hw, target.dma_bits)
     if fps is None:
         # Default: as fast as the DMA port can feed it, and no faster (core level: as fast
@@ -225,7 +225,7 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
             best = clock_mhz * 1e6 / _fastest_cycles(hw)
             raise FoldingError(f"{fps:,.0f} frames/s is unreachable: {exc}; the best "
                                f"achievable is {best:,.0f} frames/s") from exc
-    folded = _uram_for_bram(folded, target, limits)
+    folded = fit_memories(folded, target, limits)
     _, total = _design_cost(folded, fifo_depths(folded), target.dma_bits)
     if not _fits(total, target, limits):
         if fps is None:
@@ -240,6 +240,21 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
     return folded
 
 
+def fit_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
+    """Weight memories that "auto" put in block RAM, moved out of it while the estimate needs
+    more BRAM18 than the budget (capacity x max_utilization): first to UltraRAM on a target
+    that has it (``_uram_for_bram``), then into LUTs (``_luts_for_bram``) while the LUT budget
+    lasts. Layers with an explicit ram_style are never moved."""
+    return _luts_for_bram(_uram_for_bram(hw, target, limits), target, limits)
+
+
+def _block_roms(hw: HwGraph) -> list[tuple[int, HwMVAU]]:
+    """(index, layer) of the MVAUs whose "auto" weight memory resolved to block RAM."""
+    return [(i, layer) for i, layer in enumerate(hw.layers)
+            if isinstance(layer, HwMVAU) and layer.ram_style == "auto"
+            and weight_memory(layer) == "block"]
+
+
 def _uram_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
     """On a target with UltraRAM, when the estimate needs more BRAM18 than the budget: move
     weight memories that "auto" put in block RAM to UltraRAM ("ultra"), those that free the
@@ -252,13 +267,11 @@ def _uram_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None)
     if bram <= budget["BRAM18"]:
         return hw
     moves = []
-    for i, layer in enumerate(hw.layers):
-        if isinstance(layer, HwMVAU) and layer.ram_style == "auto" \
-                and weight_memory(layer) == "block":
-            now, ultra = estimate_layer(layer), estimate_layer(layer.folded(ram_style="ultra"))
-            freed, blocks = now.BRAM18 - ultra.BRAM18, ultra.URAM - now.URAM
-            if freed > 0:
-                moves.append((-freed / blocks, i, freed, blocks))
+    for i, layer in _block_roms(hw):
+        now, ultra = estimate_layer(layer), estimate_layer(layer.folded(ram_style="ultra"))
+        freed, blocks = now.BRAM18 - ultra.BRAM18, ultra.URAM - now.URAM
+        if freed > 0:
+            moves.append((-freed / blocks, i, freed, blocks))
     layers = list(hw.layers)
     for _, i, freed, blocks in sorted(moves):
         if bram <= budget["BRAM18"]:
@@ -267,6 +280,35 @@ def _uram_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None)
             continue
         layers[i] = layers[i].folded(ram_style="ultra")
         bram, uram = bram - freed, uram + blocks
+    return hw.replace_layers(tuple(layers))
+
+
+def _luts_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
+    """When the estimate needs more BRAM18 than the budget: move weight memories that "auto"
+    put in block RAM into LUTs ("distributed"), those that cost the fewest LUTs per BRAM18
+    freed first, while the LUT budget lasts, until BRAM18 fits. (The "auto" rule itself
+    trades at ``BRAM18_LUTS`` per block; a BRAM18 budget below the design's need, such as
+    ``--max-utilization BRAM18=0.5`` to keep blocks free for other logic, buys them back at
+    whatever the LUTs cost.)"""
+    budget = target.budget(limits)
+    total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
+    bram, lut = total.BRAM18, total.LUT
+    if bram <= budget["BRAM18"]:
+        return hw
+    moves = []
+    for i, layer in _block_roms(hw):
+        now, dist = estimate_layer(layer), estimate_layer(layer.folded(ram_style="distributed"))
+        freed, extra = now.BRAM18 - dist.BRAM18, dist.LUT - now.LUT
+        if freed > 0:
+            moves.append((extra / freed, i, freed, extra))
+    layers = list(hw.layers)
+    for _, i, freed, extra in sorted(moves):
+        if bram <= budget["BRAM18"]:
+            break
+        if lut + extra > budget["LUT"]:
+            continue
+        layers[i] = layers[i].folded(ram_style="distributed")
+        bram, lut = bram - freed, lut + extra
     return hw.replace_layers(tuple(layers))
 
 
@@ -284,7 +326,7 @@ def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph,
     cost = lambda l: estimate_layer(l).LUT
 
     def fitting(c: int) -> HwGraph | None:
-        cand = _uram_for_bram(auto_fold(hw, c, cost), target, limits)
+        cand = fit_memories(auto_fold(hw, c, cost), target, limits)
         total = _design_cost(cand, fifo_depths(cand), target.dma_bits)[1]
         return cand if _fits(total, target, limits) else None
 

@@ -67,6 +67,7 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
         _slowest_cycles,
         choose_folding,
         cycles_for_fps,
+        fit_memories,
         io_cycles,
     )
     from hwgen.build.fold import auto_fold, folding_dict
@@ -106,7 +107,7 @@ def plan_foldings(hw, target, clock_mhz: float, points: int, fps_min: float | No
     def attempt(c: int) -> None:
         if c in tried:
             return
-        hw_c = auto_fold(hw, c, cost)
+        hw_c = fit_memories(auto_fold(hw, c, cost), target, limits)
         fold = folding_dict(hw_c)
         key = json.dumps(fold, sort_keys=True)
         tried[c] = key

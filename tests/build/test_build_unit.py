@@ -295,9 +295,11 @@ def test_window_parallel_swg_folding(zoo_export) -> None:
 # The capacities are those budgets over the default utilization limits (85 % LUT, 90 %
 # BRAM18): 2,353 LUT leave the automatic folding 2,000; 7 BRAM18 leave 6. ternary_sign's
 # I/O-bound folding is estimated at 2,385 LUT (carry-in adder trees and the cheaper DMA-side
-# converters of issue 18): 2,700 LUT leave 2,295, below it.
-FIT_CASES = [("tfc_w1a1", {"LUT": 2353}), ("tfc_w1a1", {"BRAM18": 7}),
-             ("ternary_sign", {"LUT": 2700}), ("ternary_sign", {"BRAM18": 7}),
+# converters of issue 18): 2,700 LUT leave 2,295, below it. With BRAM18 short alone, the
+# weights go into LUTs at the I/O bound (test_bram_short_moves_weights_not_the_folding);
+# 5,000 LUT (4,250 to use) are too few for that, so those cases fold down.
+FIT_CASES = [("tfc_w1a1", {"LUT": 2353}), ("tfc_w1a1", {"BRAM18": 7, "LUT": 5000}),
+             ("ternary_sign", {"LUT": 2700}), ("ternary_sign", {"BRAM18": 7, "LUT": 5000}),
              ("cnv_small", {"LUT": 3210})]
 
 
@@ -313,7 +315,14 @@ def test_default_folding_fits_the_device(zoo_export, model_id: str, limits: dict
     import dataclasses
 
     import hwgen
-    from hwgen.build import _design_cost, _fastest_cycles, _fits, auto_fold, choose_folding
+    from hwgen.build import (
+        _design_cost,
+        _fastest_cycles,
+        _fits,
+        auto_fold,
+        choose_folding,
+        fit_memories,
+    )
     from hwgen.build.fifos import fifo_depths
     from hwgen.build.lower import lower
     from hwgen.estimate.cost import estimate_layer
@@ -337,8 +346,35 @@ def test_default_folding_fits_the_device(zoo_export, model_id: str, limits: dict
     assert all(getattr(total(fitted), k) <= v for k, v in budget.items())
     assert cycles(fitted) > cycles(io_bound)
     for target in range(max(cycles(io_bound), _fastest_cycles(hw)), cycles(fitted)):
-        faster = auto_fold(hw, target, lambda layer: estimate_layer(layer).LUT)
+        faster = fit_memories(auto_fold(hw, target, lambda layer: estimate_layer(layer).LUT),
+                              small, None)
         assert cycles(faster) >= cycles(fitted) or not _fits(total(faster), small), target
+
+
+@pytest.mark.parametrize("model_id", ["tfc_w1a1", "ternary_sign"])
+def test_bram_short_moves_weights_not_the_folding(zoo_export, model_id: str) -> None:
+    """With BRAM18 short (7 blocks, 6 to use) and LUTs plenty, the default folding stays at
+    the I/O bound and its block-RAM weights go into LUTs (hwgen.build.fit_memories)."""
+    import dataclasses
+
+    import hwgen
+    from hwgen.build import _design_cost, _fits, choose_folding
+    from hwgen.build.fifos import fifo_depths
+    from hwgen.build.lower import lower
+    from hwgen.targets import get_target
+
+    hw = lower(hwgen.load(zoo_export(model_id)))
+    pynq = get_target("pynq-z2")
+    small = dataclasses.replace(pynq, name="small", BRAM18=7)
+    io_bound, fitted = choose_folding(hw, pynq, 100.0, None, None), \
+        choose_folding(hw, small, 100.0, None, None)
+    total = _design_cost(fitted, fifo_depths(fitted), small.dma_bits)[1]
+    assert _design_cost(io_bound, fifo_depths(io_bound), 64)[1].BRAM18 > 6
+    assert fitted.max_cycles == io_bound.max_cycles and _fits(total, small)
+    assert total.BRAM18 <= 6
+    moved = [la.name for la, lb in zip(io_bound.layers, fitted.layers)
+             if getattr(la, "ram_style", None) != getattr(lb, "ram_style", None)]
+    assert moved and all(fitted.layer(n).ram_style == "distributed" for n in moved)
 
 
 def test_headroom_limits_the_default_folding(zoo_export) -> None:

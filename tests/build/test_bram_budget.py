@@ -1,0 +1,111 @@
+"""A BRAM18 budget below what the "auto" weight memories need (issue 18: never more BRAM than
+the incumbent; a user keeping blocks free for other logic): hwgen.build.fit_memories moves
+block-RAM weight ROMs into LUTs, those that cost the fewest LUTs per BRAM18 freed first, while
+the LUT budget lasts; explicit ram_styles never move; the folding.json it writes rebuilds the
+same design."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hwgen.build import build
+from hwgen.build.emit import weight_memory
+from hwgen.build.hwlayers import HwMVAU
+from hwgen.estimate.cost import estimate_layer
+from hwgen.targets import get_target
+
+# TFC-W1A1 at the incumbent's end-to-end folding (../shared/incumbent/tfc_w1a1_e2efold.json):
+# every MVAU's "auto" weight memory resolves to block RAM there
+FOLDING = {"01_mvau": {"PE": 16, "SIMD": 49}, "02_mvau": {"PE": 8, "SIMD": 8},
+           "03_mvau": {"PE": 8, "SIMD": 8}, "04_mvau": {"PE": 10, "SIMD": 8}}
+PYNQ = get_target("pynq-z2")
+
+
+@pytest.fixture(scope="module")
+def base(zoo_export, tmp_path_factory):
+    src = zoo_export("tfc_w1a1")
+    folder = tmp_path_factory.mktemp("bram")
+    ffile = folder / "folding.json"
+    ffile.write_text(json.dumps(FOLDING))
+    result = build(src, folder / "base", folding_file=ffile)
+    return src, folder, result
+
+
+def _moves(result) -> list[tuple[float, str, int, int]]:
+    """(LUTs added per BRAM18 freed, layer, BRAM18 freed, LUTs added) of each block ROM, from
+    the per-layer estimates, cheapest first."""
+    out = []
+    for layer in result.hw.layers:
+        if isinstance(layer, HwMVAU) and weight_memory(layer) == "block":
+            now, dist = estimate_layer(layer), estimate_layer(layer.folded(ram_style="distributed"))
+            freed, extra = now.BRAM18 - dist.BRAM18, dist.LUT - now.LUT
+            out.append((extra / freed, layer.name, freed, extra))
+    return sorted(out)
+
+
+def _build(base, name: str, bram: int, lut: int | None = None, folding: dict | None = None):
+    src, folder, _ = base
+    ffile = folder / f"{name}.json"
+    ffile.write_text(json.dumps(folding or FOLDING))
+    limits = {"BRAM18": bram / PYNQ.BRAM18} | ({"LUT": lut / PYNQ.LUT} if lut else {})
+    return build(src, folder / name, folding_file=ffile, max_utilization=limits)
+
+
+def _styles(result) -> dict[str, str]:
+    return {layer.name: layer.ram_style for layer in result.hw.layers
+            if isinstance(layer, HwMVAU)}
+
+
+def test_cheapest_roms_move_first(base) -> None:
+    _, _, result = base
+    need = result.manifest["estimate"]["total"]["BRAM18"]
+    moves = _moves(result)
+    assert len(moves) >= 3 and all(s == "auto" for s in _styles(result).values())
+    # one block short: the cheapest ROM per BRAM18 moves, nothing else
+    one = _build(base, "one", need - 1)
+    assert {n for n, s in _styles(one).items() if s == "distributed"} == {moves[0][1]}
+    assert one.manifest["estimate"]["total"]["BRAM18"] == need - moves[0][2]
+    assert one.manifest["estimate"]["total"]["LUT"] == \
+        result.manifest["estimate"]["total"]["LUT"] + moves[0][3]
+    # past what the cheapest frees: the two cheapest
+    two = _build(base, "two", need - moves[0][2] - 1)
+    assert {n for n, s in _styles(two).items() if s == "distributed"} == \
+        {moves[0][1], moves[1][1]}
+    assert two.manifest["estimate"]["total"]["BRAM18"] <= need - moves[0][2] - 1
+    assert two.manifest["estimate"]["fits"]
+
+
+def test_explicit_styles_and_the_lut_budget_hold(base) -> None:
+    _, _, result = base
+    need = result.manifest["estimate"]["total"]["BRAM18"]
+    lut = result.manifest["estimate"]["total"]["LUT"]
+    moves = _moves(result)
+    # the cheapest pinned to block RAM by the user: the next one moves instead
+    pinned = json.loads(json.dumps(FOLDING))
+    pinned[moves[0][1]]["ram_style"] = "block"
+    alt = _build(base, "pinned", need - 1, folding=pinned)
+    assert _styles(alt)[moves[0][1]] == "block"
+    assert {n for n, s in _styles(alt).items() if s == "distributed"} == {moves[1][1]}
+    # a LUT budget every move would break: nothing moves, and the design is reported over
+    tight = lut + min(extra for *_, extra in moves) - 1
+    over = _build(base, "tight", need - 1, lut=tight)
+    assert "distributed" not in _styles(over).values()
+    assert over.manifest["estimate"]["total"]["LUT"] == lut <= tight
+    assert not over.manifest["estimate"]["fits"]
+    # room for the cheap moves but not the big one: as many blocks as the LUTs allow are freed
+    some = _build(base, "some", 1, lut=lut + sum(e for _, n, _, e in moves[:2]))
+    assert {n for n, s in _styles(some).items() if s == "distributed"} == \
+        {moves[0][1], moves[1][1]}
+
+
+def test_written_folding_rebuilds_the_same_design(base) -> None:
+    src, folder, result = base
+    need = result.manifest["estimate"]["total"]["BRAM18"]
+    one = _build(base, "again", need - 1)
+    written = json.loads((one.out / "folding.json").read_text())
+    assert "distributed" in {v.get("ram_style") for v in written.values()}
+    again = build(src, folder / "rebuilt", folding_file=one.out / "folding.json")
+    assert _styles(again) == _styles(one)
+    assert again.manifest["estimate"]["total"] == one.manifest["estimate"]["total"]
