@@ -13,9 +13,9 @@ Folding: the incumbent's layers are taken in pipeline order per kind (Thresholdi
 Weight memories stay ram_style "auto" (hwgen's rule picks LUTs or BRAM18, hwgen/estimate/cost.py
 ``rom_style``); the per-layer lines say what it chose. Each row is built with a BRAM18 budget of
 the incumbent's BRAM18 (``max_utilization`` BRAM18 = incumbent / 280, as ``hwgen build
---max-utilization BRAM18=...``): where hwgen's choice needs more, the build moves the weight
-memories that cost the fewest LUTs per BRAM18 freed into LUTs (``hwgen.build.fit_memories``),
-and the LUT column pays for it.
+--max-utilization BRAM18=... --prefer-bram``): weight ROMs go to block RAM, those saving the
+most LUTs per BRAM18 first, while the incumbent's BRAM18 count allows, the rest into LUTs
+(``hwgen.build.fit_memories``); the LUT column pays for what does not fit.
 
 Slow: a CNV- or LFC-sized MVAU takes Yosys many CPU minutes; results are cached, so an
 interrupted run resumes. ``--cached-only`` runs no Yosys and prints what the cache holds.
@@ -94,7 +94,7 @@ def run_row(row: str, root: Path, jobs: int, cached_only: bool, lut_roms: bool =
     out = root / f"{row}{tag}"
     bram_cap = get_target("pynq-z2").BRAM18
     result = build(onnx, out, target="pynq-z2", folding_file=folding_file,
-                   max_utilization={"BRAM18": ref["BRAM18"] / bram_cap})
+                   max_utilization={"BRAM18": ref["BRAM18"] / bram_cap}, prefer_bram=True)
     names = [la.name for la in result.hw.layers]
     instances = design_instances(out, names)
     family = get_target("pynq-z2").yosys_family

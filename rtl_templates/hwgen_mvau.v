@@ -144,9 +144,19 @@ module hwgen_mvau #(
             reg [WW-1:0] wmem [0:NF*SF-1];
             initial $readmemh(WEIGHT_FILE, wmem);
             always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
+        end else if (STYLE == "distributed" && NF * SF > 32) begin : g_wmem_rom
+            // a deep ROM in LUTs: its own hierarchy level (hwgen_rom), which Yosys maps at
+            // the ideal LUT6 + MUXF7/F8 tree (3-4x fewer LUTs than flattened into the unit)
+            wire [WW-1:0] w_rom;
+            hwgen_rom #(.DEPTH(NF * SF), .WIDTH(WW), .AW(WAW), .INIT_FILE(WEIGHT_FILE)) u_wrom (
+                .clk(clk), .en(en), .addr(waddr_reg), .q(w_rom)
+            );
+            always @(*) w_reg = w_rom;
         end else if (STYLE == "distributed") begin : g_wmem_lut
-            // a ROM: Yosys maps it to LUT logic only with logic_block (its LUTRAMs need a
-            // write port), Vivado reads rom_style
+            // a shallow ROM (<= 32 words) flattened into the unit: one LUT per bit, or none
+            // where ABC merges it into the first popcount stage (XNOR, <= 8 words). Yosys maps
+            // a ROM to LUT logic only with logic_block (its LUTRAMs need a write port),
+            // Vivado reads rom_style
 `ifdef YOSYS
             (* logic_block *) reg [WW-1:0] wmem [0:NF*SF-1];
 `else

@@ -189,7 +189,7 @@ def utilization_text(total: Cost | dict, target: Target, limits: dict[str, float
 
 def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | None,
                    folding: dict | None, limits: dict[str, float] | None = None,
-                   io_bound: bool = True) -> HwGraph:
+                   io_bound: bool = True, prefer_bram: bool = False) -> HwGraph:
     """PE/SIMD per layer: ``folding`` as given; else the cheapest folding reaching ``fps``
     (an error if its estimate exceeds the utilization limits); else the default: the I/O
     bound, folded down until the estimate is within the limits (``_fold_to_fit``).
@@ -200,7 +200,7 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
     if folding is not None:
         folded = apply_folding(hw, folding)
         check_ram_styles(folded, target.name, target.URAM)
-        return fit_memories(folded, target, limits)
+        return fit_memories(folded, target, limits, prefer_bram)
     io_in, io_out = io_cycles(hw, target.dma_bits)
     if fps is None:
         # Default: as fast as the DMA port can feed it, and no faster (core level: as fast
@@ -225,11 +225,11 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
             best = clock_mhz * 1e6 / _fastest_cycles(hw)
             raise FoldingError(f"{fps:,.0f} frames/s is unreachable: {exc}; the best "
                                f"achievable is {best:,.0f} frames/s") from exc
-    folded = fit_memories(folded, target, limits)
+    folded = fit_memories(folded, target, limits, prefer_bram)
     _, total = _design_cost(folded, fifo_depths(folded), target.dma_bits)
     if not _fits(total, target, limits):
         if fps is None:
-            return _fold_to_fit(hw, target, max(1, target_cycles), folded, limits)
+            return _fold_to_fit(hw, target, max(1, target_cycles), folded, limits, prefer_bram)
         budget = target.budget(limits)
         over = [k for k in budget if getattr(total, k) > budget[k]]
         raise FoldingError(
@@ -240,12 +240,17 @@ def choose_folding(hw: HwGraph, target: Target, clock_mhz: float, fps: float | N
     return folded
 
 
-def fit_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
+def fit_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None,
+                 prefer_bram: bool = False) -> HwGraph:
     """Weight memories that "auto" put in block RAM, moved out of it while the estimate needs
     more BRAM18 than the budget (capacity x max_utilization): first to UltraRAM on a target
     that has it (``_uram_for_bram``), then into LUTs (``_luts_for_bram``) while the LUT budget
-    lasts. Layers with an explicit ram_style are never moved."""
-    return _luts_for_bram(_uram_for_bram(hw, target, limits), target, limits)
+    lasts. ``prefer_bram`` (``hwgen build --prefer-bram``): the other way as well, weight ROMs
+    that "auto" put in LUTs go to block RAM while the BRAM18 budget lasts, those that save
+    the most LUTs per BRAM18 first (``_bram_for_luts``). Layers with an explicit ram_style
+    are never moved."""
+    hw = _luts_for_bram(_uram_for_bram(hw, target, limits), target, limits)
+    return _bram_for_luts(hw, target, limits) if prefer_bram else hw
 
 
 def _block_roms(hw: HwGraph) -> list[tuple[int, HwMVAU]]:
@@ -312,8 +317,29 @@ def _luts_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None)
     return hw.replace_layers(tuple(layers))
 
 
+def _bram_for_luts(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
+    """Weight ROMs that "auto" put in LUTs moved to block RAM while the BRAM18 budget lasts,
+    those that save the most LUTs per BRAM18 first (only moves that save LUTs)."""
+    budget = target.budget(limits)
+    bram = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1].BRAM18
+    moves = []
+    for i, layer in enumerate(hw.layers):
+        if isinstance(layer, HwMVAU) and layer.ram_style == "auto" and layer.nf * layer.sf > 1 \
+                and weight_memory(layer) == "distributed":
+            now, block = estimate_layer(layer), estimate_layer(layer.folded(ram_style="block"))
+            saved, blocks = now.LUT - block.LUT, block.BRAM18 - now.BRAM18
+            if saved > 0 and blocks > 0:
+                moves.append((-saved / blocks, i, blocks))
+    layers = list(hw.layers)
+    for _, i, blocks in sorted(moves):
+        if bram + blocks <= budget["BRAM18"]:
+            layers[i] = layers[i].folded(ram_style="block")
+            bram += blocks
+    return hw.replace_layers(tuple(layers))
+
+
 def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph,
-                 limits: dict[str, float] | None = None) -> HwGraph:
+                 limits: dict[str, float] | None = None, prefer_bram: bool = False) -> HwGraph:
     """Default folding when the I/O-bound one exceeds the utilization limits: the fastest
     folding (fewest cycles per frame) whose estimate is within them. If even the fully folded
     design is not, the fully folded design (the summary shows the estimate against the limits).
@@ -326,7 +352,7 @@ def _fold_to_fit(hw: HwGraph, target: Target, cycles: int, fastest: HwGraph,
     cost = lambda l: estimate_layer(l).LUT
 
     def fitting(c: int) -> HwGraph | None:
-        cand = fit_memories(auto_fold(hw, c, cost), target, limits)
+        cand = fit_memories(auto_fold(hw, c, cost), target, limits, prefer_bram)
         total = _design_cost(cand, fifo_depths(cand), target.dma_bits)[1]
         return cand if _fits(total, target, limits) else None
 
@@ -428,7 +454,8 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
           folding_file: str | Path | None = None, fifo_depths_file: str | Path | None = None,
           verify: bool = False, progress: Callable[[str], None] | None = None,
           backend: str = "rtl", max_utilization: str | float | dict | None = None,
-          fit_by: str = "estimate", synth_jobs: int = 1, io_bound: bool = True) -> BuildResult:
+          fit_by: str = "estimate", synth_jobs: int = 1, io_bound: bool = True,
+          prefer_bram: bool = False) -> BuildResult:
     """Build ``model`` into ``out``; returns the result with the hardware graph and manifest.
 
     ``backend``: "rtl" (default), "hls" or "both". OUT/rtl, OUT/mem and the estimate report
@@ -442,6 +469,8 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     limits too (``_fit_by_synth``); the manifest's ``fit_by`` records every rung tried.
     ``io_bound`` False: automatic folding plans the core alone, past the DMA port's I/O bound
     (``choose_folding``); the summary still names the I/O bound of the DMA-width top.
+    ``prefer_bram``: weight ROMs that "auto" would build from LUTs go to block RAM while the
+    BRAM18 budget lasts, those saving the most LUTs first (``fit_memories``).
     """
     import hwgen
     from hwgen.ir.verify import verify as verify_ir
@@ -477,11 +506,12 @@ def build(model: str | Path, out: str | Path, *, target: str = "pynq-z2",
     step("verify hardware graph", verify_hw, hw)
     folding = read_folding(Path(folding_file)) if folding_file else None
     unfolded = hw
-    hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding, limits, io_bound)
+    hw = step("fold (PE/SIMD)", choose_folding, hw, tgt, clock, fps, folding, limits, io_bound,
+              prefer_bram)
     fit_record = None
     if fit_by == "synth":
         hw, fit_record = step("fit by Yosys synthesis", _fit_by_synth, unfolded, hw, path,
-                              graph, tgt, clock, fps, limits, say, synth_jobs)
+                              graph, tgt, clock, fps, limits, say, synth_jobs, prefer_bram)
     step("verify folded graph", verify_hw, hw)
     depths = fifo_depths(hw)
     if fifo_depths_file:
@@ -509,7 +539,8 @@ def _synth_total(hw: HwGraph, src: Path, graph, tgt: Target, clock: float,
 
 def _fit_by_synth(hw: HwGraph, folded: HwGraph, src: Path, graph, tgt: Target, clock: float,
                   fps: float | None, limits: dict[str, float] | None,
-                  say: Callable[[str], None], jobs: int = 1) -> tuple[HwGraph, dict]:
+                  say: Callable[[str], None], jobs: int = 1,
+                  prefer_bram: bool = False) -> tuple[HwGraph, dict]:
     """``folded`` (the estimate's choice) if Yosys finds it within the utilization limits, else
     the next slower rungs of the folding ladder (cycle targets x 2^(1/8), the cheapest folding
     of each, as ``_fold_to_fit``) until one is; with ``fps`` no slower folding is allowed (an
@@ -537,7 +568,7 @@ def _fit_by_synth(hw: HwGraph, folded: HwGraph, src: Path, graph, tgt: Target, c
         nxt, c = None, cand.max_cycles
         while nxt is None and c < slowest:
             c = min(max(math.ceil(c * 2 ** (1 / 8)), c + 1), slowest)
-            g = auto_fold(hw, c, cost)
+            g = fit_memories(auto_fold(hw, c, cost), tgt, limits, prefer_bram)
             if g.max_cycles > cand.max_cycles:
                 nxt = g
         if nxt is None:

@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="utilization limit of automatic folding: one share for all resources "
                         "(0.9) or per resource (LUT=0.8,BRAM18=0.95); default: the target's "
                         "(85 %% LUT/FF, 90 %% BRAM18/URAM/DSP)")
+    p.add_argument("--prefer-bram", action="store_true",
+                   help="weight memories go to block RAM while the BRAM18 limit allows, those "
+                        "saving the most LUTs first (default: each memory where it is "
+                        "cheaper, a BRAM18 worth 64 LUTs)")
     p.add_argument("--fit-by", choices=("estimate", "synth"), default="estimate",
                    help="what automatic folding must keep within the utilization limits: the "
                         "analytic estimate (default), or also Yosys per template instance "
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                    fps=args.fps, folding_file=args.folding, fifo_depths_file=args.fifo_depths,
                    verify=args.verify, backend=args.backend,
                    max_utilization=args.max_utilization, fit_by=args.fit_by,
-                   io_bound=not args.ignore_io_bound,
+                   io_bound=not args.ignore_io_bound, prefer_bram=args.prefer_bram,
                    synth_jobs=os.cpu_count() or 1, progress=lambda m: print(m, file=sys.stderr, flush=True))
     m = result.manifest
     tot = m["estimate"]["total"]

@@ -9,10 +9,12 @@ hwgen.estimate.synth) of the designs in ``CALIBRATION["designs"]``, which are di
 the designs the tests check the models on (tests/report/designs.py prints the table).
 
 Memories follow Yosys' choices: a ROM with ram_style "block" goes to BRAM18; "distributed"
-is LUT logic (about 1 LUT per bit up to 32 words, ``K["rom_lut_64"]`` per bit at 33..64 words,
-``K["rom_lut_deep"]`` per bit and 128 words deeper; a 1-word ROM is constants and costs
-nothing); "auto" left to Yosys becomes BRAM only for deep, well-filled ROMs. An MVAU weight
-ROM never reaches the templates as "auto": ``rom_style`` resolves it by the rule in
+flattened into its unit (threshold ROMs, MVAU weight ROMs of <= 32 words) is LUT logic (about
+1 LUT per bit up to 32 words, ``K["rom_lut_64"]`` per bit at 33..64 words, ``K["rom_lut_deep"]``
+per bit and 128 words deeper; a 1-word ROM is constants and costs nothing); a deeper MVAU
+weight ROM is its own hierarchy level (hwgen_rom), the ideal LUT6 + MUXF7/F8 tree
+(``lut_rom_cost``); "auto" left to Yosys becomes BRAM only for deep, well-filled ROMs. An MVAU
+weight ROM never reaches the templates as "auto": ``rom_style`` resolves it by the rule in
 ``BRAM18_LUTS`` (hwgen build writes the choice into the RTL and the manifest). RAMs with a
 write port (FIFOs, buffers) use LUT-RAM: RAM32M (32 x 6 bits per 4 LUTs) or RAM64M
 (64 x 3 bits per 4 LUTs) slices, or BRAM18 when deep.
@@ -34,6 +36,7 @@ __all__ = [
     "estimate_layer",
     "BRAM18_LUTS",
     "memory_cost",
+    "lut_rom_cost",
     "rom_cost",
     "rom_style",
     "uram_blocks",
@@ -45,6 +48,10 @@ RESOURCES = ("LUT", "FF", "BRAM18", "DSP", "URAM")
 K = {
     "rom_lut_64": 4.1,          # LUTs per bit of a ROM of 33..64 words
     "rom_lut_deep": 7.0,        # LUTs per bit per 128 words of a ROM deeper than 64 words
+    # hwgen_rom (an MVAU weight ROM of > 32 words on its own): one LUT6 per bit and 64 words
+    # with MUXF7/F8 up to 256 words, then this much more for the LUT muxes above them
+    # (Yosys on random ROMs of 8..1024 x 16/64: 512 words 9.7 per bit, 1,024 words 19-23)
+    "lut_rom_deep": 1.2,
     "rom_logic_cost": 1 / 64,   # Yosys' cost of a ROM bit in logic vs 129 per BRAM18 ...
     "tree_lut_per_bit": 0.90,    # adder-tree LUTs per result bit of each adder
     "pop_lut_per_bit": 0.57,     # XNOR-popcount tree LUTs per result bit
@@ -277,6 +284,17 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
     return _c(lut=width * per_bit, ff=width)
 
 
+def lut_rom_cost(depth: int, width: int) -> Cost:
+    """An MVAU weight ROM in LUTs (RAM_STYLE "distributed"), with its read register: up to 32
+    words flattened into the unit (``rom_cost``), deeper the hwgen_rom module: ceil(depth /
+    64) LUT6 per bit (MUXF7/F8 join them, free) up to 256 words, ``lut_rom_deep`` times that
+    deeper, where LUTs take over the muxing."""
+    if depth <= 32:
+        return rom_cost(depth, width, "distributed")
+    n = math.ceil(depth / 64)
+    return _c(lut=width * n * (1 if n <= 4 else K["lut_rom_deep"]), ff=width)
+
+
 def rom_style(depth: int, width: int, style: str = "auto") -> str:
     """The memory a weight ROM of ``depth`` words x ``width`` bits is built from.
 
@@ -285,7 +303,7 @@ def rom_style(depth: int, width: int, style: str = "auto") -> str:
     """
     if style != "auto":
         return style
-    luts = rom_cost(depth, width, "distributed").LUT
+    luts = lut_rom_cost(depth, width).LUT
     return "block" if luts > BRAM18_LUTS * _rom_bram18(depth, width) else "distributed"
 
 
@@ -337,7 +355,9 @@ def _mvau(p: dict, res_type: str) -> Cost:
     n_thr = p["N_THRES"]
     out_w = pe * (p["OUT_BITS"] if n_thr else p["ACC_BITS"])
 
-    cost = rom_cost(nf * sf, lanes * wb, str(p.get("RAM_STYLE", "auto")))
+    style = str(p.get("RAM_STYLE", "auto"))
+    cost = lut_rom_cost(nf * sf, lanes * wb) if style == "distributed" else \
+        rom_cost(nf * sf, lanes * wb, style)
     if xnor and simd > POP_WIDE and nf * sf <= 8 and not cost.BRAM18:
         # a ROM of <= 8 words (3 address bits) and 3 inputs feed each first-stage counter of
         # hwgen_popcount (6 LUT inputs): ABC merges the ROM into it (see _popcount_lut)

@@ -16,10 +16,14 @@ from hwgen.build.hwlayers import HwMVAU
 from hwgen.estimate.cost import estimate_layer
 from hwgen.targets import get_target
 
-# TFC-W1A1 at the incumbent's end-to-end folding (../shared/incumbent/tfc_w1a1_e2efold.json):
-# every MVAU's "auto" weight memory resolves to block RAM there
-FOLDING = {"01_mvau": {"PE": 16, "SIMD": 49}, "02_mvau": {"PE": 8, "SIMD": 8},
-           "03_mvau": {"PE": 8, "SIMD": 8}, "04_mvau": {"PE": 10, "SIMD": 8}}
+# TFC-W1A1 folded to one PE per MVAU: the weight ROMs of 01..03_mvau (512..1,024 words) are
+# deep enough for "auto" to put them in block RAM
+FOLDING = {"01_mvau": {"PE": 1, "SIMD": 49}, "02_mvau": {"PE": 1, "SIMD": 8},
+           "03_mvau": {"PE": 1, "SIMD": 8}, "04_mvau": {"PE": 1, "SIMD": 8}}
+# the incumbent's end-to-end folding (../shared/incumbent/tfc_w1a1_e2efold.json): ROMs of
+# 16..64 words, which "auto" builds from LUTs
+FOLDING_E2E = {"01_mvau": {"PE": 16, "SIMD": 49}, "02_mvau": {"PE": 8, "SIMD": 8},
+               "03_mvau": {"PE": 8, "SIMD": 8}, "04_mvau": {"PE": 10, "SIMD": 8}}
 PYNQ = get_target("pynq-z2")
 
 
@@ -109,3 +113,40 @@ def test_written_folding_rebuilds_the_same_design(base) -> None:
     again = build(src, folder / "rebuilt", folding_file=one.out / "folding.json")
     assert _styles(again) == _styles(one)
     assert again.manifest["estimate"]["total"] == one.manifest["estimate"]["total"]
+
+
+def _lut_roms(result) -> list[tuple[float, str, int, int]]:
+    """(-LUTs saved per BRAM18 taken, layer, BRAM18 taken, LUTs saved) of each weight ROM in
+    LUTs, most saving first, from the per-layer estimates."""
+    out = []
+    for layer in result.hw.layers:
+        if isinstance(layer, HwMVAU) and weight_memory(layer) == "distributed" \
+                and layer.nf * layer.sf > 1:
+            now, block = estimate_layer(layer), estimate_layer(layer.folded(ram_style="block"))
+            saved, blocks = now.LUT - block.LUT, block.BRAM18 - now.BRAM18
+            if saved > 0:
+                out.append((-saved / blocks, layer.name, blocks, saved))
+    return sorted(out)
+
+
+def test_prefer_bram_fills_the_budget_most_saving_first(base) -> None:
+    """--prefer-bram: weight ROMs that "auto" builds from LUTs go to block RAM while the BRAM18
+    budget lasts, those saving the most LUTs per BRAM18 first."""
+    src, folder, _ = base
+    plain = _build(base, "e2e", PYNQ.BRAM18, folding=FOLDING_E2E)
+    roms = _lut_roms(plain)
+    assert len(roms) >= 2, roms
+    need = plain.manifest["estimate"]["total"]["BRAM18"]
+    # room for the best one only
+    ffile = folder / "e2e.json"
+    room = need + roms[0][2]
+    one = build(src, folder / "pref_one", folding_file=ffile, prefer_bram=True,
+                max_utilization={"BRAM18": room / PYNQ.BRAM18})
+    assert {n for n, s in _styles(one).items() if s == "block"} == {roms[0][1]}
+    tot = one.manifest["estimate"]["total"]
+    assert tot["BRAM18"] == room
+    assert tot["LUT"] == plain.manifest["estimate"]["total"]["LUT"] - roms[0][3]
+    assert one.manifest["max_cycles"] == plain.manifest["max_cycles"]
+    # room for all: every ROM that saves LUTs moves
+    every = build(src, folder / "pref_all", folding_file=ffile, prefer_bram=True)
+    assert {n for n, s in _styles(every).items() if s == "block"} == {r[1] for r in roms}

@@ -34,7 +34,7 @@ BUILD_ARGS = ["--x-assign", "fast", "--x-initial", "fast", "-CFLAGS", "-O0"]
 MODULES = [
     "hwgen_adder_tree", "hwgen_axis_register", "hwgen_dwc", "hwgen_fifo", "hwgen_label_select",
     "hwgen_frame_dwc", "hwgen_frame_tlast",
-    "hwgen_maxpool", "hwgen_mvau", "hwgen_popcount", "hwgen_swg", "hwgen_swg_par", "hwgen_thresh_search", "hwgen_thresholding",
+    "hwgen_maxpool", "hwgen_mvau", "hwgen_popcount", "hwgen_rom", "hwgen_swg", "hwgen_swg_par", "hwgen_thresh_search", "hwgen_thresholding",
     # graphs: fork and joins
     "hwgen_dup", "hwgen_add", "hwgen_concat",
     "hwgen_vvau",

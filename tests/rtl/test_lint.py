@@ -35,6 +35,9 @@ CONFIGS = [
     ("hwgen_mvau", {"IN_TYPE": 1, "IN_BITS": 3, "W_TYPE": 3, "W_BITS": 2}, {"weights.mem": 64}),
     ("hwgen_mvau", {"IN_TYPE": 0, "IN_BITS": 2, "W_TYPE": 2, "W_BITS": 1, "RAM_STYLE": "distributed"},
      {"weights.mem": 64}),
+    ("hwgen_mvau", {"MW": 64, "MH": 16, "SIMD": 4, "PE": 2, "RAM_STYLE": "distributed"},
+     {"weights.mem": 128}),  # a deep LUT ROM: hwgen_rom
+    ("hwgen_rom", {"DEPTH": 100, "WIDTH": 12, "AW": 7}, {"rom.mem": 100}),
     ("hwgen_mvau", {"IN_TYPE": 1, "IN_BITS": 4, "W_TYPE": 1, "W_BITS": 4, "RAM_STYLE": "ultra"},
      {"weights.mem": 64}),
     ("hwgen_thresholding", {"CHANNELS": 784, "PE": 49, "N_THRES": 1}, {"thresholds.mem": 16}),
@@ -134,14 +137,15 @@ def test_yosys_check(tmp_path: Path) -> None:
         for name, words in m.items():
             mems[name] = max(mems.get(name, 0), words)
     # read_verilog elaborates the default parameters too: their files must exist
-    names = _yosys_workdir(tmp_path, {"weights.mem": 64, "thresh.mem": 1, "thresholds.mem": 8})
+    names = _yosys_workdir(tmp_path, {"weights.mem": 64, "thresh.mem": 1, "thresholds.mem": 8,
+                                      "rom.mem": 16})
     lines = [f"read_verilog -sv {' '.join(names)}", "design -save lib"]
     for i, (top, params, m) in enumerate(CONFIGS):
         params = dict(params)
         for name, words in m.items():  # exact sizes for this config
             (tmp_path / f"c{i}_{name}").write_text("0\n" * words)
             key = {"weights.mem": "WEIGHT_FILE", "thresh.mem": "THRESH_FILE",
-                   "thresholds.mem": "THRESH_FILE"}[name]
+                   "thresholds.mem": "THRESH_FILE", "rom.mem": "INIT_FILE"}[name]
             params[key] = f"c{i}_{name}"
         chp = " ".join(f"-set {k} {_yparam(v)}" for k, v in params.items())
         lines += ["design -load lib"] + ([f"chparam {chp} {top}"] if params else [])
@@ -174,7 +178,8 @@ def test_illegal_parameters_stop_verilator(top: str, params: dict) -> None:
 
 @pytest.mark.synth
 def test_illegal_parameters_stop_yosys(tmp_path: Path) -> None:
-    names = _yosys_workdir(tmp_path, {"weights.mem": 64, "thresh.mem": 1, "thresholds.mem": 8})
+    names = _yosys_workdir(tmp_path, {"weights.mem": 64, "thresh.mem": 1, "thresholds.mem": 8,
+                                      "rom.mem": 16})
     with pytest.raises(ToolError):
         run_yosys(f"read_verilog -sv {' '.join(names)}\n"
                   "chparam -set MW 63 hwgen_mvau\nhierarchy -check -top hwgen_mvau\n", tmp_path)

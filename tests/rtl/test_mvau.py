@@ -54,6 +54,10 @@ CASES = {
     "tern_i2_98x8_s49_p2_raw": (98, 8, 49, 2, ("int", 2), ("ternary", 2), 0, 0, 0, 1),
     "tern_u3_12x4_s1_p2_raw": (12, 4, 1, 2, ("uint", 3), ("ternary", 2), 0, 0, 0, 3),
     "sign_bipxi3_42x6_s7_p3_thr3": (42, 6, 7, 3, ("bipolar", 1), ("int", 3), 3, 2, 1, 2),
+    # "_lut": the weight ROM in LUTs (RAM_STYLE "distributed": hwgen_rom, its own hierarchy
+    # level); the others leave the memory to the simulator's "auto"
+    "xnor_784x32_s49_p4_thr1_lut": (784, 32, 49, 4, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
+    "tern_i4_64x32_s16_p4_thr15_lut": (64, 32, 16, 4, ("int", 4), ("ternary", 2), 15, 4, 0, 2),
 }
 
 
@@ -82,6 +86,8 @@ def test_mvau(bench, name: str) -> None:
     assert acc_lo <= acc.min() and acc.max() <= acc_hi
     params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": xb, "IN_TYPE": TYPES[xk], "W_BITS": wb,
                   "W_TYPE": TYPES[wk], "ACC_BITS": acc_bits, "N_THRES": n_thr, "REG_EVERY": reg_every}
+    if name.endswith("_lut"):
+        params["RAM_STYLE"] = '"distributed"'  # a Verilog string literal for -G
     files = {"weights.mem": ""}
     wwords = weight_words(w, simd, pe, wb, wk)
     write_width = pe * simd * wb
