@@ -72,6 +72,7 @@ from hwgen.build.hwlayers import (
     HwMaxPool,
     HwMVAU,
     HwSWG,
+    HwThreshold,
     HwVVAU,
 )
 
@@ -116,7 +117,10 @@ def _edge_latency(src_bits: int, dst_bits: int) -> int:
 
 def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None) -> int:
     if first:
-        return 2
+        # a first thresholding unit takes a beat every clock it can emit one, straight from
+        # the DMA-side width converter's output register: no FIFO (TFC's 392-bit 2-deep one
+        # was 272 LUT); other first units keep a small one
+        return 0 if isinstance(layer, HwThreshold) else 2
     if isinstance(layer, HwMVAU) and isinstance(src, HwSWG) \
             and src.out_beat_elems * src.out_bits == layer.in_beat_elems * layer.in_bits:
         # a sliding window of the same beat width holds the window itself and emits it one
