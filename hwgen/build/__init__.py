@@ -245,12 +245,13 @@ def fit_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None,
     """Weight memories that "auto" put in block RAM, moved out of it while the estimate needs
     more BRAM18 than the budget (capacity x max_utilization): first to UltraRAM on a target
     that has it (``_uram_for_bram``), then into LUTs (``_luts_for_bram``) while the LUT budget
-    lasts. ``prefer_bram`` (``hwgen build --prefer-bram``): the other way as well, weight ROMs
-    that "auto" put in LUTs go to block RAM while the BRAM18 budget lasts, those that save
-    the most LUTs per BRAM18 first (``_bram_for_luts``). Layers with an explicit ram_style
-    are never moved."""
+    lasts. The other way when the estimate needs more LUTs than the budget: weight ROMs that
+    "auto" put in LUTs go to block RAM while the BRAM18 budget lasts, those that save the
+    most LUTs per BRAM18 first, until the LUTs fit (``_bram_for_luts``); with
+    ``prefer_bram`` (``hwgen build --prefer-bram``) until the BRAM18 budget is used up.
+    Layers with an explicit ram_style are never moved."""
     hw = _luts_for_bram(_uram_for_bram(hw, target, limits), target, limits)
-    return _bram_for_luts(hw, target, limits) if prefer_bram else hw
+    return _bram_for_luts(hw, target, limits, fill=prefer_bram)
 
 
 def _block_roms(hw: HwGraph) -> list[tuple[int, HwMVAU]]:
@@ -317,11 +318,16 @@ def _luts_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None)
     return hw.replace_layers(tuple(layers))
 
 
-def _bram_for_luts(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
+def _bram_for_luts(hw: HwGraph, target: Target, limits: dict[str, float] | None,
+                   fill: bool = False) -> HwGraph:
     """Weight ROMs that "auto" put in LUTs moved to block RAM while the BRAM18 budget lasts,
-    those that save the most LUTs per BRAM18 first (only moves that save LUTs)."""
+    those that save the most LUTs per BRAM18 first (only moves that save LUTs): until the
+    LUTs are within their budget, or with ``fill`` as long as BRAM18s are left."""
     budget = target.budget(limits)
-    bram = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1].BRAM18
+    total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
+    bram, lut = total.BRAM18, total.LUT
+    if not fill and lut <= budget["LUT"]:
+        return hw
     moves = []
     for i, layer in enumerate(hw.layers):
         if isinstance(layer, HwMVAU) and layer.ram_style == "auto" and layer.nf * layer.sf > 1 \
@@ -329,12 +335,14 @@ def _bram_for_luts(hw: HwGraph, target: Target, limits: dict[str, float] | None)
             now, block = estimate_layer(layer), estimate_layer(layer.folded(ram_style="block"))
             saved, blocks = now.LUT - block.LUT, block.BRAM18 - now.BRAM18
             if saved > 0 and blocks > 0:
-                moves.append((-saved / blocks, i, blocks))
+                moves.append((-saved / blocks, i, blocks, saved))
     layers = list(hw.layers)
-    for _, i, blocks in sorted(moves):
+    for _, i, blocks, saved in sorted(moves):
+        if not fill and lut <= budget["LUT"]:
+            break
         if bram + blocks <= budget["BRAM18"]:
             layers[i] = layers[i].folded(ram_style="block")
-            bram += blocks
+            bram, lut = bram + blocks, lut - saved
     return hw.replace_layers(tuple(layers))
 
 

@@ -150,3 +150,16 @@ def test_prefer_bram_fills_the_budget_most_saving_first(base) -> None:
     # room for all: every ROM that saves LUTs moves
     every = build(src, folder / "pref_all", folding_file=ffile, prefer_bram=True)
     assert {n for n, s in _styles(every).items() if s == "block"} == {r[1] for r in roms}
+
+
+def test_lut_short_moves_lut_roms_to_bram_until_they_fit(base) -> None:
+    """LUTs over the budget with BRAM18s to spare: weight ROMs that "auto" builds from LUTs go
+    to block RAM, most LUTs saved per BRAM18 first, and only until the LUTs fit."""
+    plain = _build(base, "e2e_plain", PYNQ.BRAM18, folding=FOLDING_E2E)
+    roms = _lut_roms(plain)
+    lut = plain.manifest["estimate"]["total"]["LUT"]
+    # one LUT short: the best move alone is enough
+    short = _build(base, "e2e_short", PYNQ.BRAM18, lut=lut - 1, folding=FOLDING_E2E)
+    assert {n for n, s in _styles(short).items() if s == "block"} == {roms[0][1]}
+    assert short.manifest["estimate"]["total"]["LUT"] == lut - roms[0][3]
+    assert short.manifest["estimate"]["fits"]
