@@ -107,19 +107,24 @@ def run_row(row: str, root: Path, jobs: int, cached_only: bool, lut_roms: bool =
     per_layer: dict[str, dict] = {}
     for inst in instances:
         r = syn[inst.name]
-        g = per_layer.setdefault(inst.group, {"LUT": 0, "BRAM18": 0, "FF": 0, "missing": 0})
+        g = per_layer.setdefault(inst.group, {"LUT": 0, "BRAM18": 0, "FF": 0, "missing": 0,
+                                              "levels": 0.0})
         if r is None:
             g["missing"] += 1
             continue
         for k in ("LUT", "BRAM18", "FF"):
             g[k] += r[k]
+        g["levels"] = max(g["levels"], r["levels"])
     total = {k: sum(g[k] for g in per_layer.values()) for k in ("LUT", "BRAM18", "FF",
                                                                  "missing")}
+    total["levels"] = max((g["levels"] for g in per_layer.values()), default=0.0)
     return {"row": row + (" LUT-ROM" if lut_roms else ""), "ref": ref, "total": total, "layers": per_layer,
             "manifest_layers": layers, "cycles": result.manifest["max_cycles"], "out": out}
 
 
 def main() -> None:
+    from hwgen.estimate.synth import FF_OVERHEAD_NS, LEVEL_NS
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default=",".join(ROWS),
                     help=f"comma-separated runs (default: all of {', '.join(ROWS)})")
@@ -151,16 +156,19 @@ def main() -> None:
     print("hwgen (Yosys synth_xilinx, whole design) vs the incumbent's estimate, at the "
           "incumbent's folding; PYNQ-Z2 (xc7z020), 100 MHz")
     print("('core LUT': without the DMA-side width converters and the tlast tracker (io), which "
-          "the incumbent's estimate-only build does not contain)")
+          "the incumbent's estimate-only build does not contain; 'levels': the deepest "
+          "register-to-register path in LUT levels, 'est. MHz' its clock estimate, "
+          "hwgen/estimate/synth.py)")
     print(f"{'run':28s} {'hwgen LUT':>9s} {'inc. LUT':>9s} {'ratio':>6s} {'core LUT':>8s} "
           f"{'ratio':>6s} {'hwgen BRAM18':>12s} {'inc. BRAM18':>11s} {'cycles':>7s} "
-          f"{'inc. cycles':>11s} {'FF':>7s} {'missing':>7s}")
+          f"{'inc. cycles':>11s} {'FF':>7s} {'levels':>6s} {'est. MHz':>8s} {'missing':>7s}")
     for r in results:
         t, ref = r["total"], r["ref"]
         core = t["LUT"] - r["layers"].get("io", {}).get("LUT", 0)
         print(f"{r['row']:28s} {t['LUT']:9,d} {ref['LUT']:9,d} {t['LUT'] / ref['LUT']:6.2f} "
               f"{core:8,d} {core / ref['LUT']:6.2f} {t['BRAM18']:12d} {ref['BRAM18']:11d} {r['cycles']:7,d} "
-              f"{ref['max_cycles']:11,d} {t['FF']:7,d} {t['missing']:7d}")
+              f"{ref['max_cycles']:11,d} {t['FF']:7,d} {t['levels']:6.2f} "
+              f"{1e3 / (t['levels'] * LEVEL_NS + FF_OVERHEAD_NS):8.0f} {t['missing']:7d}")
     for r in results:
         t, ref = r["total"], r["ref"]
         goal = ("incomplete (instances not synthesized): cannot judge" if t["missing"] else
@@ -175,7 +183,7 @@ def main() -> None:
                 fold = " x ".join(str(la[k]) for k in ("PE", "SIMD") if la.get(k))
                 mem = la.get("weight_memory") or ""
                 print(f"  {name:12s} {fold:>9s} {g['LUT']:7,d} LUT {g['BRAM18']:4d} BRAM18 "
-                      f"{mem}{' (missing ' + str(g['missing']) + ')' if g['missing'] else ''}")
+                      f"{g['levels']:5.2f} levels {mem}{' (missing ' + str(g['missing']) + ')' if g['missing'] else ''}")
 
 
 if __name__ == "__main__":
