@@ -244,105 +244,50 @@ def fit_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None,
                  prefer_bram: bool = False) -> HwGraph:
     """Weight memories that "auto" put in block RAM, moved out of it while the estimate needs
     more BRAM18 than the budget (capacity x max_utilization): first to UltraRAM on a target
-    that has it (``_uram_for_bram``), then into LUTs (``_luts_for_bram``) while the LUT budget
-    lasts. The other way when the estimate needs more LUTs than the budget: weight ROMs that
-    "auto" put in LUTs go to block RAM while the BRAM18 budget lasts, those that save the
-    most LUTs per BRAM18 first, until the LUTs fit (``_bram_for_luts``); with
-    ``prefer_bram`` (``hwgen build --prefer-bram``) until the BRAM18 budget is used up.
-    Layers with an explicit ram_style are never moved."""
-    hw = _luts_for_bram(_uram_for_bram(hw, target, limits), target, limits)
-    return _bram_for_luts(hw, target, limits, fill=prefer_bram)
+    that has it, those freeing the most BRAM18 per URAM block first, while the URAM budget
+    lasts; then into LUTs, those costing the fewest LUTs per BRAM18 freed first, while the
+    LUT budget lasts. (The "auto" rule itself trades at ``BRAM18_LUTS`` per block; a BRAM18
+    budget below the design's need, such as ``--max-utilization BRAM18=0.5`` to keep blocks
+    free for other logic, buys them back at whatever the LUTs cost.) The other way when the
+    estimate needs more LUTs than the budget: weight ROMs that "auto" put in LUTs go to block
+    RAM, those saving the most LUTs per BRAM18 first, while the BRAM18 budget lasts, until the
+    LUTs fit; with ``prefer_bram`` (``hwgen build --prefer-bram``) until the BRAM18 budget is
+    used up. Layers with an explicit ram_style are never moved."""
+    if target.URAM:
+        hw = _move_roms(hw, target, limits, "block", "ultra", "BRAM18", "URAM")
+    hw = _move_roms(hw, target, limits, "block", "distributed", "BRAM18", "LUT")
+    return _move_roms(hw, target, limits, "distributed", "block", "LUT", "BRAM18",
+                      fill=prefer_bram)
 
 
-def _block_roms(hw: HwGraph) -> list[tuple[int, HwMVAU]]:
-    """(index, layer) of the MVAUs whose "auto" weight memory resolved to block RAM."""
-    return [(i, layer) for i, layer in enumerate(hw.layers)
-            if isinstance(layer, HwMVAU) and layer.ram_style == "auto"
-            and weight_memory(layer) == "block"]
-
-
-def _uram_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
-    """On a target with UltraRAM, when the estimate needs more BRAM18 than the budget: move
-    weight memories that "auto" put in block RAM to UltraRAM ("ultra"), those that free the
-    most BRAM18 per URAM block first, while the URAM budget lasts, until BRAM18 fits."""
-    if not target.URAM:
-        return hw
+def _move_roms(hw: HwGraph, target: Target, limits: dict[str, float] | None, src: str,
+               dst: str, short: str, spend: str, fill: bool = False) -> HwGraph:
+    """MVAU weight ROMs that "auto" resolved to ``src`` moved to ram_style ``dst`` while the
+    estimate needs more of resource ``short`` than its budget (with ``fill``: as long as
+    ``spend`` lasts), those spending the least of ``spend`` per ``short`` freed first, never
+    past ``spend``'s budget; only moves that free some of ``short``."""
     budget = target.budget(limits)
     total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
-    bram, uram = total.BRAM18, total.URAM
-    if bram <= budget["BRAM18"]:
-        return hw
-    moves = []
-    for i, layer in _block_roms(hw):
-        now, ultra = estimate_layer(layer), estimate_layer(layer.folded(ram_style="ultra"))
-        freed, blocks = now.BRAM18 - ultra.BRAM18, ultra.URAM - now.URAM
-        if freed > 0:
-            moves.append((-freed / blocks, i, freed, blocks))
-    layers = list(hw.layers)
-    for _, i, freed, blocks in sorted(moves):
-        if bram <= budget["BRAM18"]:
-            break
-        if uram + blocks > budget["URAM"]:
-            continue
-        layers[i] = layers[i].folded(ram_style="ultra")
-        bram, uram = bram - freed, uram + blocks
-    return hw.replace_layers(tuple(layers))
-
-
-def _luts_for_bram(hw: HwGraph, target: Target, limits: dict[str, float] | None) -> HwGraph:
-    """When the estimate needs more BRAM18 than the budget: move weight memories that "auto"
-    put in block RAM into LUTs ("distributed"), those that cost the fewest LUTs per BRAM18
-    freed first, while the LUT budget lasts, until BRAM18 fits. (The "auto" rule itself
-    trades at ``BRAM18_LUTS`` per block; a BRAM18 budget below the design's need, such as
-    ``--max-utilization BRAM18=0.5`` to keep blocks free for other logic, buys them back at
-    whatever the LUTs cost.)"""
-    budget = target.budget(limits)
-    total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
-    bram, lut = total.BRAM18, total.LUT
-    if bram <= budget["BRAM18"]:
-        return hw
-    moves = []
-    for i, layer in _block_roms(hw):
-        now, dist = estimate_layer(layer), estimate_layer(layer.folded(ram_style="distributed"))
-        freed, extra = now.BRAM18 - dist.BRAM18, dist.LUT - now.LUT
-        if freed > 0:
-            moves.append((extra / freed, i, freed, extra))
-    layers = list(hw.layers)
-    for _, i, freed, extra in sorted(moves):
-        if bram <= budget["BRAM18"]:
-            break
-        if lut + extra > budget["LUT"]:
-            continue
-        layers[i] = layers[i].folded(ram_style="distributed")
-        bram, lut = bram - freed, lut + extra
-    return hw.replace_layers(tuple(layers))
-
-
-def _bram_for_luts(hw: HwGraph, target: Target, limits: dict[str, float] | None,
-                   fill: bool = False) -> HwGraph:
-    """Weight ROMs that "auto" put in LUTs moved to block RAM while the BRAM18 budget lasts,
-    those that save the most LUTs per BRAM18 first (only moves that save LUTs): until the
-    LUTs are within their budget, or with ``fill`` as long as BRAM18s are left."""
-    budget = target.budget(limits)
-    total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
-    bram, lut = total.BRAM18, total.LUT
-    if not fill and lut <= budget["LUT"]:
+    have = {short: getattr(total, short), spend: getattr(total, spend)}
+    if not fill and have[short] <= budget[short]:
         return hw
     moves = []
     for i, layer in enumerate(hw.layers):
         if isinstance(layer, HwMVAU) and layer.ram_style == "auto" and layer.nf * layer.sf > 1 \
-                and weight_memory(layer) == "distributed":
-            now, block = estimate_layer(layer), estimate_layer(layer.folded(ram_style="block"))
-            saved, blocks = now.LUT - block.LUT, block.BRAM18 - now.BRAM18
-            if saved > 0 and blocks > 0:
-                moves.append((-saved / blocks, i, blocks, saved))
+                and weight_memory(layer) == src:
+            now, new = estimate_layer(layer), estimate_layer(layer.folded(ram_style=dst))
+            freed = getattr(now, short) - getattr(new, short)
+            cost = getattr(new, spend) - getattr(now, spend)
+            if freed > 0:
+                moves.append((cost / freed, i, freed, cost))
     layers = list(hw.layers)
-    for _, i, blocks, saved in sorted(moves):
-        if not fill and lut <= budget["LUT"]:
+    for _, i, freed, cost in sorted(moves):
+        if not fill and have[short] <= budget[short]:
             break
-        if bram + blocks <= budget["BRAM18"]:
-            layers[i] = layers[i].folded(ram_style="block")
-            bram, lut = bram + blocks, lut - saved
+        if have[spend] + cost <= budget[spend]:
+            layers[i] = layers[i].folded(ram_style=dst)
+            have[short] -= freed
+            have[spend] += cost
     return hw.replace_layers(tuple(layers))
 
 
