@@ -406,10 +406,13 @@ def _mvau(p: dict, res_type: str) -> Cost:
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
         # XNOR or at most 3 thresholds (1- and 2-bit activations): a narrow band
         narrow = xnor or n_thr <= 3
-        if nf * ((n_thr + 1) // 2) > 64 or (narrow and nf > 32):
+        words = nf * ((n_thr + 1) // 2)  # the last stage's memory: NF x its candidates
+        if words > 64 or (narrow and words > 32):
             # deep stage memories (many neuron folds or 255 thresholds), or narrow thresholds
             # past 32 words (the stage-memory model prices them as random 33..64-word ROMs,
-            # 4.1 LUT per bit: CNV-W1A1 11_mvau at the incumbent's folding, NF 64, +28 %)
+            # 4.1 LUT per bit: CNV-W1A1 11_mvau at the incumbent's folding, NF 64, +28 %;
+            # mlp_pow2's 02_mvau, 3 thresholds at NF 24, a 48-word last stage: 81 LUT
+            # modelled so, Yosys 17 with its real thresholds, 32 with random ones)
             cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw, narrow), ff=thr.FF)
         else:
             cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
