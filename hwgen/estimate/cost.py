@@ -645,16 +645,18 @@ def _whole_dwc(in_w: int, out_w: int, frame: int) -> Cost:
     (bypass, from_a), the bit OUT_W above it (the shift; the S = FRAME_BITS - OUT_W lowest
     bits) or holds; the T bits of the last slot take the input beat as well. Yosys maps that
     in one of two ways (netlists of the 22 shapes of tests/report/designs.py
-    CALIBRATION_WHOLE_DWC): one LUT per q_reg bit, the selects shared (``dwc_whole_top`` more per last-slot bit), or,
-    where ABC maps the selects' logic into each bit for depth (MUXF7/MUXF8 8-input LUTs),
-    ``dwc_whole_deep_shift`` LUTs per shifting bit and ``dwc_whole_deep_top`` per last-slot
-    bit (within 1 % on 9 such shapes, -7 % on 6 -> 16 bits, 40-bit frames). That mode
-    appeared for 5..7 slots and 2 or 3 output beats: in 11 of the 13 such shapes measured,
-    all but two 2-beat frames of <= 64 bits (10 -> 32 / 50 and 12 -> 32 / 60 share the
-    selects); an empirical boundary of ABC's choice, not a structural one. mlp_pow2's output
-    converter (18 -> 64 bits, 90-bit frames, held out) is 203 LUT in Yosys that way, where
-    10 -> 64 / 100 is 124. The shared-select fit: -19 % (55 -> 64 / 110, partly MUXF7) to
-    +8 % on the other 12 calibration shapes; cnv_small's 11 -> 64 / 110 (held out) +3 %.
+    CALIBRATION_WHOLE_DWC): one LUT per q_reg bit, the selects shared (``dwc_whole_top``
+    more per last-slot bit), or, where ABC maps the selects' logic into each bit for depth
+    (8-input LUTs: MUXF7/MUXF8 and LUT1 feeds), ``dwc_whole_deep_shift`` LUTs per shifting
+    bit and ``dwc_whole_deep_top`` per last-slot bit (within 1 % on 9 such shapes, -7 % on
+    6 -> 16 bits, 40-bit frames). That mode appeared for 5..7 slots and 2 or 3 output beats:
+    in 11 of the 13 such shapes measured, all but two 2-beat frames of <= 64 bits (10 -> 32
+    / 50 and 12 -> 32 / 60 share the selects); an empirical boundary of ABC's choice, not a
+    structural one. mlp_pow2's output converter (18 -> 64 bits, 90-bit frames; a test
+    design, not in the calibration list, though its netlist is where the per-bit costs were
+    first read) is 203 LUT in Yosys that way, where 10 -> 64 / 100 is 124. The shared-select
+    fit: -19 % (55 -> 64 / 110, partly MUXF7) to +8 % on the other 12 calibration shapes;
+    cnv_small's 11 -> 64 / 110 (held out) +3 %.
     Wide to narrow whole converters keep the former model (_frame_dwc)."""
     sl, nb = -(-frame // in_w), -(-frame // out_w)
     shift = max(0, frame - out_w)
