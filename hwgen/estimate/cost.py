@@ -85,6 +85,10 @@ K = {
     "dwc_mux_lut": 1.08,        # frame DWC: per log2(sources) of each buffer bit's select
     "dwc_lane_lut": 1.40,       # frame DWC: per buffer lane (its write enable decode)
     "dwc_ctrl_lut": 9.7,        # frame DWC: lane count, beat counters
+    "dwc_whole_top": 0.25,      # whole-frame DWC, shared selects: per last-slot bit (+ 1 per
+                                # frame bit), fitted to 12 shapes (see _whole_dwc)
+    "dwc_whole_deep_shift": 4,  # ... selects mapped into each bit: per shifting bit
+    "dwc_whole_deep_top": 2,    # ... and per last-slot bit (10 shapes, each within 1 %)
     "swg_ctrl_lut": 90,         # hwgen_swg_par: counters and addressing (with swg_par_mux)
     # hwgen_swg: window / position counters, padding tests, read and write addresses, fitted
     # to the 3 calibration hwgen_swg (Yosys 0.70, the template with dilations and per-side
@@ -123,7 +127,8 @@ CALIBRATION = {
         "tfc_w1a2 @ DESIGN.md 6 folding", "tfc_w2a2 @ DESIGN.md 6 folding",
         "ternary_sign @ default folding", "tanh6 @ (8; 4x8; 5x1)", "mlp_a8 @ (8; 2x8; 2x2)",
         ("template sweeps (tests/report/designs.py): 3 hwgen_swg, 4 hwgen_swg_par, "
-         "2 hwgen_maxpool, 2 hwgen_label_select, 4 hwgen_frame_dwc, 4 hwgen_fifo, "
+         "2 hwgen_maxpool, 2 hwgen_label_select, 4 hwgen_frame_dwc, 22 whole-frame "
+         "hwgen_frame_dwc (CALIBRATION_WHOLE_DWC), 4 hwgen_fifo, "
          "4 hwgen_thresholding, 6 XNOR hwgen_mvau, 3 multiply hwgen_mvau, "
          "5 multiply/ternary hwgen_mvau with thresholds, "
          "6 constant-weight (one weight word) multiply/ternary hwgen_mvau"),
@@ -406,10 +411,13 @@ def _mvau(p: dict, res_type: str) -> Cost:
         thr = _search(pe, nf, n_thr, tb, cw, "distributed")
         # XNOR or at most 3 thresholds (1- and 2-bit activations): a narrow band
         narrow = xnor or n_thr <= 3
-        if nf * ((n_thr + 1) // 2) > 64 or (narrow and nf > 32):
+        words = nf * ((n_thr + 1) // 2)  # the last stage's memory: NF x its candidates
+        if words > 64 or (narrow and words > 32):
             # deep stage memories (many neuron folds or 255 thresholds), or narrow thresholds
             # past 32 words (the stage-memory model prices them as random 33..64-word ROMs,
-            # 4.1 LUT per bit: CNV-W1A1 11_mvau at the incumbent's folding, NF 64, +28 %)
+            # 4.1 LUT per bit: CNV-W1A1 11_mvau at the incumbent's folding, NF 64, +28 %;
+            # mlp_pow2's 02_mvau, 3 thresholds at NF 24, a 48-word last stage: 81 LUT
+            # modelled so, Yosys 17 with its real thresholds, 32 with random ones)
             cost += _c(lut=_deep_search(pe, nf, n_thr, tb, cw, narrow), ff=thr.FF)
         else:
             cost += _c(lut=K["mvau_thr_stage"] * _stage_memories(pe, nf, n_thr, tb), ff=thr.FF)
@@ -591,6 +599,8 @@ def _frame_dwc(p: dict) -> Cost:
         mask = max(0, min(in_w, nb_last * out_w) - last_in) if in_beats > 1 else 0
         ctrl = 2 * _clog2(nb + 1) + (_clog2(in_beats + 1) if in_beats > 1 else 0) + 4
         return _c(lut=in_w + mask + ctrl, ff=2 * in_w + _clog2(nb + 1) + 3)
+    if kind == "whole" and in_w < out_w:
+        return _whole_dwc(in_w, out_w, frame)
     if kind in ("gather", "whole"):
         whole = kind == "whole"
         nb = out_beats if whole else 1
@@ -598,9 +608,9 @@ def _frame_dwc(p: dict) -> Cost:
         sl_last = in_beats if out_beats == 1 or whole else -(-last_out // in_w)
         tops = {sl - 1, sl_last - 1}
         q_mux = sum(max(0, min(in_w, nb * out_w - t * in_w)) for t in tops)
-        if whole:  # the output shift register: a select per bit that has a bit above it
-            # (1.4 LUT per such bit: 10 -> 64 bits, 100-bit frames: 124 LUT in Yosys, 125
-            # estimated; 55 -> 64 bits, 110-bit frames: 167, 156 estimated)
+        if whole:  # wide to narrow: the output shift register, a select per bit that has a
+            # bit above it (1.4 LUT per such bit; tanh6's 65 -> 64 bits, 130-bit frames:
+            # 255 vs Yosys 270; 64 -> 24 bits, 100-bit frames: 203 vs 155)
             q_mux += 1.4 * (nb - 1) * out_w + 2 * _clog2(nb + 1)
         idx = _clog2(out_beats + 1) if out_beats > 1 and sl_last != sl else 0
         ctrl = sl + 2 * max(1, _clog2(sl)) + idx + 3
@@ -626,6 +636,39 @@ def _frame_dwc(p: dict) -> Cost:
         mux = min(mux, mux_bits(True))
     lut = K["dwc_mux_lut"] * mux + K["dwc_lane_lut"] * buf_l + K["dwc_ctrl_lut"]
     return _c(lut=lut, ff=buf_l * g + 2 * _clog2(buf_l + 1) + 8)
+
+
+def _whole_dwc(in_w: int, out_w: int, frame: int) -> Cost:
+    """hwgen_frame_dwc's "whole" structure, narrow to wide: SL = IN_BEATS input slots gather
+    the frame (a_reg: write enables only, no LUT), then the NB = OUT_BEATS output beats go
+    out of q_reg, which shifts down by OUT_W. Every q_reg bit below FRAME_BITS takes its slot
+    (bypass, from_a), the bit OUT_W above it (the shift; the S = FRAME_BITS - OUT_W lowest
+    bits) or holds; the T bits of the last slot take the input beat as well. Yosys maps that
+    in one of two ways (netlists of the 22 shapes of tests/report/designs.py
+    CALIBRATION_WHOLE_DWC): one LUT per q_reg bit, the selects shared (``dwc_whole_top``
+    more per last-slot bit), or, where ABC maps the selects' logic into each bit for depth
+    (8-input LUTs: MUXF7/MUXF8 and LUT1 feeds), ``dwc_whole_deep_shift`` LUTs per shifting
+    bit and ``dwc_whole_deep_top`` per last-slot bit (within 1 % on 9 such shapes, -7 % on
+    6 -> 16 bits, 40-bit frames). That mode appeared for 5..7 slots and 2 or 3 output beats:
+    in 11 of the 13 such shapes measured, all but two 2-beat frames of <= 64 bits (10 -> 32
+    / 50 and 12 -> 32 / 60 share the selects); an empirical boundary of ABC's choice, not a
+    structural one. mlp_pow2's output converter (18 -> 64 bits, 90-bit frames; a test
+    design, not in the calibration list, though its netlist is where the per-bit costs were
+    first read) is 203 LUT in Yosys that way, where 10 -> 64 / 100 is 124. The shared-select
+    fit: -19 % (55 -> 64 / 110, partly MUXF7) to +8 % on the other 12 calibration shapes;
+    cnv_small's 11 -> 64 / 110 (held out) +3 %.
+    Wide to narrow whole converters keep the former model (_frame_dwc)."""
+    sl, nb = -(-frame // in_w), -(-frame // out_w)
+    shift = max(0, frame - out_w)
+    top = frame - (sl - 1) * in_w
+    ctrl = sl + 2 * max(1, _clog2(sl)) + 3 + 2 * _clog2(nb + 1)
+    deep = 5 <= sl <= 7 and nb <= 3 and not (nb == 2 and frame <= 64)
+    if deep:
+        lut = (frame + (K["dwc_whole_deep_shift"] - 1) * shift
+               + (K["dwc_whole_deep_top"] - 1) * top + ctrl)
+    else:
+        lut = frame + K["dwc_whole_top"] * top + ctrl
+    return _c(lut=lut, ff=sl * in_w + frame + max(1, _clog2(sl)) + _clog2(nb + 1) + 2)
 
 
 def _swg_out_positions(p: dict) -> int:

@@ -52,6 +52,17 @@ CALIBRATION_INSTANCES: list[tuple[str, dict]] = [
     ("hwgen_fifo", {"WIDTH": 36, "DEPTH": 1024}),
 ]
 
+# hwgen_frame_dwc's "whole" structure, narrow to wide (IN_W, OUT_W, FRAME_BITS): the
+# _whole_dwc model of hwgen/estimate/cost.py (its two Yosys mappings and where each appeared)
+# was fitted to these; the test designs' whole converters (mlp_pow2 18 -> 64 / 90, cnv_small
+# 11 -> 64 / 110) are not among them.
+CALIBRATION_WHOLE_DWC: list[tuple[int, int, int]] = [
+    (10, 64, 100), (55, 64, 110), (12, 32, 60), (24, 64, 120), (20, 48, 100), (6, 16, 40),
+    (40, 64, 200), (30, 64, 90), (18, 64, 72), (12, 64, 90), (9, 64, 90), (14, 64, 70),
+    (18, 64, 108), (20, 64, 100), (22, 64, 110), (27, 64, 108), (36, 64, 180), (18, 32, 90),
+    (28, 64, 140), (16, 24, 80), (10, 32, 50), (7, 64, 70),
+]
+
 # XNOR-popcount MVAUs (no calibration design above has one), random seeded +-1 weights and
 # thresholds: (MW, MH, SIMD, PE, N_THRES).
 CALIBRATION_XNOR: list[tuple[int, int, int, int, int]] = [
@@ -336,6 +347,8 @@ def sweeps(folder: Path) -> list[dict]:
 
     folder.mkdir(parents=True, exist_ok=True)
     todo = list(CALIBRATION_INSTANCES)
+    todo += [("hwgen_frame_dwc", {"IN_W": i, "OUT_W": o, "FRAME_BITS": f})
+             for i, o, f in CALIBRATION_WHOLE_DWC]
     todo += [xnor_instance(folder, *spec) for spec in CALIBRATION_XNOR]
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL]
     todo += [mvau_instance(folder, *spec) for spec in CALIBRATION_MUL_THR]
