@@ -163,3 +163,17 @@ def test_lut_short_moves_lut_roms_to_bram_until_they_fit(base) -> None:
     assert {n for n, s in _styles(short).items() if s == "block"} == {roms[0][1]}
     assert short.manifest["estimate"]["total"]["LUT"] == lut - roms[0][3]
     assert short.manifest["estimate"]["fits"]
+
+
+def test_prefer_bram_on_the_command_line(base) -> None:
+    """`hwgen build --prefer-bram`: the written folding.json names the ROMs it put in BRAM."""
+    from hwgen.cli import main
+
+    src, folder, _ = base
+    plain = _build(base, "cli_plain", PYNQ.BRAM18, folding=FOLDING_E2E)
+    roms = {r[1] for r in _lut_roms(plain)}
+    assert roms
+    assert main(["build", str(src), "-o", str(folder / "cli"), "--folding",
+                 str(folder / "cli_plain.json"), "--prefer-bram"]) == 0
+    written = json.loads((folder / "cli" / "folding.json").read_text())
+    assert {n for n, v in written.items() if v.get("ram_style") == "block"} == roms
