@@ -58,6 +58,10 @@ K = {
     "pop_ramp_per_oct": 0.235,   # SIMD > 32: + this per doubling of SIMD (see _popcount_lut)
     "pop_wide_lut_per_bit": 0.83,  # ... up to this per bit (SIMD >= 77: CNV-sized layers)
     "mul_lut_per_pp": 1.94,      # LUTs per partial-product bit of a LUT multiplier
+    # ternary MVAU with 4..8-bit activations: per PE, input bit and adder-tree level, fitted to
+    # 6 ternary MVAUs with 4- and 8-bit inputs (SIMD 3..27, PE 8; estimate_vs_yosys.json
+    # calibration rows "tern_wide"): -18..-29 % without it (CNV-W2A2's first layer -28 %)
+    "tern_wide_lut": 1.8,
     "ci_tree_lut_per_bit": 1.0,   # add/subtract and ternary modes: carry-in adder tree LUTs per
                                  # result bit of each adder, the lanes' XOR terms included
     "const_mul_factor": 0.20,    # constant weights: LUT multiplier relative to a variable one
@@ -390,6 +394,10 @@ def _mvau(p: dict, res_type: str) -> Cost:
             # add/subtract and ternary: each lane's term (v, ~v or 0) is a LUT input of the
             # first adders (no product logic of its own), the +1s ride on the carry chains
             lut = K["ci_tree_lut_per_bit"] * pe * _tree_bits(simd, pw)
+            if tern and ib >= 4:
+                # wide activations (a first layer's 4..8-bit pixels): Yosys spends more per
+                # input bit and tree level than the 2-bit layers the constant was fitted on
+                lut += K["tern_wide_lut"] * pe * ib * _clog2(simd)
         else:
             if res_type == "dsp":
                 prod, dsp = 0, lanes
