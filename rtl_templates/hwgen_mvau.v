@@ -9,6 +9,12 @@
 // Add/subtract and ternary modes negate as -v = ~v + 1: each lane puts v or ~v (an XOR with
 // the sign, no wider than v) into the adder tree and its "+1" on the carry chain of one tree
 // adder (hwgen_adder_tree CARRY_IN), the last one on the accumulator's: no negation adders.
+// Weight load (RAM_STYLE "ultra" only): UltraScale+ cannot initialise UltraRAM from the
+// bitstream, so an "ultra" weight memory is written at run time through s_wl_*: one weight word
+// per beat, to addresses 0, 1, .., NF*SF-1 in WEIGHT_FILE's word order, then wrapping to 0 (a
+// second load overwrites the first). It always accepts (s_wl_tready = 1) and writes one clock
+// after the beat; load while no vector is in flight. The memory powers up as zeros (as the
+// UltraRAM does) and never reads WEIGHT_FILE. Other styles ignore s_wl_* (s_wl_tready = 0).
 // Latency and memory layouts: rtl_templates/README.md.
 `default_nettype none
 
@@ -38,7 +44,11 @@ module hwgen_mvau #(
     output wire                     s_axis_tready,
     output wire [PE*O_LANE-1:0]     m_axis_tdata,
     output wire                     m_axis_tvalid,
-    input  wire                     m_axis_tready
+    input  wire                     m_axis_tready,
+    // weight load, RAM_STYLE "ultra" only: one weight word (PE*SIMD*W_BITS bits) per beat
+    input  wire [PE*SIMD*W_BITS-1:0] s_wl_tdata,
+    input  wire                     s_wl_tvalid,
+    output wire                     s_wl_tready
 );
 
     localparam integer SF = MW / SIMD;
@@ -166,15 +176,44 @@ module hwgen_mvau #(
             always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
         end else if (STYLE == "ultra") begin : g_wmem_uram
             // UltraRAM (UltraScale+): 4K x 72 blocks, the read register inside the block.
-            // UltraScale+ cannot load UltraRAM from the bitstream (UG901: no INIT), so on a
-            // board the weights must be written at run time; simulators read WEIGHT_FILE.
+            // UltraScale+ cannot load UltraRAM from the bitstream (UG901: no INIT): the
+            // weights arrive through s_wl_* (registered once, then written in order, wrapping)
             (* ram_style = "ultra" *) reg [WW-1:0] wmem [0:NF*SF-1];
-            initial $readmemh(WEIGHT_FILE, wmem);
-            always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
+            reg [WAW-1:0] wl_addr_reg;
+            reg [WW-1:0] wl_data_reg;
+            reg wl_we_reg;
+`ifndef SYNTHESIS
+            // simulation: the UltraRAM power-up state (all zeros) instead of undefined words
+            integer i;
+            initial for (i = 0; i < NF * SF; i = i + 1) wmem[i] = {WW{1'b0}};
+`endif
+            assign s_wl_tready = 1'b1;
+            always @(posedge clk) begin
+                wl_data_reg <= s_wl_tdata;
+                if (rst) begin
+                    wl_we_reg <= 1'b0;
+                    wl_addr_reg <= {WAW{1'b0}};
+                end else begin
+                    wl_we_reg <= s_wl_tvalid;
+                    if (wl_we_reg) begin
+                        wl_addr_reg <= (wl_addr_reg == WA_LAST[WAW-1:0]) ? {WAW{1'b0}}
+                                                                         : wl_addr_reg + 1'b1;
+                    end
+                end
+            end
+            always @(posedge clk) begin
+                if (wl_we_reg) wmem[wl_addr_reg] <= wl_data_reg;
+                if (en) w_reg <= wmem[waddr_reg];
+            end
         end else begin : g_wmem_style
             (* ram_style = RAM_STYLE, rom_style = RAM_STYLE *) reg [WW-1:0] wmem [0:NF*SF-1];
             initial $readmemh(WEIGHT_FILE, wmem);
             always @(posedge clk) if (en) w_reg <= wmem[waddr_reg];
+        end
+        if (STYLE != "ultra") begin : g_no_wl
+            // weights from WEIGHT_FILE: no load port
+            assign s_wl_tready = 1'b0;
+            wire unused_wl = ^{s_wl_tdata, s_wl_tvalid};
         end
         if (NF > 1) begin : g_ibuf
             // LUTRAM with an asynchronous read: the operand register sits after the select,

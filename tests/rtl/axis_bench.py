@@ -10,6 +10,9 @@ side) compares the beats in order and returns the output cycle stamps.
 Driving happens on the falling edge: all templates have registered handshake outputs (no
 combinational path from s_axis_tvalid/m_axis_tready to s_axis_tready/m_axis_tvalid), so the
 values seen there are the ones sampled at the next rising edge.
+
+``BenchSpec.load_beats``: beats driven into a second stream, ``s_wl`` (hwgen_mvau's weight load
+port), with the same random idles, after reset and before the first input beat.
 """
 
 from __future__ import annotations
@@ -37,11 +40,13 @@ class BenchSpec:
     seed: int = 1
     max_cycles: int = 0  # 0: derived from the beat counts
     modes: list[str] = field(default_factory=lambda: ["fast", "random"])
+    load_beats: list[int] = field(default_factory=list)  # s_wl beats before the inputs
 
     def save(self, path: Path) -> None:
         data = asdict(self)
         data["in_beats"] = [hex(b) for b in self.in_beats]
         data["out_beats"] = [hex(b) for b in self.out_beats]
+        data["load_beats"] = [hex(b) for b in self.load_beats]
         Path(path).write_text(json.dumps(data))
 
     @classmethod
@@ -49,6 +54,7 @@ class BenchSpec:
         data = json.loads(Path(path).read_text())
         data["in_beats"] = [int(b, 16) for b in data["in_beats"]]
         data["out_beats"] = [int(b, 16) for b in data["out_beats"]]
+        data["load_beats"] = [int(b, 16) for b in data.get("load_beats", [])]
         return cls(**data)
 
 
@@ -85,6 +91,8 @@ async def run_case(dut, mode: str) -> None:
         await RisingEdge(dut.clk)
     await FallingEdge(dut.clk)
     dut.rst.value = 0
+    if spec.load_beats:
+        await _load(dut, spec.load_beats, rng, idle, max_cycles)
 
     ins, outs = spec.in_beats, spec.out_beats
     i = 0
@@ -112,3 +120,22 @@ async def run_case(dut, mode: str) -> None:
     dut.s_axis_tvalid.value = 0
     out = {"beats": got, "out_cycles": out_cycles, "in_cycles": in_cycles, "inputs_taken": i}
     Path(f"out_{mode}.json").write_text(json.dumps(out))
+
+
+async def _load(dut, beats: list[int], rng: random.Random, idle: float, max_cycles: int) -> None:
+    """Drive ``beats`` into s_wl (random idles), then idle for two clocks (the write lands)."""
+    i = cycle = 0
+    while i < len(beats):
+        valid = rng.random() >= idle
+        dut.s_wl_tvalid.value = int(valid)
+        if valid:
+            dut.s_wl_tdata.value = beats[i]
+            if dut.s_wl_tready.value:  # constant 1 in hwgen_mvau "ultra": seen before the edge
+                i += 1
+        await FallingEdge(dut.clk)
+        cycle += 1
+        if cycle > max_cycles:
+            raise AssertionError(f"timeout: {i} of {len(beats)} load beats after {cycle} cycles")
+    dut.s_wl_tvalid.value = 0
+    for _ in range(2):
+        await FallingEdge(dut.clk)

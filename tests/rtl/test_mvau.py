@@ -58,6 +58,12 @@ CASES = {
     # level); the others leave the memory to the simulator's "auto"
     "xnor_784x32_s49_p4_thr1_lut": (784, 32, 49, 4, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
     "tern_i4_64x32_s16_p4_thr15_lut": (64, 32, 16, 4, ("int", 4), ("ternary", 2), 15, 4, 0, 2),
+    # "_uram": RAM_STYLE "ultra", the memory starts zeroed and the bench writes the weights
+    # through s_wl: a whole image of random words first, then the real one over it (wrapping)
+    "xnor_784x32_s49_p4_thr1_uram": (784, 32, 49, 4, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
+    "tern_i4_64x32_s16_p4_thr15_uram": (64, 32, 16, 4, ("int", 4), ("ternary", 2), 15, 4, 0, 2),
+    "mul_i8xi8_64x32_s8_p4_raw_uram": (64, 32, 8, 4, ("int", 8), ("int", 8), 0, 0, 0, 1),
+    "xnor_48x8_s48_p8_thr1_uram": (48, 8, 48, 8, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
 }
 
 
@@ -88,10 +94,15 @@ def test_mvau(bench, name: str) -> None:
                   "W_TYPE": TYPES[wk], "ACC_BITS": acc_bits, "N_THRES": n_thr, "REG_EVERY": reg_every}
     if name.endswith("_lut"):
         params["RAM_STYLE"] = '"distributed"'  # a Verilog string literal for -G
-    files = {"weights.mem": ""}
     wwords = weight_words(w, simd, pe, wb, wk)
     write_width = pe * simd * wb
-    files["weights.mem"] = "".join(f"{v:0{(write_width + 3) // 4}x}\n" for v in wwords)
+    files = {"weights.mem": "".join(f"{v:0{(write_width + 3) // 4}x}\n" for v in wwords)}
+    load: list[int] = []
+    if name.endswith("_uram"):
+        params["RAM_STYLE"] = '"ultra"'
+        files = {}  # "ultra" never reads WEIGHT_FILE: only the load puts weights in
+        junk = weight_words(random_values(rng, wk, wb, (mh, mw)), simd, pe, wb, wk)
+        load = junk + wwords
 
     if n_thr:
         # thresholds on the dot product, ascending, with duplicates, clipped to [lo, hi + 1]
@@ -112,7 +123,7 @@ def test_mvau(bench, name: str) -> None:
 
     in_beats = pack_beats(np.where(x > 0, 1, 0) if xk == "bipolar" else x, simd, xb)
     out_beats = pack_beats(y, pe, lane_bits)
-    spec = BenchSpec(in_beats=in_beats, out_beats=out_beats, seed=len(name))
+    spec = BenchSpec(in_beats=in_beats, out_beats=out_beats, seed=len(name), load_beats=load)
     res = bench("hwgen_mvau", params, spec, files)
 
     # exact cycles per vector: NF*SF between the last output beats of consecutive frames
