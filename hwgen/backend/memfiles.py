@@ -10,6 +10,10 @@ Formats (also in rtl_templates/README.md):
   holds T[nf*PE + p][k] at bits [(p*N + k)*THR_BITS, +THR_BITS), NF = C/PE words. Shared
   thresholds (one row of N, SHARED = 1): a single word with T[k] at bits [k*THR_BITS, ...).
 
+- Weight image (run-time load of "ultra" weight memories, ``weight_image``): the memories in
+  order, each its words in file order, each word split into ceil(width/DMA_BITS) DMA words,
+  least significant bits first, the last one zero-padded; DMA words little-endian bytes.
+
 Value codes (DESIGN.md 3a): ``uint`` plain, ``int`` two's complement, ``bipolar`` +1 -> 1 and
 -1 -> 0, ``ternary`` as INT2 (+1 -> 01, 0 -> 00, -1 -> 11).
 """
@@ -25,6 +29,7 @@ from hwgen.runtime.packing import frame_bits
 __all__ = [
     "encode",
     "threshold_words",
+    "weight_image",
     "weight_words",
     "write_mem",
     "write_thresholds",
@@ -110,3 +115,18 @@ def write_thresholds(path: str | Path, t: np.ndarray, pe: int, bits: int) -> Pat
     lanes = 1 if t.ndim == 1 else pe
     n = t.shape[-1]
     return write_mem(path, threshold_words(t, pe, bits), lanes * n * bits)
+
+
+def weight_image(memories: list[tuple[list[int], int]], dma_bits: int) -> bytes:
+    """The weight-load image of ``memories`` ((words, word width) each, in load order):
+    every word as ceil(width / dma_bits) little-endian DMA words, least significant first."""
+    if dma_bits % 8:
+        raise ValueError(f"dma_bits must be a multiple of 8, not {dma_bits}")
+    out = bytearray()
+    for words, width in memories:
+        size = -(-width // dma_bits) * dma_bits // 8
+        for word in words:
+            if word < 0 or word >> width:
+                raise ValueError(f"word {word:#x} does not fit in {width} bits")
+            out += word.to_bytes(size, "little")
+    return bytes(out)

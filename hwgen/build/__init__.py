@@ -25,6 +25,7 @@ from hwgen.build.emit import (
     emit_core,
     emit_pipeline,
     fifo_memory,
+    load_layout,
     weight_memory,
 )
 from hwgen.build.fifos import fifo_depths, join_paths
@@ -372,6 +373,39 @@ def _write_mem(hw: HwGraph, mem_dir: Path) -> dict[str, dict[str, str]]:
     return files
 
 
+WEIGHT_IMAGE = "weights_image.bin"
+
+
+def _write_weight_image(hw: HwGraph, mem_dir: Path, dma_bits: int) -> dict | None:
+    """OUT/mem/weights_image.bin, the run-time load of the "ultra" (UltraRAM) weight memories
+    (hwgen.build.emit.load_layout, hwgen.backend.memfiles.weight_image), and its manifest
+    entry; None when no weights are in UltraRAM (no load port)."""
+    from hwgen.backend.memfiles import weight_image, weight_words
+
+    segments = load_layout(hw, dma_bits)
+    if not segments:
+        return None
+    memories = []
+    for seg in segments:
+        layer = hw.layer(seg.layer)
+        memories.append((weight_words(layer.weights, layer.SIMD, layer.PE,
+                                      layer.w_dtype.code_bits, _kind(layer.w_dtype)),
+                         seg.word_bits))
+    image = weight_image(memories, dma_bits)
+    (mem_dir / WEIGHT_IMAGE).write_bytes(image)
+    beats = segments[-1].start + segments[-1].beats
+    return {
+        "file": WEIGHT_IMAGE, "port": "s_axis_wl", "dma_bits": dma_bits, "beats": beats,
+        "bytes": len(image), "sha256": hashlib.sha256(image).hexdigest(),
+        "layout": "the segments in order; each weight word (the layer's .mem file order) as "
+                  "beats_per_word little-endian DMA words, least significant first, the last "
+                  "zero-padded; load once after reset, before the first frame",
+        "segments": [{"layer": seg.layer, "start": seg.start, "beats": seg.beats,
+                      "words": seg.words, "word_bits": seg.word_bits,
+                      "beats_per_word": seg.beats_per_word} for seg in segments],
+    }
+
+
 def _kind(dtype) -> str:
     return {"UINT": "uint", "BINARY": "uint", "INT": "int", "BIPOLAR": "bipolar",
             "TERNARY": "ternary"}[dtype.kind]
@@ -604,8 +638,10 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     shutil.copyfile(src, tmp / "model.onnx")
     source = src.name
     files = _write_mem(hw, mem)
-    generated = {"hwgen_accel_pipeline.v": emit_pipeline(hw, depths, files, source),
-                 "hwgen_accel_core.v": emit_core(hw, source),
+    weight_load = _write_weight_image(hw, mem, tgt.dma_bits)
+    generated = {"hwgen_accel_pipeline.v": emit_pipeline(hw, depths, files, source,
+                                                         load_bits=tgt.dma_bits),
+                 "hwgen_accel_core.v": emit_core(hw, source, load_bits=tgt.dma_bits),
                  "hwgen_accel.v": emit_accel(hw, tgt.dma_bits, source)}
     tdir = package_dir("rtl_templates")
     templates = _template_sources(generated)
@@ -619,6 +655,7 @@ def _fill(tmp: Path, src: Path, hw: HwGraph, graph, tgt: Target, clock: float,
     (tmp / "fifo_depths.json").write_text(json.dumps(depths, indent=2) + "\n")
     manifest = make_manifest(src, hw, graph, tgt, clock, depths, files, limits)
     manifest["fit_by"] = fit_record or {"method": "estimate"}
+    manifest["weight_load"] = weight_load
     # what `hwgen sim` checks each memory file against (a missing or short file is an error)
     manifest["rtl"]["mem_files"] = {
         path.name: {"words": len(lines), "hex_digits": len(lines[0]) if lines else 0}

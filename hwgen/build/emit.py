@@ -7,6 +7,12 @@ named after the hardware layer, each with a comment naming the ONNX node it came
   differ; a FIFO in front of every layer (depths from hwgen.build.fifos). No tlast.
 * ``hwgen_accel_core``: the pipeline at its native beat widths, with tlast carried across.
 * ``hwgen_accel``: the DMA-width top (target port width) with frame-aware converters.
+
+When weights sit in UltraRAM (``weight_memory`` "ultra"), all three also have a weight-load
+stream ``s_axis_wl`` (``s_wl`` on the pipeline; DMA width, tlast ignored): a fixed-order image
+(``load_layout``: the "ultra" MVAUs in pipeline order, each its NF*SF words, each word padded
+to whole DMA words, hwgen.backend.memfiles.weight_image) split by one ``hwgen_wload`` per such
+MVAU into its ``s_wl`` load port. Load it before the first frame.
 Wrappers use ``ap_clk``/``ap_rst_n`` (active-low at the boundary for Vivado; the templates'
 reset is synchronous active-high).
 """
@@ -31,8 +37,8 @@ from hwgen.build.hwlayers import (
 )
 from hwgen.estimate.cost import rom_style
 
-__all__ = ["Stream", "emit_pipeline", "emit_core", "emit_accel", "layer_params", "template",
-           "TYPE_CODES", "weight_memory", "edge_depth", "fifo_memory"]
+__all__ = ["Stream", "LoadSegment", "emit_pipeline", "emit_core", "emit_accel", "layer_params",
+           "load_layout", "template", "TYPE_CODES", "weight_memory", "edge_depth", "fifo_memory"]
 
 # Frames the accelerator top's tlast tracker holds in flight (hwgen_frame_tlast DEPTH).
 TLAST_DEPTH = 32
@@ -67,6 +73,36 @@ def weight_memory(layer: HwMVAU) -> str:
     .rom_style); folding.json keeps "auto", the RTL and the manifest carry the choice."""
     return rom_style(layer.nf * layer.sf, layer.PE * layer.SIMD * layer.w_dtype.code_bits,
                      layer.ram_style)
+
+
+@dataclass(frozen=True)
+class LoadSegment:
+    """One "ultra" MVAU's part of the weight-load image: beats ``start`` ..
+    ``start + words * beats_per_word - 1``."""
+
+    layer: str
+    words: int  # NF*SF weight words
+    word_bits: int  # PE*SIMD*W_BITS
+    beats_per_word: int  # ceil(word_bits / load_bits)
+    start: int
+
+    @property
+    def beats(self) -> int:
+        return self.words * self.beats_per_word
+
+
+def load_layout(hw: HwGraph, load_bits: int) -> list[LoadSegment]:
+    """The weight-load image's segments: the MVAUs whose weights are "ultra", in pipeline order
+    (empty: the design has no weight-load port)."""
+    segments: list[LoadSegment] = []
+    start = 0
+    for layer in hw.layers:
+        if isinstance(layer, HwMVAU) and weight_memory(layer) == "ultra":
+            bits = layer.PE * layer.SIMD * layer.w_dtype.code_bits
+            seg = LoadSegment(layer.name, layer.nf * layer.sf, bits, -(-bits // load_bits), start)
+            segments.append(seg)
+            start += seg.beats
+    return segments
 
 
 def edge_depth(depths: dict[str, int | list[int]], layer: HwLayer, port: int = 0) -> int:
@@ -246,16 +282,44 @@ def _out_width(hw: HwGraph, src: str) -> int:
     return layer.out_beat_elems * layer.out_bits
 
 
+def _load_splitter(segments: list[LoadSegment], load_bits: int) -> tuple[list[str], list[str]]:
+    """(declarations, body) of the weight-load splitter: one hwgen_wload per segment on the
+    shared s_wl stream, each feeding wires w_<layer>_wl_* (its MVAU's load port)."""
+    total = segments[-1].start + segments[-1].beats
+    decl = ["    wire wl_fire = s_wl_tvalid && s_wl_tready;  // a weight-load beat is taken"]
+    body: list[str] = []
+    for seg in segments:
+        w = f"w_{seg.layer}_wl"
+        decl += _wires(w, seg.word_bits) + [f"    wire {w}_take;"]
+        body += _instance(
+            "hwgen_wload", f"u_{seg.layer}_wl",
+            {"IN_W": load_bits, "OUT_W": seg.word_bits, "WORDS": seg.words, "START": seg.start,
+             "TOTAL": total},
+            {"clk": "clk", "rst": "rst", "s_tdata": "s_wl_tdata", "s_tvalid": "s_wl_tvalid",
+             "s_tready": f"{w}_take", "s_fire": "wl_fire", "m_tdata": f"{w}_tdata",
+             "m_tvalid": f"{w}_tvalid", "m_tready": f"{w}_tready"},
+            f"weight-load beats {seg.start}..{seg.start + seg.beats - 1} -> {seg.layer} "
+            f"({seg.words} words of {seg.word_bits} bits)")
+    takes = " | ".join(f"w_{seg.layer}_wl_take" for seg in segments)
+    body.append(f"    assign s_wl_tready = {takes};")
+    return decl, body
+
+
 def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int | list[int]],
-                  files: dict[str, dict[str, str]], source: str) -> str:
+                  files: dict[str, dict[str, str]], source: str, load_bits: int = 64) -> str:
     """The layer graph as ``hwgen_accel_pipeline`` (native beat widths at both ends): per input
     port of each layer a width converter where beat widths differ and a FIFO; forks are
-    hwgen_dup instances, each output its own stream."""
+    hwgen_dup instances, each output its own stream. With "ultra" weights, the weight-load
+    stream ``s_wl`` (``load_bits`` wide) and its splitter (``load_layout``)."""
     first, last = hw.layers[0], hw.layers[-1]
     in_w = first.in_beat_elems * first.in_bits
     out_w = last.out_beat_elems * last.out_bits
+    segments = load_layout(hw, load_bits)
+    loaded = {seg.layer for seg in segments}
     body: list[str] = []
     decl: list[str] = []
+    if segments:
+        decl, body = _load_splitter(segments, load_bits)
     for i, layer in enumerate(hw.layers):
         ports: dict[str, str] = {"clk": "clk", "rst": "rst"}
         producers = hw.producers(i)
@@ -297,6 +361,14 @@ def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int | list[int]],
             m = f"m{k}_axis" if len(outs) > 1 else "m_axis"
             ports.update({f"{m}_tdata": f"{name}_tdata", f"{m}_tvalid": f"{name}_tvalid",
                           f"{m}_tready": f"{name}_tready"})
+        if isinstance(layer, HwMVAU) and layer.name in loaded:
+            w = f"w_{layer.name}_wl"
+            ports.update({"s_wl_tdata": f"{w}_tdata", "s_wl_tvalid": f"{w}_tvalid",
+                          "s_wl_tready": f"{w}_tready"})
+        elif isinstance(layer, HwMVAU):  # weights from its file: the load port unused
+            decl.append(f"    wire unused_{layer.name}_wl_tready;")
+            ports.update({"s_wl_tdata": f"{layer.PE * layer.SIMD * layer.w_dtype.code_bits}'d0",
+                          "s_wl_tvalid": "1'b0", "s_wl_tready": f"unused_{layer.name}_wl_tready"})
         what = (f"{layer.name}: fork of {producers[0]} to "
                 f"{' and '.join(c for c, _ in hw.consumers(layer.name))}"
                 if isinstance(layer, HwDup) else
@@ -322,14 +394,19 @@ def emit_pipeline(hw: HwGraph, fifo_depths: dict[str, int | list[int]],
         "    output wire s_axis_tready,",
         f"    output wire [{out_w - 1}:0] m_axis_tdata,",
         "    output wire m_axis_tvalid,",
-        "    input  wire m_axis_tready",
+        "    input  wire m_axis_tready" + ("," if segments else ""),
+    ] + ([f"    input  wire [{load_bits - 1}:0] s_wl_tdata,  // weight image (load_layout)",
+          "    input  wire s_wl_tvalid,",
+          "    output wire s_wl_tready"] if segments else []) + [
         ");",
     ]
     return "\n".join(head + decl + [""] + body + ["endmodule", "", "`default_nettype wire", ""])
 
 
 def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
-             frame_in_bits: int, frame_out_bits: int, source: str, what: str) -> str:
+             frame_in_bits: int, frame_out_bits: int, source: str, what: str,
+             load_bits: int = 0) -> str:
+    """A top around the pipeline; ``load_bits`` > 0: with the weight-load port s_axis_wl."""
     in_beats = -(-frame_in_bits // in_w)
     out_beats = -(-frame_out_bits // out_w)
     lines = [
@@ -347,7 +424,12 @@ def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
         f"    output wire [{out_w - 1}:0] m_axis_tdata,",
         "    output wire m_axis_tvalid,",
         "    input  wire m_axis_tready,",
-        "    output wire m_axis_tlast",
+        "    output wire m_axis_tlast" + ("," if load_bits else ""),
+    ] + ([f"    input  wire [{load_bits - 1}:0] s_axis_wl_tdata,  // weight image, before frames",
+          "    input  wire s_axis_wl_tvalid,",
+          "    output wire s_axis_wl_tready,",
+          "    input  wire s_axis_wl_tlast  // ignored: the image length is fixed"]
+         if load_bits else []) + [
         ");",
         "    wire clk = ap_clk;",
         "    reg rst;",
@@ -368,8 +450,12 @@ def _wrapper(module: str, in_w: int, out_w: int, core_in: int, core_out: int,
               "    assign in_tready = host_in_tready;"]
     lines += _link("host_in", "pipe_in", in_w, core_in, frame_in_bits, "u_dwc_in",
                    "host words -> first layer beats")
-    lines += _instance("hwgen_accel_pipeline", "u_pipeline", {},
-                       _axis_ports("pipe_in", "pipe_out"), "the layers")
+    ports = _axis_ports("pipe_in", "pipe_out")
+    if load_bits:
+        lines.append("    wire unused_wl_tlast = s_axis_wl_tlast;")
+        ports.update({"s_wl_tdata": "s_axis_wl_tdata", "s_wl_tvalid": "s_axis_wl_tvalid",
+                      "s_wl_tready": "s_axis_wl_tready"})
+    lines += _instance("hwgen_accel_pipeline", "u_pipeline", {}, ports, "the layers")
     lines += _link("pipe_out", "m_axis", core_out, out_w, frame_out_bits, "u_dwc_out",
                    "last layer beats -> host words")
     lines += ["endmodule", "", "`default_nettype wire", ""]
@@ -382,14 +468,15 @@ def boundary(hw: HwGraph) -> tuple[int, int, int, int]:
             first.in_elems * first.in_bits, last.out_elems * last.out_bits)
 
 
-def emit_core(hw: HwGraph, source: str) -> str:
+def emit_core(hw: HwGraph, source: str, load_bits: int = 64) -> str:
     core_in, core_out, fin, fout = boundary(hw)
     return _wrapper("hwgen_accel_core", core_in, core_out, core_in, core_out, fin, fout, source,
-                    "The pipeline at its native beat widths, with tlast (simulation and reuse).")
+                    "The pipeline at its native beat widths, with tlast (simulation and reuse).",
+                    load_bits if load_layout(hw, load_bits) else 0)
 
 
 def emit_accel(hw: HwGraph, dma_bits: int, source: str) -> str:
     core_in, core_out, fin, fout = boundary(hw)
     return _wrapper("hwgen_accel", dma_bits, dma_bits, core_in, core_out, fin, fout, source,
                     f"DMA-facing top: {dma_bits}-bit AXI-Stream in and out, frames padded to "
-                    "whole words.")
+                    "whole words.", dma_bits if load_layout(hw, dma_bits) else 0)

@@ -273,11 +273,13 @@ def rom_cost(depth: int, width: int, style: str = "auto") -> Cost:
 
     ``style`` "auto" models what Yosys itself picks for a template that receives "auto" (the
     thresholding ROMs); MVAU weight ROMs never get there, ``rom_style`` resolves them first.
-    "ultra" (UltraScale+ weight ROMs): UltraRAM blocks, the read register inside them."""
+    "ultra" (UltraScale+ weight memories): UltraRAM blocks, the read register inside them,
+    plus the run-time write port's data, address and enable registers (hwgen_mvau s_wl)."""
+    if style == "ultra":
+        aw = _clog2(depth) if depth > 1 else 1
+        return Cost(URAM=uram_blocks(depth, width)) + _c(lut=aw, ff=width + aw + 1)
     if depth <= 1:
         return Cost()  # constants
-    if style == "ultra":
-        return Cost(URAM=uram_blocks(depth, width))
     bits = depth * width
     if style == "block" or (style == "auto" and depth > 64
                             and bits * K["rom_logic_cost"] > 129 * _rom_bram18(depth, width)):
@@ -785,6 +787,15 @@ def _tlast(p: dict) -> Cost:
     return _c(lut=-(-d // 32) + 1.5 * (aw + 1) + icw + ocw + 1, ff=aw + 1 + icw + ocw)
 
 
+def _wload(p: dict) -> Cost:
+    """hwgen_wload (weight-load splitter, one per UltraRAM weight memory): the image beat
+    counter and its segment compares, the word-part counter and the gather register of a word's
+    first BPW-1 beats. Not fitted to Yosys (a few dozen LUTs per instance)."""
+    bpw = -(-p["OUT_W"] // p["IN_W"])
+    cw, pw = _clog2(p["TOTAL"] + 1), _clog2(bpw) if bpw > 1 else 0
+    return _c(lut=3 * cw + pw + 2, ff=cw + 1 + pw + (bpw - 1) * p["IN_W"])
+
+
 # -- graphs: fork and joins (issue 16) ---------------------------------------------------------
 
 
@@ -899,7 +910,7 @@ _MODELS = {
     "hwgen_dup": _dup, "hwgen_concat": _concat, "hwgen_add": _add,
     "hwgen_thresholding": _thresholding, "hwgen_fifo": _fifo, "hwgen_frame_dwc": _frame_dwc,
     "hwgen_swg": _swg, "hwgen_swg_par": _swg_par, "hwgen_maxpool": _maxpool, "hwgen_label_select": _label,
-    "hwgen_frame_tlast": _tlast, "hwgen_vvau": _vvau,
+    "hwgen_frame_tlast": _tlast, "hwgen_vvau": _vvau, "hwgen_wload": _wload,
 }
 
 

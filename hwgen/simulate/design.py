@@ -2,10 +2,14 @@
 
 ``level="core"`` drives the pipeline at its native beat widths (measures the core interval);
 ``level="accel"`` drives the DMA-width top exactly as the board's DMA would.
+A design with UltraRAM weights (manifest ``weight_load``) gets its weight image
+(OUT/mem/weights_image.bin) through the weight-load port first, as the board driver does; the
+UltraRAM memories start zeroed, so without that load the outputs are wrong.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -17,7 +21,8 @@ from hwgen.errors import SimulationError
 from hwgen.runtime.packing import decode, encode, pack_words, unpack_words, words_to_hex
 from hwgen.simulate.verilator import SimRun, build_sim, run_sim
 
-__all__ = ["DesignRun", "simulate", "load_manifest", "mem_files", "stall_cycles"]
+__all__ = ["DesignRun", "simulate", "load_manifest", "mem_files", "stall_cycles",
+           "weight_image_hex"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,25 @@ def mem_files(out: Path, manifest: dict) -> list[Path]:
     return paths
 
 
+def weight_image_hex(out: Path, manifest: dict) -> list[str]:
+    """The weight image of build ``out`` as hex words of the load port (``[]``: none), checked
+    against the manifest's size and checksum."""
+    wl = manifest.get("weight_load")
+    if not wl:
+        return []
+    path = Path(out) / manifest.get("rtl", {}).get("mem_dir", "mem") / wl["file"]
+    hint = "rebuild the design with 'hwgen build' (it writes the weight image)"
+    if not path.is_file():
+        raise SimulationError(f"weight image {path} is missing (listed in the manifest)",
+                              hint=hint)
+    data = path.read_bytes()
+    if len(data) != wl["bytes"] or hashlib.sha256(data).hexdigest() != wl["sha256"]:
+        raise SimulationError(f"weight image {path} is not the one the build wrote ({len(data)} "
+                              f"bytes, expected {wl['bytes']}, or another checksum)", hint=hint)
+    words = np.frombuffer(data, dtype=np.uint8).reshape(wl["beats"], -1)
+    return words_to_hex(words, wl["dma_bits"])
+
+
 def stall_cycles(manifest: dict, idle_pct: int = 0, bp_pct: int = 0) -> int:
     """Cycles without any input or output beat after which a run counts as stalled.
 
@@ -98,10 +122,12 @@ def pack_inputs(manifest: dict, values: np.ndarray, word_bits: int) -> list[str]
 
 def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idle_pct: int = 0,
              bp_pct: int = 0, seed: int = 1, waves: bool = False, progress=None,
-             plusargs: tuple[str, ...] = ()) -> DesignRun:
+             plusargs: tuple[str, ...] = (), load_weights: bool = True) -> DesignRun:
     """Run integer hardware inputs (frames, *input_shape) through the RTL of build ``out``.
 
     ``plusargs``: extra simulator plusargs (for instance a fault-injection mode in a test).
+    ``load_weights``: stream the weight image first (designs with UltraRAM weights; False
+    runs them with the memories as they power up, zeroed: a test of the loader).
     """
     out = Path(out)
     m = load_manifest(out)
@@ -116,17 +142,27 @@ def simulate(out: str | Path, hw_inputs: np.ndarray, *, level: str = "core", idl
     in_wpf = -(-io_in["elems"] * io_in["elem_bits"] // in_w)
     out_wpf = -(-io_out["elems"] * io_out["elem_bits"] // out_w)
     mems = mem_files(out, m)  # before the (slow) Verilator build
+    wl_hex = weight_image_hex(out, m)
+    wl_bits = m["weight_load"]["dma_bits"] if wl_hex else 0
     rtl = out / "rtl"
     sources = [rtl / name for name in (rtl / "filelist.f").read_text().split()]
     probes = re.findall(r"wire\s+(?:\[[^]]*\]\s*)?w_(\w+)_tvalid;",
                         (rtl / "hwgen_accel_pipeline.v").read_text())
     build = build_sim(sources, dut, out / "sim" / f"{level}_build", in_bits=in_w, out_bits=out_w,
                       in_words_per_frame=in_wpf, out_words_per_frame=out_wpf, waves=waves,
-                      probes=probes, progress=progress)
-    run = run_sim(build, out / "sim" / f"{level}_run", pack_inputs(m, hw_inputs, in_w), frames,
-                  mems, idle_pct=idle_pct, bp_pct=bp_pct, seed=seed,
-                  stall_cycles=stall_cycles(m, idle_pct, bp_pct), waves=waves,
-                  plusargs=plusargs, progress=progress)
+                      probes=probes, progress=progress, wl_bits=wl_bits)
+    in_hex = pack_inputs(m, hw_inputs, in_w)
+    stall = stall_cycles(m, idle_pct, bp_pct)
+    # the backstop: the run_sim default plus the frames at the design's interval (slow designs:
+    # tens of thousands of cycles per frame) with the idles and stalls, and the weight load
+    slow = min(10.0, 100 / max(1, 100 - max(idle_pct, bp_pct)))
+    timeout = (100_000 + stall + 10 * len(wl_hex) + 200 * len(in_hex) * out_wpf
+               + int(2 * slow * frames * int(m.get("interval_cycles", 0))))
+    run = run_sim(build, out / "sim" / f"{level}_run", in_hex, frames,
+                  mems, idle_pct=idle_pct, bp_pct=bp_pct, seed=seed, timeout_cycles=timeout,
+                  stall_cycles=stall, waves=waves,
+                  plusargs=plusargs, progress=progress,
+                  wl_hex=wl_hex if load_weights else None)
     n_words, expected = run.out_words.shape[0], frames * out_wpf
     hint = f"the RTL in {rtl} is wrong or was edited; rebuild it with 'hwgen build'"
     if any(layer["op"] == "dup" for layer in m["layers"]):

@@ -47,6 +47,7 @@ class SimBuild:
     out_bits: int
     in_words_per_frame: int
     out_words_per_frame: int
+    wl_bits: int = 0  # weight-load port width (0: the DUT has none)
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,11 @@ def build_sim(
     waves: bool = False,
     progress: Progress = None,
     probes: list[str] | None = None,
+    wl_bits: int = 0,
 ) -> SimBuild:
     """Verilate hwgen_tb + ``sources`` with ``dut`` as the device under test (cached).
+
+    ``wl_bits`` > 0: the DUT has a weight-load stream s_axis_wl of that width (HWGEN_WLOAD).
 
     ``probes``: stream names ``X`` of the pipeline (wires ``dut.u_pipeline.w_X_tvalid`` /
     ``_tready``) whose beats and handshake state a stall report lists.
@@ -98,11 +102,14 @@ def build_sim(
         "IN_WORDS_PER_FRAME": in_words_per_frame,
         "OUT_WORDS_PER_FRAME": out_words_per_frame,
     }
+    if wl_bits:
+        params["WL_W"] = wl_bits
     probe_text = _probe_include(probes or [])
     key = _hash_sources(all_sources, {"dut": dut, "params": params, "waves": waves,
                                       "probes": probe_text, "args": BUILD_ARGS})
     stamp = build_dir / "hwgen_build.stamp"
-    result = SimBuild(build_dir, dut, in_bits, out_bits, in_words_per_frame, out_words_per_frame)
+    result = SimBuild(build_dir, dut, in_bits, out_bits, in_words_per_frame, out_words_per_frame,
+                      wl_bits)
     if stamp.exists() and stamp.read_text() == key:
         return result
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -110,6 +117,8 @@ def build_sim(
     say(f"compiling the Verilator model (cached in {build_dir}; first time 15-80 s) ...")
     t0 = time.perf_counter()
     defines = {"HWGEN_DUT": dut}
+    if wl_bits:
+        defines["HWGEN_WLOAD"] = 1
     if probes:
         (build_dir / "hwgen_probes.vh").write_text(probe_text)
         defines["HWGEN_PROBES"] = 1
@@ -197,8 +206,12 @@ def run_sim(
     waves: bool = False,
     progress: Progress = None,
     plusargs: tuple[str, ...] = (),
+    wl_hex: list[str] | None = None,
 ) -> SimRun:
     """Run ``frames`` frames (``in_hex``: one hex word per line) and read back the outputs.
+
+    ``wl_hex``: weight-load words streamed into s_axis_wl before the first frame (a build with
+    ``wl_bits``); None or empty: no load.
 
     The run ends ``stall_cycles`` after the last input or output beat, so every output beat is
     captured (also extra ones); when fewer words than expected came out, ``SimRun.stall`` says
@@ -211,16 +224,20 @@ def run_sim(
             f"{len(in_hex)} input words for {frames} frames of {build.in_words_per_frame} words"
         )
     run_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("tb_out.txt", "tb_in_events.txt", "tb_stall.txt"):
+    if wl_hex and not build.wl_bits:
+        raise SimulationError("weight-load words for a design without a weight-load port")
+    for name in ("tb_out.txt", "tb_in_events.txt", "tb_stall.txt", "tb_wl.hex"):
         (run_dir / name).unlink(missing_ok=True)
     for stale in run_dir.glob("*.mem"):  # only this run's memory files may be read
         stale.unlink()
     (run_dir / "tb_in.hex").write_text("\n".join(in_hex) + "\n")
+    if wl_hex:
+        (run_dir / "tb_wl.hex").write_text("\n".join(wl_hex) + "\n")
     shutil.copyfile(package_dir("sim") / "hwgen_cocotb.py", run_dir / "hwgen_cocotb.py")
     for mem in mem_files:
         shutil.copyfile(mem, run_dir / Path(mem).name)
     if timeout_cycles is None:  # a backstop only: a stall ends the run after stall_cycles
-        timeout_cycles = (100_000 + stall_cycles
+        timeout_cycles = (100_000 + stall_cycles + 10 * len(wl_hex or ())
                           + 200 * len(in_hex) * max(1, build.out_words_per_frame))
     os.environ["HWGEN_TIMEOUT_CYCLES"] = str(timeout_cycles)
     runner = verilator_runner()
@@ -235,7 +252,7 @@ def run_sim(
             test_dir=str(run_dir),
             test_args=[],
             plusargs=[f"+frames={frames}", f"+idle={idle_pct}", f"+bp={bp_pct}", f"+seed={seed}",
-                      f"+stall={stall_cycles}", *plusargs],
+                      f"+stall={stall_cycles}", f"+wl_beats={len(wl_hex or ())}", *plusargs],
             waves=waves,
             log_file=str(run_dir / "sim.log"),
             # hwgen_cocotb.py raises its own errors: without pytest's assertion rewriting, cocotb
@@ -322,6 +339,8 @@ def _stall_report(path: Path) -> str | None:
     o_n, o_tot, o_v, o_r = (int(v) for v in info["output"])
     head = (f"no input or output beat for {cycles} cycles: {i_n} of {i_tot} input words "
             f"accepted, {o_n} of {o_tot} output words out")
+    if "load" in info and int(info["load"][0]) < int(info["load"][1]):
+        head += f", {info['load'][0]} of {info['load'][1]} weight-load words accepted"
     blocked = [s for s in streams if s[2] and not s[3]]
     if o_v and not o_r:
         where = "the output has valid data but the testbench never asserts ready"

@@ -40,6 +40,8 @@ MODULES = [
     "hwgen_vvau",
     # host link of the open-flow boards
     "hwgen_uart_rx", "hwgen_uart_tx",
+    # run-time weight load of UltraRAM weight memories
+    "hwgen_wload",
 ]
 
 

@@ -84,6 +84,9 @@ CONFIGS = [
     ("hwgen_uart_rx", {"CLKS_PER_BIT": 4, "BYTES": 1, "FRAME_WORDS": 3}, {}),
     ("hwgen_uart_tx", {}, {}),
     ("hwgen_uart_tx", {"CLKS_PER_BIT": 25, "BYTES": 1}, {}),
+    ("hwgen_wload", {}, {}),                                                    # 2 beats/word
+    ("hwgen_wload", {"IN_W": 128, "OUT_W": 64, "START": 7, "TOTAL": 30}, {}),  # padded beats
+    ("hwgen_wload", {"IN_W": 64, "OUT_W": 64, "WORDS": 1, "TOTAL": 1}, {}),    # one beat
 ]
 CONFIGS = [cfg for cfg in CONFIGS if (TEMPLATES / f"{cfg[0]}.v").exists()]
 
