@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import hwgen
@@ -112,3 +113,81 @@ def test_ultra_weights_simulate_exactly(zoo_export, tmp_path, mnist) -> None:
     expected = hwgen.execute(graph, x, upto="hw")
     run = simulate(result.out, prologue(graph, x), level="core", idle_pct=25, bp_pct=35, seed=3)
     np.testing.assert_array_equal(run.outputs.reshape(expected.shape), expected)
+
+
+# 01_mvau: 784-bit weight words (7 beats of 128 bits each); 03_mvau: 64-bit words (one padded
+# beat each): the two segments of the weight image cover both cases of hwgen_wload
+TWO_ULTRA = {"01_mvau": {"PE": 16, "SIMD": 49, "ram_style": "ultra"},
+             "03_mvau": {"PE": 8, "SIMD": 8, "ram_style": "ultra"}}
+
+
+@pytest.fixture(scope="module")
+def two_ultra(zoo_export, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("two_ultra")
+    return build(zoo_export("tfc_w1a1"), tmp / "out", target="zcu104",
+                 folding_file=_folding(tmp, TWO_ULTRA))
+
+
+def test_weight_image_holds_the_weight_files(two_ultra) -> None:
+    """OUT/mem/weights_image.bin: the "ultra" MVAUs in pipeline order, each word of its .mem
+    file (the order the other styles read) as whole little-endian DMA words; the manifest
+    describes it; the pipeline has one hwgen_wload per segment and the tops the s_axis_wl port."""
+    import hashlib
+
+    out, m = two_ultra.out, two_ultra.manifest
+    wl = m["weight_load"]
+    dma = get_target("zcu104").dma_bits
+    assert wl["dma_bits"] == dma and wl["port"] == "s_axis_wl"
+    assert [s["layer"] for s in wl["segments"]] == ["01_mvau", "03_mvau"]
+    image = (out / "mem" / wl["file"]).read_bytes()
+    assert len(image) == wl["bytes"] == wl["beats"] * dma // 8
+    assert hashlib.sha256(image).hexdigest() == wl["sha256"]
+    beats = np.frombuffer(image, dtype=np.uint8).reshape(wl["beats"], dma // 8)
+    start = 0
+    for seg in wl["segments"]:
+        layer = two_ultra.hw.layer(seg["layer"])
+        assert seg["word_bits"] == layer.PE * layer.SIMD * layer.w_dtype.code_bits
+        assert seg["words"] == layer.nf * layer.sf and seg["start"] == start
+        bpw = -(-seg["word_bits"] // dma)
+        assert seg["beats_per_word"] == bpw and seg["beats"] == seg["words"] * bpw
+        file_words = [int(line, 16) for line in
+                      (out / "mem" / f"{seg['layer']}_weights.mem").read_text().split()]
+        part = beats[start:start + seg["beats"]].reshape(seg["words"], bpw * dma // 8)
+        assert [int.from_bytes(row.tobytes(), "little") for row in part] == file_words
+        start += seg["beats"]
+    assert start == wl["beats"]
+    pipeline = (out / "rtl" / "hwgen_accel_pipeline.v").read_text()
+    assert pipeline.count("hwgen_wload #(") == 2
+    for top in ("hwgen_accel.v", "hwgen_accel_core.v"):
+        assert f"input  wire [{dma - 1}:0] s_axis_wl_tdata" in (out / "rtl" / top).read_text()
+
+
+def test_no_weight_load_without_ultra(zoo_export, tmp_path) -> None:
+    result = build(zoo_export("tfc_w1a1"), tmp_path / "out", target="zcu104")
+    assert result.manifest["weight_load"] is None
+    assert not (result.out / "mem" / "weights_image.bin").exists()
+    assert "s_axis_wl" not in (result.out / "rtl" / "hwgen_accel.v").read_text()
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("level", ["core", "accel"])
+def test_ultra_weights_load_at_run_time(two_ultra, mnist, level) -> None:
+    """The UltraRAM memories start zeroed (as on the board); the weight image streamed through
+    s_axis_wl first (random idles), then 24 MNIST frames with idles and backpressure: RTL ==
+    golden. The same run without the load gives other outputs: the loader is what puts the
+    weights in."""
+    from hwgen.golden import prologue
+    from hwgen.simulate.design import simulate
+    from tests.zoo import inputs_for
+
+    out = two_ultra.out
+    graph = hwgen.load(out / "model.onnx")
+    x = inputs_for("tfc_w1a1", mnist[0][:24])
+    expected = hwgen.execute(graph, x, upto="hw")
+    hw_in = prologue(graph, x)
+    run = simulate(out, hw_in, level=level, idle_pct=25, bp_pct=35, seed=5)
+    np.testing.assert_array_equal(run.outputs.reshape(expected.shape), expected)
+    assert run.out_last_ok
+    unloaded = simulate(out, hw_in, level=level, idle_pct=25, bp_pct=35, seed=5,
+                        load_weights=False)
+    assert (unloaded.outputs.reshape(expected.shape) != expected).any()
