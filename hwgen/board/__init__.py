@@ -5,7 +5,8 @@
     OUT/board/create_project.tcl   Vivado: package hwgen_accel as IP, block design, bitstream
     OUT/board/build_bitstream.sh   runs  vivado -mode batch -source create_project.tcl
     OUT/board/board.json           block-design names, address map, clock, report paths
-    OUT/driver/hwgen_driver/       the PYNQ driver package (numpy only; pynq on the board)
+    OUT/driver/hwgen_driver/       the PYNQ driver package (numpy only; pynq on the board),
+                                   with weights_image.bin when weights are in UltraRAM
     OUT/driver/validate.py         MNIST accuracy and throughput on the board
     OUT/deploy/                    driver + bitstream placeholders: copy this folder to the board
 
@@ -26,7 +27,15 @@ from pathlib import Path
 
 from hwgen.board.ecp5 import link_spec, write_ecp5_board
 from hwgen.board.host import host_spec
-from hwgen.board.tcl import BD_NAME, IP_VLNV, REPORTS, achieved_clock_mhz, write_tcl
+from hwgen.board.tcl import (
+    BD_NAME,
+    IP_VLNV,
+    REPORTS,
+    WEIGHT_DMA,
+    achieved_clock_mhz,
+    weight_dma_base,
+    write_tcl,
+)
 from hwgen.targets import Target
 
 __all__ = ["DRIVER_FILES", "REPORTS", "write_board"]
@@ -52,13 +61,17 @@ def _board_json(target: Target, manifest: dict) -> dict:
         "tcl": "create_project.tcl", "script": "build_bitstream.sh",
         "block_design": BD_NAME, "accelerator_ip": IP_VLNV,
         "instances": {"ps": ps, "dma": "axi_dma_0", "accelerator": "hwgen_accel_0",
+                      **({"weight_dma": WEIGHT_DMA} if manifest.get("weight_load") else {}),
                       "control_interconnect": "ic_ctrl", "data_interconnect": "ic_data",
                       "reset": "rst_0"},
         "clock": {"requested_mhz": clock, "expected_mhz": achieved,
                   "pll_mhz": target.ps_pll_mhz, "dividers": [d0, d1],
                   "measured_in": REPORTS["clock"]},
         "address_map": {"axi_dma_0/S_AXI_LITE": {"base": target.control_base,
-                                                 "range": "0x00010000"}},
+                                                 "range": "0x00010000"},
+                        **({f"{WEIGHT_DMA}/S_AXI_LITE": {"base": weight_dma_base(target),
+                                                         "range": "0x00010000"}}
+                           if manifest.get("weight_load") else {})},
         "dma": {"bits": target.dma_bits, "length_width": target.dma_length_width,
                 "max_transfer_bytes": (1 << target.dma_length_width) - 1},
         "bitstream": "hwgen_accel.bit", "hwh": "hwgen_accel.hwh",
@@ -99,9 +112,12 @@ __all__ = ["Accelerator", "Host", "LinkError", "load_spec"]
 '''
 
 
-def _write_driver(folder: Path, spec: dict, uart: bool = False) -> None:
+def _write_driver(folder: Path, spec: dict, uart: bool = False,
+                  weight_image: Path | None = None) -> None:
     pkg = folder / "hwgen_driver"
     pkg.mkdir(parents=True)
+    if weight_image is not None:  # UltraRAM weights: loaded by the driver at start-up
+        shutil.copyfile(weight_image, pkg / weight_image.name)
     if uart:
         shutil.copyfile(_HERE / "driver" / "host.py", pkg / "host.py")
         shutil.copyfile(_HERE / "driver" / "uart.py", pkg / "uart.py")
@@ -135,8 +151,10 @@ def write_board(out: Path, manifest: dict, graph, target: Target) -> None:
     script.chmod(0o755)
     (board / "board.json").write_text(json.dumps(_board_json(target, manifest), indent=2) + "\n")
     spec = host_spec(graph, manifest, target)
-    _write_driver(out / "driver", spec)
+    wl = manifest.get("weight_load")
+    image = out / manifest["rtl"]["mem_dir"] / wl["file"] if wl else None
+    _write_driver(out / "driver", spec, weight_image=image)
     deploy = out / "deploy"
-    _write_driver(deploy, spec)
+    _write_driver(deploy, spec, weight_image=image)
     for name in ("hwgen_accel.bit", "hwgen_accel.hwh"):
         (deploy / name).write_text(PLACEHOLDER.format(name=name))

@@ -57,6 +57,10 @@ def host_spec(graph: Graph, manifest: dict, target: Target) -> dict:
         "fps_estimate": manifest["fps"]["achieved"],
         "dma": {"name": "axi_dma_0", "bits": target.dma_bits,
                 "length_width": target.dma_length_width},
+        # UltraRAM weights: the image the driver loads through the weight-load DMA (tcl.py)
+        "weight_load": None if not manifest.get("weight_load") else {
+            "dma": "axi_dma_1", **{k: manifest["weight_load"][k]
+                                   for k in ("file", "dma_bits", "bytes", "sha256")}},
         "input": {**_stream(manifest["io"]["input"]), "onnx_shape": list(graph.onnx_input_shape),
                   "min": dt.min, "max": dt.max},
         "output": {**_stream(manifest["io"]["output"]),

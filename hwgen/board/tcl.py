@@ -12,17 +12,25 @@ Block design (names are stable; tests and the PYNQ driver rely on them)::
     axi_dma_0/M_AXIS_MM2S --> hwgen_accel_0/s_axis ; hwgen_accel_0/m_axis --> axi_dma_0/S_AXIS_S2MM
     axi_dma_0/M_AXI_MM2S, M_AXI_S2MM --> ic_data --> PS data port
     PS fabric clock -> every clock pin; PS reset -> rst_0 -> every reset pin
+
+With weights in UltraRAM (manifest ``weight_load``), which UltraScale+ cannot initialise from
+the bitstream, a second, MM2S-only DMA writes them at run time (the driver's load_weights)::
+
+    PS --control port--> ic_ctrl/M01_AXI --> axi_dma_1/S_AXI_LITE (control base + 64 KiB)
+    axi_dma_1/M_AXIS_MM2S --> hwgen_accel_0/s_axis_wl ; axi_dma_1/M_AXI_MM2S --> ic_data/S02_AXI
 """
 
 from __future__ import annotations
 
 from hwgen.targets import Target
 
-__all__ = ["BD_NAME", "IP_VLNV", "REPORTS", "achieved_clock_mhz", "write_tcl"]
+__all__ = ["BD_NAME", "IP_VLNV", "REPORTS", "WEIGHT_DMA", "achieved_clock_mhz", "weight_dma_base",
+           "write_tcl"]
 
 BD_NAME = "hwgen_bd"
 IP_VLNV = "hwgen.org:hwgen:hwgen_accel:1.0"
 PROJECT = "hwgen_vivado"
+WEIGHT_DMA = "axi_dma_1"  # the weight-load DMA (designs with UltraRAM weights)
 # Report files, relative to OUT/board/ (read back by `hwgen report`).
 REPORTS = {
     "utilization": "reports/utilization.rpt",
@@ -56,19 +64,32 @@ def _config(values: dict[str, str]) -> str:
     return "[list " + " ".join(f"CONFIG.{k} {{{v}}}" for k, v in values.items()) + "]"
 
 
-def _uram_guard(manifest: dict) -> str:
-    """A stop at the top of the script when weights sit in UltraRAM: UltraScale+ cannot load
-    UltraRAM from the bitstream (UG901: UltraRAM has no INIT and powers up as 0), and hwgen has
-    no run-time weight loader yet, so the board would run with zero weights."""
-    ultra = [layer["name"] for layer in manifest["layers"]
-             if layer.get("weight_memory") == "ultra"]
-    if not ultra:
-        return ""
-    return (f"\n# Weights of {', '.join(ultra)} are in UltraRAM (ram_style \"ultra\").\n"
-            f"hwgen_fail \"weights of {', '.join(ultra)} are in UltraRAM, which UltraScale+ "
-            "cannot load from the bitstream (the board would run with zero weights) and hwgen "
-            "cannot write at run time yet: set ram_style \\\"block\\\" or "
-            "\\\"distributed\\\" for them in folding.json and rebuild\"\n")
+def weight_dma_base(target: Target) -> str:
+    """The weight-load DMA's register base: the 64 KiB after the stream DMA's."""
+    return f"0x{int(target.control_base, 16) + 0x10000:08X}"
+
+
+def _weight_dma(target: Target, w: int, burst: int) -> str:
+    """Block-design lines of the weight-load DMA (MM2S only) and its connections."""
+    t, ps, d = target, target.ps_name, WEIGHT_DMA
+    config = {"c_include_sg": "0", "c_sg_length_width": str(t.dma_length_width),
+              "c_sg_include_stscntrl_strm": "0", "c_micro_dma": "0",
+              "c_addr_width": str(t.dma_addr_width), "c_include_mm2s": "1",
+              "c_m_axi_mm2s_data_width": str(w), "c_m_axis_mm2s_tdata_width": str(w),
+              "c_mm2s_burst_size": str(burst), "c_include_s2mm": "0"}
+    return f"""
+# Weight load (UltraRAM weights, written at run time): a second DMA, MM2S only.
+create_bd_cell -type ip -vlnv {t.dma_vlnv} {d}
+set_property -dict {_config(config)} [get_bd_cells {d}]
+connect_bd_intf_net [get_bd_intf_pins {d}/M_AXIS_MM2S] [get_bd_intf_pins hwgen_accel_0/s_axis_wl]
+connect_bd_intf_net [get_bd_intf_pins ic_ctrl/M01_AXI] [get_bd_intf_pins {d}/S_AXI_LITE]
+connect_bd_intf_net [get_bd_intf_pins {d}/M_AXI_MM2S] [get_bd_intf_pins ic_data/S02_AXI]
+assign_bd_address -offset {weight_dma_base(t)} -range 0x00010000 \\
+    -target_address_space [get_bd_addr_spaces {ps}/{t.ps_addr_space}] \\
+    [get_bd_addr_segs {d}/S_AXI_LITE/Reg] -force
+assign_bd_address -target_address_space [get_bd_addr_spaces {d}/Data_MM2S] \\
+    [get_bd_addr_segs {ps}/{t.ps_hp_segment}] -force
+"""
 
 
 def write_tcl(target: Target, manifest: dict, mem_files: list[str]) -> str:
@@ -86,6 +107,12 @@ def write_tcl(target: Target, manifest: dict, mem_files: list[str]) -> str:
     periph_resets = ["axi_dma_0/axi_resetn", "hwgen_accel_0/ap_rst_n",
                      "ic_ctrl/S00_ARESETN", "ic_ctrl/M00_ARESETN",
                      "ic_data/S00_ARESETN", "ic_data/S01_ARESETN", "ic_data/M00_ARESETN"]
+    load = bool(manifest.get("weight_load"))
+    if load:
+        clock_pins += [f"{WEIGHT_DMA}/s_axi_lite_aclk", f"{WEIGHT_DMA}/m_axi_mm2s_aclk",
+                       "ic_ctrl/M01_ACLK", "ic_data/S02_ACLK"]
+        periph_resets += [f"{WEIGHT_DMA}/axi_resetn", "ic_ctrl/M01_ARESETN",
+                          "ic_data/S02_ARESETN"]
     ps_config = {t.ps_hp_enable: "1", t.ps_data_width_config: str(w),
                  t.ps_clock_config: f"{clock:g}", **t.ps_config}
     dma_config = {
@@ -119,7 +146,7 @@ proc hwgen_fail {{msg}} {{
     puts stderr "hwgen: ERROR: $msg"
     error "hwgen: $msg"
 }}
-{_uram_guard(manifest)}
+
 # --- 1. Sources: the RTL file list and every memory file (Vivado only warns on a missing
 # .mem and builds zero weights, so check them all here and stop).
 set rtl_files {{}}
@@ -166,7 +193,7 @@ ipx::infer_bus_interface ap_clk xilinx.com:signal:clock_rtl:1.0 $core
 ipx::infer_bus_interface ap_rst_n xilinx.com:signal:reset_rtl:1.0 $core
 ipx::associate_bus_interfaces -busif s_axis -clock ap_clk $core
 ipx::associate_bus_interfaces -busif m_axis -clock ap_clk $core
-ipx::associate_bus_interfaces -clock ap_clk -reset ap_rst_n $core
+{"ipx::associate_bus_interfaces -busif s_axis_wl -clock ap_clk $core" + chr(10) if load else ""}ipx::associate_bus_interfaces -clock ap_clk -reset ap_rst_n $core
 set rst_if [ipx::get_bus_interfaces ap_rst_n -of_objects $core]
 set pol [ipx::add_bus_parameter POLARITY $rst_if]
 set_property value ACTIVE_LOW $pol
@@ -195,9 +222,9 @@ create_bd_cell -type ip -vlnv {t.dma_vlnv} axi_dma_0
 set_property -dict {_config(dma_config)} [get_bd_cells axi_dma_0]
 create_bd_cell -type ip -vlnv {IP_VLNV} hwgen_accel_0
 create_bd_cell -type ip -vlnv {t.interconnect_vlnv} ic_ctrl
-set_property -dict {_config({"NUM_SI": "1", "NUM_MI": "1"})} [get_bd_cells ic_ctrl]
+set_property -dict {_config({"NUM_SI": "1", "NUM_MI": "2" if load else "1"})} [get_bd_cells ic_ctrl]
 create_bd_cell -type ip -vlnv {t.interconnect_vlnv} ic_data
-set_property -dict {_config({"NUM_SI": "2", "NUM_MI": "1"})} [get_bd_cells ic_data]
+set_property -dict {_config({"NUM_SI": "3" if load else "2", "NUM_MI": "1"})} [get_bd_cells ic_data]
 create_bd_cell -type ip -vlnv {t.reset_vlnv} rst_0
 
 # Streams: DMA MM2S -> accelerator -> DMA S2MM ({w}-bit, tlast once per batch).
@@ -210,7 +237,7 @@ connect_bd_intf_net [get_bd_intf_pins ic_ctrl/M00_AXI] [get_bd_intf_pins axi_dma
 connect_bd_intf_net [get_bd_intf_pins axi_dma_0/M_AXI_MM2S] [get_bd_intf_pins ic_data/S00_AXI]
 connect_bd_intf_net [get_bd_intf_pins axi_dma_0/M_AXI_S2MM] [get_bd_intf_pins ic_data/S01_AXI]
 connect_bd_intf_net [get_bd_intf_pins ic_data/M00_AXI] [get_bd_intf_pins {ps}/{t.ps_data_port}]
-# One fabric clock ({clock:g} MHz requested) and one reset for everything.
+{_weight_dma(t, w, burst) if load else ""}# One fabric clock ({clock:g} MHz requested) and one reset for everything.
 connect_bd_net [get_bd_pins {ps}/{t.ps_clock}] {" ".join(f"[get_bd_pins {p}]" for p in clock_pins)}
 connect_bd_net [get_bd_pins {ps}/{t.ps_reset}] [get_bd_pins rst_0/ext_reset_in]
 connect_bd_net [get_bd_pins rst_0/peripheral_aresetn] {" ".join(f"[get_bd_pins {p}]" for p in periph_resets)}

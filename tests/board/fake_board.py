@@ -6,7 +6,9 @@ refused, the MM2S channel sets tlast on the last word of each send, and the S2MM
 completes a receive at the first tlast (failing if the buffer fills first). The "hardware" runs
 in the parent test process: for each send this script writes the words to a file, prints
 ``REQ <file>`` on stdout and waits for ``OK <file>`` on stdin naming the output words and their
-tlast flags.
+tlast flags. A design with UltraRAM weights also gets the weight-load DMA (``axi_dma_1``,
+MM2S only): each of its sends is written to a file announced as ``WREQ <file>``, answered by
+``OK``.
 """
 
 import importlib.abc
@@ -42,16 +44,18 @@ class Channel:
 
 class SendChannel(Channel):
     def wait(self):
-        req = f"{self.dma.folder}/req_{self.dma.transfers}.npy"
+        req = f"{self.dma.folder}/{self.dma.tag}req_{self.dma.transfers}.npy"
         np.save(req, np.asarray(self.buf, dtype=np.uint8))
         self.dma.transfers += 1
-        print("REQ " + req, flush=True)
+        print(self.dma.tag.upper() + "REQ " + req, flush=True)
         reply = sys.stdin.readline().split()
         if reply[:1] != ["OK"]:
             raise RuntimeError("fake DMA: hardware model failed: " + " ".join(reply))
+        self.buf = None
+        if self.dma.tag:  # the weight-load DMA has no receive side
+            return
         data = np.load(reply[1])
         self.dma.pending.extend(zip(list(data["words"]), list(data["last"])))
-        self.buf = None
 
 
 class RecvChannel(Channel):
@@ -71,8 +75,9 @@ class RecvChannel(Channel):
 
 
 class FakeDMA:
-    def __init__(self, folder, length_width, word_bytes):
+    def __init__(self, folder, length_width, word_bytes, tag=""):
         limit = (1 << length_width) - 1
+        self.tag = tag  # "" the stream DMA, "w" the weight-load DMA
         self.folder = folder
         self.word_bytes = word_bytes
         self.transfers = 0
@@ -83,8 +88,10 @@ class FakeDMA:
 
 
 class FakeOverlay:
-    def __init__(self, dma):
+    def __init__(self, dma, weight_dma=None):
         self.axi_dma_0 = dma
+        if weight_dma is not None:
+            self.axi_dma_1 = weight_dma
 
 
 def allocate(shape, dtype):
@@ -101,13 +108,18 @@ def main():
     if args.get("spec_length_width"):
         spec["dma"]["length_width"] = args["spec_length_width"]
     dma = FakeDMA(args["folder"], args["length_width"], -(-spec["dma"]["bits"] // 8))
-    acc = hwgen_driver.Accelerator(overlay=FakeOverlay(dma), allocate=allocate, spec=spec)
+    wdma = None
+    if spec.get("weight_load"):
+        wdma = FakeDMA(args["folder"], args["length_width"], spec["weight_load"]["dma_bits"] // 8,
+                       tag="w")
+    acc = hwgen_driver.Accelerator(overlay=FakeOverlay(dma, wdma), allocate=allocate, spec=spec)
     x = np.load(args["input"])
     y = acc.execute(x, batch=args.get("batch"))
     h = acc.run_hw(acc.host.prologue(x), batch=args.get("batch"))
     leaked = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
     np.savez(args["output"], y=y, h=h, received=np.array(dma.received),
-             leftover=np.array(len(dma.pending)), transfers=np.array(dma.transfers))
+             leftover=np.array(len(dma.pending)), transfers=np.array(dma.transfers),
+             weight_transfers=np.array(wdma.transfers if wdma else 0))
     print("DONE " + json.dumps(leaked), flush=True)
 
 

@@ -41,8 +41,9 @@ def fresh(board_build, target: str, tmp_path: Path) -> Path:
     return out
 
 
-def check_design(rows: list[list[str]], target: str) -> dict:
-    """Assert the recorded block design is complete for ``target``; returns what it found."""
+def check_design(rows: list[list[str]], target: str, load: bool = False) -> dict:
+    """Assert the recorded block design is complete for ``target``; returns what it found.
+    ``load``: with the weight-load DMA (UltraRAM weights) and nothing else added."""
     t = get_target(target)
     ps = t.ps_name
     assert not [r for r in rows if r[0] == "ERROR"], rows
@@ -53,8 +54,14 @@ def check_design(rows: list[list[str]], target: str) -> dict:
     assert cells[ps] == t.ps_ip
     assert cells["axi_dma_0"] == "xilinx.com:ip:axi_dma:7.1"
     assert cells["hwgen_accel_0"] == "hwgen.org:hwgen:hwgen_accel:1.0"
+    assert ("axi_dma_1" in cells) == load
+    if load:
+        assert cells["axi_dma_1"] == "xilinx.com:ip:axi_dma:7.1"
     intf = {tuple(r[1:]) for r in rows if r[0] == "INTF"}
-    assert intf == {
+    load_intf = {("axi_dma_1/M_AXIS_MM2S", "hwgen_accel_0/s_axis_wl"),
+                 ("ic_ctrl/M01_AXI", "axi_dma_1/S_AXI_LITE"),
+                 ("axi_dma_1/M_AXI_MM2S", "ic_data/S02_AXI")} if load else set()
+    assert intf - load_intf == {
         ("axi_dma_0/M_AXIS_MM2S", "hwgen_accel_0/s_axis"),
         ("hwgen_accel_0/m_axis", "axi_dma_0/S_AXIS_S2MM"),
         (f"{ps}/{t.ps_control_port}", "ic_ctrl/S00_AXI"),
@@ -63,6 +70,7 @@ def check_design(rows: list[list[str]], target: str) -> dict:
         ("axi_dma_0/M_AXI_S2MM", "ic_data/S01_AXI"),
         ("ic_data/M00_AXI", f"{ps}/{t.ps_data_port}"),
     }
+    assert load_intf <= intf
     nets: dict[str, str] = {}
     for r in rows:
         if r[0] == "NET":
@@ -75,13 +83,19 @@ def check_design(rows: list[list[str]], target: str) -> dict:
     clocked += [f"{ic}/{p}" for ic, ports in (("ic_ctrl", ("", "S00_", "M00_")),
                                               ("ic_data", ("", "S00_", "S01_", "M00_")))
                 for p in (f"{q}ACLK" for q in ports)]
+    if load:
+        clocked += ["axi_dma_1/s_axi_lite_aclk", "axi_dma_1/m_axi_mm2s_aclk", "ic_ctrl/M01_ACLK",
+                    "ic_data/S02_ACLK"]
+    assert not [p for p, src in nets.items() if src == clk and p not in clocked]
     for pin in clocked:
         assert nets.get(pin) == clk, f"{pin} not on the fabric clock"
     assert nets["rst_0/ext_reset_in"] == f"{ps}/{t.ps_reset}"
-    for pin in ("hwgen_accel_0/ap_rst_n", "axi_dma_0/axi_resetn", "ic_ctrl/S00_ARESETN",
-                "ic_ctrl/M00_ARESETN", "ic_data/S00_ARESETN", "ic_data/S01_ARESETN",
-                "ic_data/M00_ARESETN"):
-        assert nets.get(pin) == rstn, f"{pin} not on the peripheral reset"
+    reset = ["hwgen_accel_0/ap_rst_n", "axi_dma_0/axi_resetn", "ic_ctrl/S00_ARESETN",
+             "ic_ctrl/M00_ARESETN", "ic_data/S00_ARESETN", "ic_data/S01_ARESETN",
+             "ic_data/M00_ARESETN"]
+    if load:
+        reset += ["axi_dma_1/axi_resetn", "ic_ctrl/M01_ARESETN", "ic_data/S02_ARESETN"]
+    assert sorted(p for p, src in nets.items() if src == rstn) == sorted(reset)
     for pin in ("ic_ctrl/ARESETN", "ic_data/ARESETN"):
         assert nets.get(pin) == "rst_0/interconnect_aresetn"
     config: dict[str, dict[str, str]] = {}
@@ -96,13 +110,25 @@ def check_design(rows: list[list[str]], target: str) -> dict:
     for key in ("c_m_axis_mm2s_tdata_width", "c_s_axis_s2mm_tdata_width",
                 "c_m_axi_mm2s_data_width", "c_m_axi_s2mm_data_width"):
         assert dma[key] == w, key
+    assert config["ic_ctrl"] == {"NUM_SI": "1", "NUM_MI": "2" if load else "1"}
+    assert config["ic_data"] == {"NUM_SI": "3" if load else "2", "NUM_MI": "1"}
+    if load:  # MM2S only, at the stream DMA's widths
+        wdma = config["axi_dma_1"]
+        assert wdma["c_include_s2mm"] == "0" and wdma["c_include_mm2s"] == "1"
+        assert wdma["c_m_axis_mm2s_tdata_width"] == wdma["c_m_axi_mm2s_data_width"] == w
+        assert wdma["c_include_sg"] == "0"
     assert [r[1] for r in rows if r[0] == "AUTOMATION"] == [t.ps_automation_rule]
     addr = {(r[1], r[2]): (r[3], r[4]) for r in rows if r[0] == "ADDR"}
-    assert addr == {
+    expected = {
         (f"{ps}/{t.ps_addr_space}", "axi_dma_0/S_AXI_LITE/Reg"): (t.control_base, "0x00010000"),
         ("axi_dma_0/Data_MM2S", f"{ps}/{t.ps_hp_segment}"): ("auto", "auto"),
         ("axi_dma_0/Data_S2MM", f"{ps}/{t.ps_hp_segment}"): ("auto", "auto"),
     }
+    if load:
+        base = f"0x{int(t.control_base, 16) + 0x10000:08X}"
+        expected[(f"{ps}/{t.ps_addr_space}", "axi_dma_1/S_AXI_LITE/Reg")] = (base, "0x00010000")
+        expected[("axi_dma_1/Data_MM2S", f"{ps}/{t.ps_hp_segment}")] = ("auto", "auto")
+    assert addr == expected
     kinds = [r[0] for r in rows]
     assert kinds.index("VALIDATE") > max(i for i, k in enumerate(kinds) if k in ("NET", "INTF", "ADDR"))
     assert ["RUN", "impl_1", "write_bitstream"] in rows
@@ -214,3 +240,22 @@ def test_build_bitstream_script(board_build, tmp_path: Path) -> None:
     assert args[:2] == ["-mode", "batch"] and "-source" in args
     assert args[args.index("-source") + 1] == "create_project.tcl"
     assert (out / "deploy" / "hwgen_accel.bit").read_text().startswith("stub")
+
+
+@pytest.mark.parametrize("target", ["zcu104", "kv260"])
+def test_ultra_weights_get_a_load_dma(zoo_export, tmp_path: Path, target: str) -> None:
+    """Weights in UltraRAM: the script no longer stops; a second, MM2S-only DMA feeds the
+    packaged core's s_axis_wl (clocked by ap_clk), on the control and data interconnects."""
+    import json
+
+    from hwgen.build import build
+
+    folding = tmp_path / "folding.json"
+    folding.write_text(json.dumps({"01_mvau": {"ram_style": "ultra"}}))
+    out = build(zoo_export("tfc_w1a1"), tmp_path / target, target=target,
+                folding_file=folding).out
+    assert "hwgen_fail \"weights of" not in (out / "board" / "create_project.tcl").read_text()
+    proc, rows = run_tcl(out)
+    assert proc.returncode == 0, proc.stderr
+    check_design(rows, target, load=True)
+    assert ["IPX", "associate_bus_interfaces", "-busif", "s_axis_wl", "-clock", "ap_clk"] in rows

@@ -39,8 +39,9 @@ set ::catalog [dict create \
                 c_include_mm2s_dre c_include_s2mm_dre} \
         spaces {Data_MM2S Data_S2MM Data_SG} segs {S_AXI_LITE/Reg}] \
     xilinx.com:ip:axi_interconnect:2.1 [dict create \
-        intf {S00_AXI S01_AXI M00_AXI M01_AXI} \
-        pins {ACLK ARESETN S00_ACLK S00_ARESETN S01_ACLK S01_ARESETN M00_ACLK M00_ARESETN} \
+        intf {S00_AXI S01_AXI S02_AXI M00_AXI M01_AXI} \
+        pins {ACLK ARESETN S00_ACLK S00_ARESETN S01_ACLK S01_ARESETN S02_ACLK S02_ARESETN
+              M00_ACLK M00_ARESETN M01_ACLK M01_ARESETN} \
         config {NUM_SI NUM_MI} spaces {} segs {}] \
     xilinx.com:ip:proc_sys_reset:5.0 [dict create \
         intf {} \
@@ -57,6 +58,7 @@ set ::bd_open 0
 set ::board_parts {tul.com.tw:pynq-z2:part0:1.0 avnet.com:ultra96v2:part0:1.2 xilinx.com:zcu104:part0:1.1 xilinx.com:kv260_som:part0:1.4}
 if {[info exists ::stub_no_boards] && $::stub_no_boards} { set ::board_parts {} }
 set ::ip_packaged {}
+set ::ip_rtl {}  ;# RTL files added to the IP project (the packaged ports come from hwgen_accel.v)
 
 proc info_of {cell} {
     if {![dict exists $::cells $cell]} { fail "no cell $cell" }
@@ -99,6 +101,7 @@ proc add_files {args} {
     foreach f [lindex $args end] {
         if {![file exists $f]} { fail "add_files: $f does not exist" }
         rec ADD_FILE $::project $f
+        if {[file extension $f] eq ".v"} { lappend ::ip_rtl $f }
     }
     return [lindex $args end]
 }
@@ -170,9 +173,17 @@ proc ipx::update_checksums {core} {}
 proc ipx::check_integrity {core} {}
 proc ipx::save_core {core} {
     # The packaged core's name and version are set with set_property (recorded above).
+    # AXI-Stream interfaces as infer_bus_interfaces finds them: s_axis, m_axis, and s_axis_wl
+    # where hwgen_accel.v has the weight-load port
     lappend ::ip_packaged hwgen.org:hwgen:hwgen_accel:1.0
+    set intf {s_axis m_axis}
+    foreach f $::ip_rtl {
+        if {[file tail $f] ne "hwgen_accel.v"} continue
+        set fh [open $f r]; set text [read $fh]; close $fh
+        if {[string match "*s_axis_wl_tdata*" $text]} { lappend intf s_axis_wl }
+    }
     dict set ::catalog hwgen.org:hwgen:hwgen_accel:1.0 [dict create \
-        intf {s_axis m_axis} pins {ap_clk ap_rst_n} config {} spaces {} segs {}]
+        intf $intf pins {ap_clk ap_rst_n} config {} spaces {} segs {}]
     rec IPX save_core
 }
 

@@ -5,10 +5,17 @@ word of the batch only, the accelerator ends its output with tlast after the bat
 and the S2MM channel completes its receive at that tlast. Batches larger than the DMA length
 register allows (2**length_width - 1 bytes) are split. ``pynq`` is imported only when no
 overlay is passed in, i.e. on the board. Python 3.8 syntax, numpy only.
+
+Designs with weights in UltraRAM (host.json ``weight_load``): UltraScale+ cannot initialise
+UltraRAM from the bitstream, so the constructor streams the weight image (weights_image.bin,
+next to this file) through the second DMA (``axi_dma_1``, MM2S only) before any frame:
+``load_weights``. A complete image always lands at the same addresses (the accelerator counts
+its words and wraps), so loading again later is safe between batches.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 
@@ -45,9 +52,12 @@ class Accelerator:
 
     ``bitfile``: the .bit (its .hwh next to it, same basename). ``overlay``/``allocate``: pass a
     loaded pynq Overlay and pynq.allocate (or test doubles) instead. ``spec``: host.json contents.
+    ``weights``: the weight image file (default: weights_image.bin next to this file), loaded by
+    the constructor when the design keeps weights in UltraRAM.
     """
 
-    def __init__(self, bitfile=None, overlay=None, allocate=None, spec=None, dma_name=None):
+    def __init__(self, bitfile=None, overlay=None, allocate=None, spec=None, dma_name=None,
+                 weights=None):
         self.spec = spec if spec is not None else load_spec()
         self.host = Host(self.spec)
         if overlay is None:
@@ -74,6 +84,47 @@ class Accelerator:
             raise DMAError(f"one frame ({per_frame} bytes) exceeds the DMA length register ({limit} bytes)"
                            )
         self._buffers = None
+        self.weight_dma = None
+        wl = self.spec.get("weight_load")
+        if wl:
+            self.weight_dma = getattr(overlay, wl["dma"])
+            self.load_weights(weights)
+
+    # -- weights ---------------------------------------------------------------------------
+    def load_weights(self, path=None):
+        """Stream the weight image into the UltraRAM weight memories (weight-load DMA).
+
+        Checks the image against host.json (size, sha256) first; splits it at the DMA length
+        register into whole words. Returns the number of bytes sent.
+        """
+        wl = self.spec.get("weight_load")
+        if not wl:
+            raise RuntimeError("this design has no UltraRAM weights to load")
+        if path is None:
+            path = os.path.join(os.path.dirname(os.path.abspath(__file__)), wl["file"])
+        with open(path, "rb") as f:
+            data = f.read()
+        if len(data) != wl["bytes"] or hashlib.sha256(data).hexdigest() != wl["sha256"]:
+            raise RuntimeError(f"weight image {path} is not the one this design was built with "
+                               f"({len(data)} bytes, expected {wl['bytes']}, or another checksum)")
+        word_bytes = wl["dma_bits"] // 8
+        limit = (1 << self.spec["dma"]["length_width"]) - 1
+        step = limit // word_bytes * word_bytes
+        image = np.frombuffer(data, dtype=np.uint8)
+        buf = self.allocate(shape=(min(step, len(image)),), dtype=np.uint8)
+        try:
+            for i in range(0, len(image), step):
+                part = image[i:i + step]
+                view = buf[:len(part)] if len(part) < len(buf) else buf
+                view[:] = part
+                if hasattr(buf, "flush"):
+                    buf.flush()
+                self.weight_dma.sendchannel.transfer(view)
+                self.weight_dma.sendchannel.wait()
+        finally:
+            if hasattr(buf, "freebuffer"):
+                buf.freebuffer()
+        return len(image)
 
     # -- buffers ---------------------------------------------------------------------------
     def _get_buffers(self, frames):
