@@ -193,3 +193,44 @@ def test_ultra_weights_load_at_run_time(two_ultra, mnist, level) -> None:
     unloaded = simulate(out, hw_in, level=level, idle_pct=25, bp_pct=35, seed=5,
                         load_weights=False)
     assert (unloaded.outputs.reshape(expected.shape) != expected).any()
+
+
+@pytest.mark.rtl
+def test_second_weight_image_overwrites_the_first(two_ultra, mnist) -> None:
+    """Two images back to back, a random one and then the built one: every hwgen_wload and MVAU
+    address counter wraps at the image's end, so the second lands on the first (RTL ==
+    golden); the random image alone gives other outputs."""
+    from hwgen.golden import prologue
+    from hwgen.runtime.packing import words_to_hex
+    from hwgen.simulate.design import pack_inputs, simulate, weight_image_hex
+    from hwgen.simulate.verilator import build_sim, run_sim
+    from tests.zoo import inputs_for
+
+    out, m = two_ultra.out, two_ultra.manifest
+    wl = m["weight_load"]
+    graph = hwgen.load(out / "model.onnx")
+    x = inputs_for("tfc_w1a1", mnist[0][:20])
+    expected = hwgen.execute(graph, x, upto="hw")
+    io_in, io_out = m["io"]["input"], m["io"]["output"]
+    in_w, out_w = io_in["tdata_bits"], io_out["tdata_bits"]
+    rtl = out / "rtl"
+    sources = [rtl / name for name in (rtl / "filelist.f").read_text().split()]
+    in_wpf = -(-io_in["elems"] * io_in["elem_bits"] // in_w)
+    out_wpf = -(-io_out["elems"] * io_out["elem_bits"] // out_w)
+    sim = build_sim(sources, m["core_top"], out / "sim" / "twice_build", in_bits=in_w,
+                    out_bits=out_w, in_words_per_frame=in_wpf, out_words_per_frame=out_wpf,
+                    wl_bits=wl["dma_bits"])
+    rng = np.random.default_rng(7)
+    junk = words_to_hex(rng.integers(0, 256, size=(wl["beats"], wl["dma_bits"] // 8),
+                                     dtype=np.uint8), wl["dma_bits"])
+    mems = sorted((out / "mem").glob("*.mem"))
+    in_hex = pack_inputs(m, prologue(graph, x), in_w)
+    outs = []
+    for name, image in (("twice", junk + weight_image_hex(out, m)), ("junk", junk)):
+        run = run_sim(sim, out / "sim" / f"{name}_run", in_hex, len(x), mems, idle_pct=20,
+                      bp_pct=30, seed=9, wl_hex=image, timeout_cycles=2_000_000)
+        outs.append(run.out_words)
+    ref = simulate(out, prologue(graph, x), level="core")  # the single, built image
+    assert np.array_equal(ref.outputs.reshape(expected.shape), expected)
+    assert np.array_equal(outs[0], ref.run.out_words)
+    assert not np.array_equal(outs[1], ref.run.out_words)
