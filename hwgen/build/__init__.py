@@ -128,9 +128,17 @@ def cycles_for_fps(clock_hz: float, fps: float) -> int:
 def _design_cost(hw: HwGraph, depths: dict, dma_bits: int) -> tuple[dict, Cost]:
     per_layer = {}
     total = Cost()
+    segments = load_layout(hw, dma_bits)  # UltraRAM weights: a hwgen_wload per memory
+    load_beats = segments[-1].start + segments[-1].beats if segments else 0
+    loaders = {seg.layer: seg for seg in segments}
     for i, layer in enumerate(hw.layers):
         c = estimate_layer(layer)
         extra = Cost()
+        if layer.name in loaders:
+            seg = loaders[layer.name]
+            extra = extra + estimate_instance("hwgen_wload", {
+                "IN_W": dma_bits, "OUT_W": seg.word_bits, "WORDS": seg.words,
+                "START": seg.start, "TOTAL": load_beats})
         for port, src in enumerate(hw.producers(i)):
             lw = layer.in_beat_elems * layer.port_bits(port)
             depth = edge_depth(depths, layer, port)

@@ -116,7 +116,7 @@ class Instance:
     module: str
     params: dict[str, int | str]
     group: str
-    role: str  # "layer", "fifo", "dwc" or "io"
+    role: str  # "layer", "fifo", "dwc", "wload" or "io"
 
 
 _INST = re.compile(r"^\s*(hwgen_\w+)\s+#\(\s*\n(.*?)\n\s*\)\s+(u_\w+)\s*\(", re.DOTALL | re.MULTILINE)
@@ -152,6 +152,8 @@ def design_instances(out: Path, layer_names: list[str]) -> list[Instance]:
                 result.append(Instance(name, module, params, base[:-5], "fifo"))
             elif base.endswith("_dwc") and base[:-4] in layer_names:
                 result.append(Instance(name, module, params, base[:-4], "dwc"))
+            elif base.endswith("_wl") and base[:-3] in layer_names:  # weight-load splitter
+                result.append(Instance(name, module, params, base[:-3], "wload"))
             else:
                 result.append(Instance(name, module, params, "io", "io"))
     return result
