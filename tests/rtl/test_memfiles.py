@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hwgen.backend.memfiles import encode, threshold_words, weight_words, write_mem
+from hwgen.backend.memfiles import encode, threshold_words, weight_image, weight_words, write_mem
 from hwgen.backend.streams import pack_beat, pack_beats, unpack_beats
 
 
@@ -52,3 +52,16 @@ def test_pack_roundtrip() -> None:
     beats = pack_beats(vals, 3, 3)
     assert beats[0] == pack_beat([-3, 2, 1], 3)
     assert (unpack_beats(beats, 3, 3, signed=True) == vals).all()
+
+
+def test_weight_image_layout() -> None:
+    """Memories in order; a word as whole DMA words, least significant first, zero-padded."""
+    wide = (1 << 99) | (0xABC << 60) | 0x5  # 100 bits: two 64-bit DMA words
+    image = weight_image([([wide, 1], 100), ([0x3, 0x2, 0x1], 2)], 64)
+    words = [int.from_bytes(image[i:i + 8], "little") for i in range(0, len(image), 8)]
+    assert words == [wide & (2**64 - 1), wide >> 64, 1, 0, 3, 2, 1]
+    assert weight_image([], 128) == b""
+    with pytest.raises(ValueError, match="does not fit in 2 bits"):
+        weight_image([([4], 2)], 64)
+    with pytest.raises(ValueError, match="multiple of 8"):
+        weight_image([([1], 2)], 20)
