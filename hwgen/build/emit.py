@@ -7,14 +7,14 @@ named after the hardware layer, each with a comment naming the ONNX node it came
   differ; a FIFO in front of every layer (depths from hwgen.build.fifos). No tlast.
 * ``hwgen_accel_core``: the pipeline at its native beat widths, with tlast carried across.
 * ``hwgen_accel``: the DMA-width top (target port width) with frame-aware converters.
+Wrappers use ``ap_clk``/``ap_rst_n`` (active-low at the boundary for Vivado; the templates'
+reset is synchronous active-high).
 
 When weights sit in UltraRAM (``weight_memory`` "ultra"), all three also have a weight-load
 stream ``s_axis_wl`` (``s_wl`` on the pipeline; DMA width, tlast ignored): a fixed-order image
 (``load_layout``: the "ultra" MVAUs in pipeline order, each its NF*SF words, each word padded
 to whole DMA words, hwgen.backend.memfiles.weight_image) split by one ``hwgen_wload`` per such
 MVAU into its ``s_wl`` load port. Load it before the first frame.
-Wrappers use ``ap_clk``/``ap_rst_n`` (active-low at the boundary for Vivado; the templates'
-reset is synchronous active-high).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _code_signed(dtype) -> bool:
 
 
 def weight_memory(layer: HwMVAU) -> str:
-    """"block" or "distributed": the MVAU's ram_style with "auto" resolved (hwgen.estimate.cost
+    """"block", "distributed" or "ultra": the MVAU's ram_style with "auto" resolved (hwgen.estimate.cost
     .rom_style); folding.json keeps "auto", the RTL and the manifest carry the choice."""
     return rom_style(layer.nf * layer.sf, layer.PE * layer.SIMD * layer.w_dtype.code_bits,
                      layer.ram_style)
