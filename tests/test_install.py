@@ -134,11 +134,14 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     assert not any(canonicalize_name(Requirement(r).name) in HEAVY for r in requires
                    if Requirement(r).marker is None), requires
     pip = [sys.executable, "-m", "pip", "--python", str(py), "install", "-q"]
+    # without PYTHONPATH: a checkout on it makes hwgen look installed in the new venv too,
+    # and pip would skip the wheel
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if os.environ.get("HWGEN_TEST_PIP_INSTALL") == "1":
-        subprocess.run([*pip, str(whl)], check=True)
+        subprocess.run([*pip, str(whl)], check=True, env=clean)
     else:
         _link_closure(_closure(requires), site)
-        subprocess.run([*pip, "--no-deps", "--no-index", str(whl)], check=True)
+        subprocess.run([*pip, "--no-deps", "--no-index", str(whl)], check=True, env=clean)
     (site / "_hwgen_import_guard.py").write_text(GUARD.format(heavy=HEAVY))
     (site / "_hwgen_import_guard.pth").write_text("import _hwgen_import_guard\n")
     times["venv"] = time.perf_counter() - t0
