@@ -49,55 +49,59 @@ module hwgen_thresh_search #(
         end
     endgenerate
 
-    // pipeline registers of stage s (s = 0..S): values, address, partial count, valid
+    // pipeline registers of stage s (s = 0..S): values, partial count, valid
     reg [LANES*VAL_BITS-1:0] val_reg  [0:S];
-    reg [AW-1:0]             addr_reg [0:S];
     reg [LANES*S-1:0]        idx_reg  [0:S];
     reg [S:0]                valid_reg;
 
-    // threshold memory, one registered read port per stage; the read is issued one stage
-    // early so that thr_word[s] lines up with val_reg[s]
-    reg [WORD_W-1:0] thr_word [0:S-1];
-    wire [S*AW-1:0] rd_addr;
+    // threshold memory: one registered read port at in_addr (thr_word[0]); stage s reads
+    // the same word one enabled clock later than stage s - 1 (its address is in_addr delayed
+    // by s stages), so thr_word[s] is thr_word[s - 1] registered and one port serves all
+    // stages. Yosys drops the register bits that no later stage compares against.
+    wire [S*WORD_W-1:0] thr_word;  // stage s: bits [s*WORD_W +: WORD_W]
     genvar s, p;
     generate
-        for (s = 0; s < S; s = s + 1) begin : g_rd_addr
-            if (s == 0) begin : g_first
-                assign rd_addr[AW-1:0] = in_addr;
-            end else begin : g_next
-                assign rd_addr[s*AW +: AW] = addr_reg[s-1];
-            end
-        end
         if (STYLE == "auto") begin : g_mem_auto
             reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
             initial $readmemh(THRESH_FILE, thr_mem);
-            for (s = 0; s < S; s = s + 1) begin : g_rd
-                always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
-            end
+            reg [WORD_W-1:0] q_reg;
+            always @(posedge clk) if (en) q_reg <= thr_mem[in_addr];
+            assign thr_word[WORD_W-1:0] = q_reg;
+        end else if (STYLE == "distributed" && DEPTH > 32) begin : g_mem_rom
+            // a deep ROM in LUTs: its own hierarchy level (hwgen_rom), mapped by Yosys at the
+            // ideal LUT6 + MUXF7/F8 tree
+            hwgen_rom #(.DEPTH(DEPTH), .WIDTH(WORD_W), .AW(AW), .INIT_FILE(THRESH_FILE)) u_trom (
+                .clk(clk), .en(en), .addr(in_addr), .q(thr_word[WORD_W-1:0])
+            );
         end else if (STYLE == "distributed") begin : g_mem_lut
-            // a ROM: Yosys maps it to LUT logic only with logic_block, Vivado reads rom_style
+            // a shallow ROM: Yosys maps it to LUT logic only with logic_block, Vivado reads
+            // rom_style
 `ifdef YOSYS
             (* logic_block *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
 `else
             (* rom_style = "distributed" *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
 `endif
             initial $readmemh(THRESH_FILE, thr_mem);
-            for (s = 0; s < S; s = s + 1) begin : g_rd
-                always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
-            end
+            reg [WORD_W-1:0] q_reg;
+            always @(posedge clk) if (en) q_reg <= thr_mem[in_addr];
+            assign thr_word[WORD_W-1:0] = q_reg;
         end else begin : g_mem_style
             (* ram_style = RAM_STYLE, rom_style = RAM_STYLE *) reg [WORD_W-1:0] thr_mem [0:DEPTH-1];
             initial $readmemh(THRESH_FILE, thr_mem);
-            for (s = 0; s < S; s = s + 1) begin : g_rd
-                always @(posedge clk) if (en) thr_word[s] <= thr_mem[rd_addr[s*AW +: AW]];
-            end
+            reg [WORD_W-1:0] q_reg;
+            always @(posedge clk) if (en) q_reg <= thr_mem[in_addr];
+            assign thr_word[WORD_W-1:0] = q_reg;
+        end
+        for (s = 1; s < S; s = s + 1) begin : g_thr_delay
+            reg [WORD_W-1:0] d_reg;
+            always @(posedge clk) if (en) d_reg <= thr_word[(s-1)*WORD_W +: WORD_W];
+            assign thr_word[s*WORD_W +: WORD_W] = d_reg;
         end
     endgenerate
 
     always @(posedge clk) begin
         if (en) begin
             val_reg[0]   <= in_data;
-            addr_reg[0]  <= in_addr;
             idx_reg[0]   <= {(LANES*S){1'b0}};
         end
         if (rst) begin
@@ -124,7 +128,7 @@ module hwgen_thresh_search #(
                     present = 1'b0;
                     for (c = STEP; c <= N_THRES; c = c + 2*STEP) begin
                         if ({{(32-S){1'b0}}, idx} == c - STEP) begin
-                            t = thr_word[s][(TL*N_THRES + c - 1)*THR_BITS +: THR_BITS];
+                            t = thr_word[s*WORD_W + (TL*N_THRES + c - 1)*THR_BITS +: THR_BITS];
                             present = 1'b1;
                         end
                     end
@@ -143,7 +147,6 @@ module hwgen_thresh_search #(
             always @(posedge clk) begin
                 if (en) begin
                     val_reg[s+1]   <= val_reg[s];
-                    addr_reg[s+1]  <= addr_reg[s];
                     idx_reg[s+1]   <= idx_next;
                 end
                 if (rst) begin

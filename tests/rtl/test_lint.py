@@ -27,6 +27,10 @@ CONFIGS = [
     ("hwgen_popcount", {"N": 1}, {}),
     ("hwgen_thresh_search", {"LANES": 2, "DEPTH": 3, "N_THRES": 15, "OUT_BITS": 4},
      {"thresh.mem": 3}),
+    ("hwgen_thresh_search", {"LANES": 2, "DEPTH": 40, "N_THRES": 3, "OUT_BITS": 2,
+                             "RAM_STYLE": "distributed"}, {"thresh.mem": 40}),  # hwgen_rom
+    ("hwgen_thresh_search", {"DEPTH": 512, "N_THRES": 7, "OUT_BITS": 3, "RAM_STYLE": "block"},
+     {"thresh.mem": 512}),
     ("hwgen_mvau", {}, {"weights.mem": 32}),
     ("hwgen_mvau", {"MW": 784, "MH": 64, "SIMD": 49, "PE": 16, "N_THRES": 1},
      {"weights.mem": 64, "thresh.mem": 4}),

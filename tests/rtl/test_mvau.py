@@ -64,6 +64,8 @@ CASES = {
     "tern_i4_64x32_s16_p4_thr15_uram": (64, 32, 16, 4, ("int", 4), ("ternary", 2), 15, 4, 0, 2),
     "mul_i8xi8_64x32_s8_p4_raw_uram": (64, 32, 8, 4, ("int", 8), ("int", 8), 0, 0, 0, 1),
     "xnor_48x8_s48_p8_thr1_uram": (48, 8, 48, 8, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
+    # 64 neuron folds: the threshold ROM is deeper than 32 words (hwgen_rom in LUTs)
+    "tern_u2_16x64_s8_p1_thr3": (16, 64, 8, 1, ("uint", 2), ("ternary", 2), 3, 2, 0, 3),
 }
 
 
