@@ -35,6 +35,7 @@ module hwgen_mvau #(
     parameter         WEIGHT_FILE = "weights.mem",  // $readmemh file, NF*SF words
     parameter         THRESH_FILE = "thresh.mem",   // $readmemh file, NF words
     parameter         RAM_STYLE   = "auto",      // weight memory: auto, distributed, block, ultra
+    parameter         THR_STYLE   = "distributed",  // threshold memory: distributed or block
     parameter integer REG_EVERY   = 3            // adder-tree levels between pipeline registers
 ) (
     input  wire                     clk,
@@ -432,7 +433,7 @@ module hwgen_mvau #(
             hwgen_thresh_search #(
                 .LANES(PE), .DEPTH(NF), .N_THRES(N_THRES), .THR_BITS(THR_BITS),
                 .VAL_BITS(VAL_BITS), .OUT_BITS(OUT_BITS), .OUT_BIAS(OUT_BIAS), .SHARED(0),
-                .THRESH_FILE(THRESH_FILE), .RAM_STYLE("distributed")
+                .THRESH_FILE(THRESH_FILE), .RAM_STYLE(THR_STYLE)
             ) u_thr (
                 .clk(clk), .rst(rst), .en(en), .in_valid(acc_valid_reg), .in_addr(acc_nf_reg),
                 .in_data(vals), .out_valid(act_valid), .out_data(act_data)

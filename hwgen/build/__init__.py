@@ -265,8 +265,40 @@ def fit_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None,
     if target.URAM:
         hw = _move_roms(hw, target, limits, "block", "ultra", "BRAM18", "URAM")
     hw = _move_roms(hw, target, limits, "block", "distributed", "BRAM18", "LUT")
-    return _move_roms(hw, target, limits, "distributed", "block", "LUT", "BRAM18",
-                      fill=prefer_bram)
+    hw = _move_roms(hw, target, limits, "distributed", "block", "LUT", "BRAM18",
+                    fill=prefer_bram)
+    return _move_thresholds(hw, target, limits, fill=prefer_bram)
+
+
+def _move_thresholds(hw: HwGraph, target: Target, limits: dict[str, float] | None,
+                     fill: bool = False) -> HwGraph:
+    """MVAU threshold memories (LUTs by default) moved to block RAM while the estimate needs
+    more LUTs than the budget (with ``fill``: as long as the BRAM18 budget lasts), those
+    saving the most LUTs per BRAM18 first, never past the BRAM18 budget. Runs after the weight
+    moves, so thresholds only take the blocks the weights left."""
+    budget = target.budget(limits)
+    total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
+    have = {"LUT": total.LUT, "BRAM18": total.BRAM18}
+    if not fill and have["LUT"] <= budget["LUT"]:
+        return hw
+    moves = []
+    for i, layer in enumerate(hw.layers):
+        if isinstance(layer, HwMVAU) and layer.thresholds is not None \
+                and layer.thr_style == "distributed":
+            now = estimate_layer(layer)
+            new = estimate_layer(layer.folded(thr_style="block"))
+            saved, blocks = now.LUT - new.LUT, new.BRAM18 - now.BRAM18
+            if saved > 0 and blocks > 0:
+                moves.append((-saved / blocks, i, saved, blocks))
+    layers = list(hw.layers)
+    for _, i, saved, blocks in sorted(moves):
+        if not fill and have["LUT"] <= budget["LUT"]:
+            break
+        if have["BRAM18"] + blocks <= budget["BRAM18"]:
+            layers[i] = layers[i].folded(thr_style="block")
+            have["LUT"] -= saved
+            have["BRAM18"] += blocks
+    return hw.replace_layers(tuple(layers))
 
 
 def _move_roms(hw: HwGraph, target: Target, limits: dict[str, float] | None, src: str,

@@ -116,6 +116,9 @@ class HwMVAU(HwLayer):
     out_bias: int = 0
     acc_dtype: DataType = None  # type: ignore[assignment]
     thr_dtype: DataType | None = None
+    # threshold memory: "distributed" (LUTs) or "block" (fit_memories moves deep ones there
+    # while the BRAM18 budget lasts)
+    thr_style: str = "distributed"
 
     op = "mvau"
     folding_keys = ("PE", "SIMD", "ram_style", "res_type")

@@ -418,11 +418,15 @@ def _mvau(p: dict, res_type: str) -> Cost:
         s = _clog2(n_thr + 1)
         tb = p["THR_BITS"]
         cw = max(tb, acc + 1)
-        thr = _search(pe, nf, n_thr, tb, cw, "distributed")
+        thr_style = str(p.get("THR_STYLE", "distributed"))
+        thr = _search(pe, nf, n_thr, tb, cw, thr_style)
         # XNOR or at most 3 thresholds (1- and 2-bit activations): a narrow band
         narrow = xnor or n_thr <= 3
         words = nf * ((n_thr + 1) // 2)  # the last stage's memory: NF x its candidates
-        if words > 64 or (narrow and words > 32):
+        if thr.BRAM18:
+            # a block-RAM threshold memory (one read port): the compares and selects
+            cost += thr
+        elif words > 64 or (narrow and words > 32):
             # deep stage memories (many neuron folds or 255 thresholds), or narrow thresholds
             # past 32 words (the stage-memory model prices them as random 33..64-word ROMs,
             # 4.1 LUT per bit: CNV-W1A1 11_mvau at the incumbent's folding, NF 64, +28 %;

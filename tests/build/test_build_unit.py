@@ -297,13 +297,13 @@ def test_window_parallel_swg_folding(zoo_export) -> None:
 # cycles); cnv_small, whose I/O bound is faster than any folding the sliding windows allow.
 # The capacities are those budgets over the default utilization limits (85 % LUT, 90 %
 # BRAM18): 2,353 LUT leave the automatic folding 2,000; 7 BRAM18 leave 6. ternary_sign's
-# I/O-bound folding is estimated at 2,385 LUT (carry-in adder trees and the cheaper DMA-side
-# converters of issue 18): 2,700 LUT leave 2,295, below it. With BRAM18 short alone, the
+# I/O-bound folding is estimated at 2,340 LUT, 2,282 with every weight ROM and threshold
+# memory moved to block RAM (fit_memories): 2,650 LUT leave 2,252, below it. With BRAM18 short alone, the
 # weights go into LUTs at the I/O bound (test_bram_short_moves_weights_not_the_folding);
 # 4,000 LUT (3,400 to use) are too few for that (3,809 and 3,984 LUT), so those cases fold
 # down.
 FIT_CASES = [("tfc_w1a1", {"LUT": 2353}), ("tfc_w1a1", {"BRAM18": 7, "LUT": 4000}),
-             ("ternary_sign", {"LUT": 2700}), ("ternary_sign", {"BRAM18": 7, "LUT": 4000}),
+             ("ternary_sign", {"LUT": 2650}), ("ternary_sign", {"BRAM18": 7, "LUT": 4000}),
              ("cnv_small", {"LUT": 3210})]
 
 
@@ -379,6 +379,56 @@ def test_bram_short_moves_weights_not_the_folding(zoo_export, model_id: str) -> 
     moved = [la.name for la, lb in zip(io_bound.layers, fitted.layers)
              if getattr(la, "ram_style", None) != getattr(lb, "ram_style", None)]
     assert moved and all(fitted.layer(n).ram_style == "distributed" for n in moved)
+
+
+def test_threshold_memories_move_to_bram_most_saving_first(zoo_export) -> None:
+    """With BRAM18s to fill (--prefer-bram), MVAU threshold memories go from LUTs to block
+    RAM, most LUTs saved per BRAM18 first (by the estimate), never past the BRAM18 budget; the
+    moved unit's instance asks for THR_STYLE "block" (hwgen.build.fit_memories)."""
+    import hwgen
+    from hwgen.build import _design_cost, _move_thresholds, choose_folding
+    from hwgen.build.emit import layer_params
+    from hwgen.build.fifos import fifo_depths
+    from hwgen.build.hwlayers import HwMVAU
+    from hwgen.build.lower import lower
+    from hwgen.estimate.cost import estimate_layer
+    from hwgen.targets import get_target
+
+    pynq = get_target("pynq-z2")
+    g = choose_folding(lower(hwgen.load(zoo_export("tfc_w1a1"))), pynq, 100.0, None, None)
+    moves = []
+    for layer in g.layers:
+        if isinstance(layer, HwMVAU) and layer.thresholds is not None:
+            now, new = estimate_layer(layer), estimate_layer(layer.folded(thr_style="block"))
+            saved, blocks = now.LUT - new.LUT, new.BRAM18 - now.BRAM18
+            assert blocks > 0
+            if saved > 0:
+                moves.append((-saved / blocks, layer.name, blocks, saved))
+    moves.sort()
+    assert len(moves) >= 2, moves
+
+    def total(graph):
+        return _design_cost(graph, fifo_depths(graph), pynq.dma_bits)[1]
+
+    def block_thresholds(graph):
+        return {layer.name for layer in graph.layers
+                if isinstance(layer, HwMVAU) and layer.thr_style == "block"}
+
+    before = total(g)
+    # room for the best move only
+    room = before.BRAM18 + moves[0][2]
+    one = _move_thresholds(g, pynq, {"BRAM18": room / pynq.BRAM18}, fill=True)
+    assert block_thresholds(one) == {moves[0][1]}
+    assert total(one).BRAM18 == room
+    assert total(one).LUT == before.LUT - moves[0][3]
+    moved = next(layer for layer in one.layers if layer.name == moves[0][1])
+    files = {"weights": "w.mem", "thresholds": "t.mem"}
+    assert layer_params(moved, files)["THR_STYLE"] == "block"
+    # without fill and with the LUTs within budget nothing moves
+    assert block_thresholds(_move_thresholds(g, pynq, None)) == set()
+    # room for all: every memory that saves LUTs moves
+    every = _move_thresholds(g, pynq, None, fill=True)
+    assert block_thresholds(every) == {m[1] for m in moves}
 
 
 def test_headroom_limits_the_default_folding(zoo_export) -> None:

@@ -42,6 +42,9 @@ CONFIGS = [
     ("hwgen_mvau", {"MW": 64, "MH": 16, "SIMD": 4, "PE": 2, "RAM_STYLE": "distributed"},
      {"weights.mem": 128}),  # a deep LUT ROM: hwgen_rom
     ("hwgen_rom", {"DEPTH": 100, "WIDTH": 12, "AW": 7}, {"rom.mem": 100}),
+    ("hwgen_mvau", {"IN_TYPE": 0, "IN_BITS": 2, "W_TYPE": 3, "W_BITS": 2, "MH": 512, "PE": 1,
+                    "N_THRES": 3, "OUT_BITS": 2, "THR_STYLE": "block"},
+     {"weights.mem": 4096, "thresh.mem": 512}),  # a block-RAM threshold memory
     ("hwgen_mvau", {"IN_TYPE": 1, "IN_BITS": 4, "W_TYPE": 1, "W_BITS": 4, "RAM_STYLE": "ultra"},
      {"weights.mem": 64}),
     ("hwgen_thresholding", {"CHANNELS": 784, "PE": 49, "N_THRES": 1}, {"thresholds.mem": 16}),

@@ -66,6 +66,8 @@ CASES = {
     "xnor_48x8_s48_p8_thr1_uram": (48, 8, 48, 8, ("bipolar", 1), ("bipolar", 1), 1, 1, 0, 3),
     # 64 neuron folds: the threshold ROM is deeper than 32 words (hwgen_rom in LUTs)
     "tern_u2_16x64_s8_p1_thr3": (16, 64, 8, 1, ("uint", 2), ("ternary", 2), 3, 2, 0, 3),
+    # "_thrblock": the threshold memory asked for block RAM (THR_STYLE "block")
+    "tern_u2_16x64_s8_p1_thr3_thrblock": (16, 64, 8, 1, ("uint", 2), ("ternary", 2), 3, 2, 0, 3),
 }
 
 
@@ -96,6 +98,8 @@ def test_mvau(bench, name: str) -> None:
                   "W_TYPE": TYPES[wk], "ACC_BITS": acc_bits, "N_THRES": n_thr, "REG_EVERY": reg_every}
     if name.endswith("_lut"):
         params["RAM_STYLE"] = '"distributed"'  # a Verilog string literal for -G
+    if name.endswith("_thrblock"):
+        params["THR_STYLE"] = '"block"'
     wwords = weight_words(w, simd, pe, wb, wk)
     write_width = pe * simd * wb
     files = {"weights.mem": "".join(f"{v:0{(write_width + 3) // 4}x}\n" for v in wwords)}
