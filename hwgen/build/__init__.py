@@ -272,10 +272,11 @@ def fit_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None,
 
 def _move_thresholds(hw: HwGraph, target: Target, limits: dict[str, float] | None,
                      fill: bool = False) -> HwGraph:
-    """MVAU threshold memories (LUTs by default) moved to block RAM while the estimate needs
+    """MVAU threshold memories ("auto": LUTs) moved to block RAM while the estimate needs
     more LUTs than the budget (with ``fill``: as long as the BRAM18 budget lasts), those
     saving the most LUTs per BRAM18 first, never past the BRAM18 budget. Runs after the weight
-    moves, so thresholds only take the blocks the weights left."""
+    moves, so thresholds only take the blocks the weights left (a weight ROM moved back to
+    LUTs to make room would cost more than the thresholds save on every CNV layer)."""
     budget = target.budget(limits)
     total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
     have = {"LUT": total.LUT, "BRAM18": total.BRAM18}
@@ -284,7 +285,7 @@ def _move_thresholds(hw: HwGraph, target: Target, limits: dict[str, float] | Non
     moves = []
     for i, layer in enumerate(hw.layers):
         if isinstance(layer, HwMVAU) and layer.thresholds is not None \
-                and layer.thr_style == "distributed":
+                and layer.thr_style == "auto":
             now = estimate_layer(layer)
             new = estimate_layer(layer.folded(thr_style="block"))
             saved, blocks = now.LUT - new.LUT, new.BRAM18 - now.BRAM18

@@ -153,8 +153,8 @@ def layer_params(layer: HwLayer, files: dict[str, str]) -> dict[str, object]:
             "THRESH_FILE": files.get("thresholds", ""),
             "RAM_STYLE": weight_memory(layer),
         }
-        if layer.thr_style != "distributed":
-            p["THR_STYLE"] = layer.thr_style
+        if layer.thr_style == "block":
+            p["THR_STYLE"] = "block"
         return p
     if isinstance(layer, HwThreshold):
         shared = layer.thresholds.shape[0] == 1

@@ -3,7 +3,8 @@
 folding.json (DESIGN.md 3a): an object keyed by hardware layer name in pipeline order, entries
 ``{"PE": 16, "SIMD": 49, "ram_style": "auto|distributed|block|ultra", "res_type": "lut|dsp"}``
 where they apply to the op; unknown layers or keys are errors. "ultra" (UltraRAM) needs a target
-with URAM (``check_ram_styles``).
+with URAM (``check_ram_styles``). An MVAU with thresholds may also name ``"thr_style":
+"auto|distributed|block"``, its threshold memory (a build writes it only when it moved one).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = ["apply_folding", "auto_fold", "check_ram_styles", "read_folding", "fo
 
 _RAM_STYLES = ("auto", "distributed", "block", "ultra")
 _RES_TYPES = ("lut", "dsp")
+_THR_STYLES = ("auto", "distributed", "block")
 
 
 def _lanes(layer: HwLayer) -> dict[str, int]:
@@ -99,7 +101,7 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
                                f"{entry!r}", node=layer.name, op=layer.op,
                                hint="take the form from OUT/folding.json of a previous build")
         entry = dict(entry)
-        allowed = set(layer.folding_keys) | ({"ram_style", "res_type"} if isinstance(layer, HwMVAU) else set())
+        allowed = set(layer.folding_keys) | ({"ram_style", "res_type", "thr_style"} if isinstance(layer, HwMVAU) else set())
         bad = [k for k in entry if k not in allowed]
         if bad:
             raise FoldingError(
@@ -121,6 +123,9 @@ def apply_folding(hw: HwGraph, folding: dict[str, dict[str, object]]) -> HwGraph
                     )
         if entry.get("ram_style", "auto") not in _RAM_STYLES:
             raise FoldingError(f"ram_style must be one of {_RAM_STYLES}, not {entry['ram_style']!r}",
+                               node=layer.name, op=layer.op)
+        if entry.get("thr_style", "auto") not in _THR_STYLES:
+            raise FoldingError(f"thr_style must be one of {_THR_STYLES}, not {entry['thr_style']!r}",
                                node=layer.name, op=layer.op)
         if entry.get("res_type", "lut") not in _RES_TYPES:
             raise FoldingError(f"res_type must be one of {_RES_TYPES}, not {entry['res_type']!r}",

@@ -97,6 +97,8 @@ class HwLayer:
         entry: dict[str, object] = {k: getattr(self, k) for k in self.folding_keys}
         if "ram_style" in self.folding_keys or isinstance(self, HwMVAU):
             entry["ram_style"] = self.ram_style
+        if getattr(self, "thr_style", "auto") != "auto":  # an MVAU's moved threshold memory
+            entry["thr_style"] = self.thr_style
         return entry
 
 
@@ -116,9 +118,9 @@ class HwMVAU(HwLayer):
     out_bias: int = 0
     acc_dtype: DataType = None  # type: ignore[assignment]
     thr_dtype: DataType | None = None
-    # threshold memory: "distributed" (LUTs) or "block" (fit_memories moves deep ones there
-    # while the BRAM18 budget lasts)
-    thr_style: str = "distributed"
+    # threshold memory: "auto" (LUTs, unless fit_memories moves it to block RAM while the
+    # BRAM18 budget lasts), "distributed" or "block"; folding.json names it when not "auto"
+    thr_style: str = "auto"
 
     op = "mvau"
     folding_keys = ("PE", "SIMD", "ram_style", "res_type")

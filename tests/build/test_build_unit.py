@@ -386,7 +386,7 @@ def test_threshold_memories_move_to_bram_most_saving_first(zoo_export) -> None:
     RAM, most LUTs saved per BRAM18 first (by the estimate), never past the BRAM18 budget; the
     moved unit's instance asks for THR_STYLE "block" (hwgen.build.fit_memories)."""
     import hwgen
-    from hwgen.build import _design_cost, _move_thresholds, choose_folding
+    from hwgen.build import _design_cost, _move_thresholds, choose_folding, fit_memories
     from hwgen.build.emit import layer_params
     from hwgen.build.fifos import fifo_depths
     from hwgen.build.hwlayers import HwMVAU
@@ -429,6 +429,15 @@ def test_threshold_memories_move_to_bram_most_saving_first(zoo_export) -> None:
     # room for all: every memory that saves LUTs moves
     every = _move_thresholds(g, pynq, None, fill=True)
     assert block_thresholds(every) == {m[1] for m in moves}
+    # folding.json names the moved memories, and a rebuild from it gives the same design
+    from hwgen.build.fold import apply_folding, folding_dict
+
+    written = folding_dict(one)
+    assert written[moves[0][1]]["thr_style"] == "block"
+    assert all("thr_style" not in e for n, e in written.items() if n != moves[0][1])
+    again = fit_memories(apply_folding(g, written), pynq, {"BRAM18": room / pynq.BRAM18}, True)
+    assert block_thresholds(again) == {moves[0][1]}
+    assert total(again).LUT == total(one).LUT
 
 
 def test_headroom_limits_the_default_folding(zoo_export) -> None:
