@@ -136,14 +136,18 @@ module hwgen_swg #(
     wire [RB-1:0] r = row0_reg + kho_reg;
     wire [RB-1:0] c = col0_reg + kwo_reg;
     wire [RB-1:0] hi_raw = row0_reg + KM1_R;
-    wire [RB-1:0] need_hi = ($signed(hi_raw) > $signed(HM1_R)) ? HM1_R : hi_raw;
-    wire [RB-1:0] low_r = $signed(row0_reg) > 0 ? row0_reg : {RB{1'b0}};
+    // the clamps and pad tests below only where that side is padded (without bottom padding
+    // no window reaches past row H-1, without top padding none starts above row 0, ...):
+    // Yosys cannot tell from the counters, and each costs a comparator
+    wire [RB-1:0] need_hi = (PB > 0 && $signed(hi_raw) > $signed(HM1_R)) ? HM1_R : hi_raw;
+    wire [RB-1:0] low_r = (PT == 0 || $signed(row0_reg) > 0) ? row0_reg : {RB{1'b0}};
     wire [GB-1:0] need_g = fb_reg + {{(GB-RB){need_hi[RB-1]}}, need_hi};
     assign low_g = fb_reg + {{(GB-RB){1'b0}}, low_r};
     wire [GB-1:0] avail = wr_g_reg - need_g;
     wire rd_ok = $signed(avail) > 0;
     wire rd_fire = en && rd_ok;
-    wire pad = $signed(r) < 0 || $signed(r) >= $signed(H_R) || $signed(c) < 0 || $signed(c) >= $signed(W_R);
+    wire pad = (PT > 0 && $signed(r) < 0) || (PB > 0 && $signed(r) >= $signed(H_R))
+            || (PL > 0 && $signed(c) < 0) || (PR > 0 && $signed(c) >= $signed(W_R));
     wire [LB-1:0] slot = fb_reg[LB-1:0] + r[LB-1:0];   // (frame base + r) mod NB
     wire [AW+RB-1:0] c_x = {{AW{1'b0}}, c};
     wire unused_c = ^c_x[AW+RB-1:AW];                  // c < W whenever it is used
@@ -218,7 +222,8 @@ module hwgen_swg #(
     localparam [BITS-1:0] PADC = PAD_CODE[BITS-1:0];
     hwgen_axis_register #(.WIDTH(DW)) u_out (
         .clk(clk), .rst(rst),
-        .s_axis_tdata(pad1_reg ? {SIMD{PADC}} : rdata_reg), .s_axis_tvalid(v1_reg),
+        .s_axis_tdata((PT + PB + PL + PR > 0 && pad1_reg) ? {SIMD{PADC}} : rdata_reg),
+        .s_axis_tvalid(v1_reg),
         .s_axis_tready(en),
         .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready)
     );

@@ -696,8 +696,8 @@ def _swg_out_positions(p: dict) -> int:
 
 
 def _swg(p: dict) -> Cost:
-    """hwgen_swg: the row buffer (memory_cost), the padding select and output register, the
-    counters and address logic (``swg_seq_ctrl_lut``, or ``swg_one_pos_lut`` when the image
+    """hwgen_swg: the row buffer (memory_cost), the padding select (padded windows only) and
+    output register, the counters and address logic (``swg_seq_ctrl_lut``, or ``swg_one_pos_lut`` when the image
     holds one window position: Yosys folds the position stepping; CNV-W2A2's 12_swg, 3 x 3 x
     256, was estimated 100 LUT with the former 90 + data path for every SWG, Yosys 73)."""
     cf = p["C"] // p["SIMD"]
@@ -705,7 +705,12 @@ def _swg(p: dict) -> Cost:
     depth = nb * p["W"] * cf
     dw = p["SIMD"] * p["BITS"]
     ctrl = K["swg_one_pos_lut"] if _swg_out_positions(p) == 1 else K["swg_seq_ctrl_lut"]
-    return memory_cost(depth, dw) + _axis_register(dw) + _c(lut=ctrl + dw, ff=dw + 60)
+    pad = dw if _swg_padded(p) else 0  # the padding select (the template has none unpadded)
+    return memory_cost(depth, dw) + _axis_register(dw) + _c(lut=ctrl + pad, ff=dw + 60)
+
+
+def _swg_padded(p: dict) -> bool:
+    return any(p.get(k, p.get("PAD", 0)) for k in ("PT", "PL", "PB", "PR"))
 
 
 def _swg_par(p: dict) -> Cost:
