@@ -7,8 +7,9 @@ producer never stalls the slowest layer. Per consumer:
 
 * MVAU: fed by a sliding window of its beat width, 2 (the window unit holds the vector and
   emits it as the MVAU reads); else, for one vector per frame, the whole input vector (SF
-  beats, one frame of its input); for many pixels, two vectors (2*SF beats) so the next pixel
-  is ready when the current one finishes;
+  beats, one frame of its input), or fed by an MVAU with time to spare, the part of it that
+  keeps the interval (``_vector_need``); for many pixels, two vectors (2*SF beats) so the
+  next pixel is ready when the current one finishes;
 * SWG: it cannot take the next frame's first ``held_rows`` input rows until it has finished
   the current frame (its row buffer is full); the FIFO holds them so the producer does not
   stall (a stalled producer at the same pace would lose those cycles every frame), plus 2;
@@ -59,6 +60,8 @@ from the depth either: they are the rest of the slack.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from hwgen.build.hwlayers import (
@@ -83,6 +86,7 @@ MARGIN = 4  # beats on top of the largest occupancy: the registered-ready lag be
             # join and the fork (module docstring)
 FIFO_LATENCY = 2  # hwgen_fifo: first word out 2 clocks after it enters
 FIFO_MIN = 2  # hwgen_fifo's smallest depth (DEPTH < 2 builds 2 words): full throughput
+VECTOR_MARGIN = 4  # beats on top of ``_vector_need``'s rate bound
 
 
 def _latency(layer: HwLayer) -> int:
@@ -115,7 +119,27 @@ def _edge_latency(src_bits: int, dst_bits: int) -> int:
     return FIFO_LATENCY + max(1, -(-dst_bits // src_bits)) + 1
 
 
-def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None) -> int:
+def _vector_need(layer: HwMVAU, src: HwLayer | None, interval: int | None) -> int:
+    """Beats of the FIFO in front of an MVAU that takes one vector per frame (SF beats; it
+    reads them in its first neuron fold, then computes (NF - 1) * SF clocks without reading).
+
+    The whole vector (SF) lets the producer never stall. Fed by an MVAU that emits the
+    vector evenly over its c_P cycles per frame, fewer keep the interval T: with D beats
+    buffered, the producer makes the other SF - D beats after the consumer is free again, so a
+    period takes c_P * (1 - D / SF) + (NF - 1) * SF <= T; D = SF * (1 - (T - (NF - 1) * SF) /
+    c_P), plus ``VECTOR_MARGIN`` beats for the producer's pipeline and output registers.
+    CNV-W2A2 at the incumbent's folding (T 115,200): the FIFOs in front of 14_mvau, 15_mvau
+    and 16_mvau go from 130, 258 and 514 words to 48, 67 and 6."""
+    sf = layer.sf
+    if interval is None or not isinstance(src, HwMVAU) or src.cycles <= 0:
+        return sf
+    free = interval - (layer.cycles - sf)  # the clocks of a period the consumer can read in
+    d = math.ceil(sf * max(0.0, 1.0 - free / src.cycles)) + VECTOR_MARGIN
+    return min(sf, d)
+
+
+def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None,
+                interval: int | None = None) -> int:
     if first:
         # a first thresholding unit takes a beat every clock it can emit one, straight from
         # the DMA-side width converter's output register: no FIFO (TFC's 392-bit 2-deep one
@@ -128,7 +152,7 @@ def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None) -> int:
         # interval with these FIFOs 4 deep)
         need = 2
     elif isinstance(layer, HwMVAU):
-        need = layer.sf if layer.pixels == 1 else 2 * layer.sf
+        need = _vector_need(layer, src, interval) if layer.pixels == 1 else 2 * layer.sf
     elif isinstance(layer, HwSWG):
         need = layer.held_rows * layer.in_beats // layer.in_hwc[0] + 2
     else:
@@ -151,7 +175,7 @@ def fifo_depths(hw: HwGraph) -> dict[str, int | list[int]]:
         if layer.name in joins:
             depths[layer.name] = [p["depth"] for p in joins[layer.name]["inputs"]]
         else:
-            depths[layer.name] = _chain_need(layer, i == 0, _producer(hw, i))
+            depths[layer.name] = _chain_need(layer, i == 0, _producer(hw, i), hw.max_cycles)
     return depths
 
 
@@ -346,7 +370,7 @@ def _forced(hw: HwGraph, times: dict[str, np.ndarray], name: str) -> np.ndarray:
     n_in = FRAMES * layer.in_beats
     arrive = src_times[np.clip(-(-(np.arange(1, n_in + 1) * elems) // src_elems) - 1, 0,
                                len(src_times) - 1)]
-    full = _chain_need(layer, i == 0, _producer(hw, i)) + 1  # the FIFO's words and its output register
+    full = _chain_need(layer, i == 0, _producer(hw, i), hw.max_cycles) + 1  # FIFO words, output register
     taken_by = np.concatenate([arrive[full:], np.full(min(full, n_in), NEVER)])
     n_out = FRAMES * layer.out_beats
     k = np.arange(n_out)

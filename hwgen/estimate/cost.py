@@ -100,6 +100,9 @@ K = {
     # (OH = OW = 1, CNV's last 3 x 3 layers) folds the position stepping away: Yosys 63
     "swg_seq_ctrl_lut": 117,
     "swg_one_pos_lut": 63,
+    # an unpadded hwgen_swg has no clamps or pad compares (Yosys on CNV-W2A2's five windows
+    # with several positions and a 5 x 5 x 128 one: 11 to 26 LUT fewer)
+    "swg_nopad_ctrl_saving": 12,
     "swg_par_mux": 1.6,         # window-parallel SWG rotation, relative to (n-1)/3 LUT per bit
     # hwgen_maxpool: counters and control, compare-and-select per lane bit, and the row
     # buffer of partial maxima in LUT-RAM per lane bit and 64 entries; fitted to 10 Yosys
@@ -705,8 +708,11 @@ def _swg(p: dict) -> Cost:
     depth = nb * p["W"] * cf
     dw = p["SIMD"] * p["BITS"]
     ctrl = K["swg_one_pos_lut"] if _swg_out_positions(p) == 1 else K["swg_seq_ctrl_lut"]
-    pad = dw if _swg_padded(p) else 0  # the padding select (the template has none unpadded)
-    return memory_cost(depth, dw) + _axis_register(dw) + _c(lut=ctrl + pad, ff=dw + 60)
+    if _swg_padded(p):
+        ctrl += dw  # the padding select
+    elif _swg_out_positions(p) > 1:
+        ctrl -= K["swg_nopad_ctrl_saving"]
+    return memory_cost(depth, dw) + _axis_register(dw) + _c(lut=ctrl, ff=dw + 60)
 
 
 def _swg_padded(p: dict) -> bool:

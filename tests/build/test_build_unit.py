@@ -625,7 +625,11 @@ def test_swg_buffers_twice_the_rows_only_where_the_block_ram_is_free() -> None:
 
 def test_mvau_after_a_window_of_its_width_gets_a_skid_fifo(zoo_export) -> None:
     """An MVAU fed by a sliding window of its beat width: a 4-beat FIFO (2 + 2), not two input
-    vectors; an MVAU fed by another MVAU (one vector per frame) keeps its whole vector, SF + 2."""
+    vectors; an MVAU fed by another MVAU (one vector per frame): the beats of its vector the
+    producer makes while the consumer computes and the next period has begun (the rate bound,
+    hwgen.build.fifos._vector_need), plus 4, at most SF; plus 2."""
+    import math
+
     import hwgen
     from hwgen.build.fifos import fifo_depths
     from hwgen.build.hwlayers import HwMVAU, HwSWG
@@ -641,6 +645,10 @@ def test_mvau_after_a_window_of_its_width_gets_a_skid_fifo(zoo_export) -> None:
             assert depths[layer.name] == 4
             seen += 1
         elif isinstance(layer, HwMVAU) and isinstance(src, HwMVAU):
-            assert depths[layer.name] == layer.sf + 2
+            # a period: the producer's c_P (1 - D / SF) clocks for the beats not buffered, then
+            # the consumer's (NF - 1) SF clocks of compute; it must fit in the interval T
+            t, c_p, busy = hw.max_cycles, src.cycles, (layer.nf - 1) * layer.sf
+            d = next(d for d in range(layer.sf + 1) if c_p * (1 - d / layer.sf) + busy <= t)
+            assert depths[layer.name] == min(layer.sf, d + 4) + 2
             seen += 1
     assert seen >= 2
