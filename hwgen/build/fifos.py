@@ -145,6 +145,11 @@ def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None,
         # the DMA-side width converter's output register: no FIFO (TFC's 392-bit 2-deep one
         # was 272 LUT); other first units keep a small one
         return 0 if isinstance(layer, HwThreshold) else 2
+    if isinstance(layer, HwMaxPool) and isinstance(src, HwMVAU):
+        # a max pool takes a beat every clock it can emit one, and the MVAU's output skid
+        # holds two: no FIFO (CNV-W2A2 at the incumbent's folding, 4-deep ones were 37 and
+        # 25 LUT, co-simulated at the analytic interval without them)
+        return 0
     if isinstance(layer, HwMVAU) and isinstance(src, HwSWG) \
             and src.out_beat_elems * src.out_bits == layer.in_beat_elems * layer.in_bits:
         # a sliding window of the same beat width holds the window itself and emits it one
