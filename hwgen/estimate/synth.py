@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -243,17 +244,86 @@ def cached_result(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
     return json.loads(result_file.read_text()) if result_file.exists() else None
 
 
+# A process about to run Yosys on an instance first claims it: ``<key>.claim`` beside the
+# result folder, created exclusively, holding "host pid". Workers sharing the cache (hwgen
+# explore's) then never synthesize one instance twice at once: the others do their other
+# instances first and come back for the result. A claim whose process is gone (same host), or
+# older than CLAIM_STALE_S, is taken over.
+CLAIM_STALE_S = 3600.0
+_CLAIM_POLL_S = 0.5
+
+
+def _claim_file(folder: Path) -> Path:
+    return folder.parent / f"{folder.name}.claim"
+
+
+def _stale(claim: Path) -> bool:
+    try:
+        age = time.time() - claim.stat().st_mtime
+        text = claim.read_text().split()
+    except FileNotFoundError:
+        return True
+    if age > CLAIM_STALE_S:
+        return True
+    if len(text) != 2 or not text[1].isdigit():
+        return False  # just created, not yet written
+    host, pid = text[0], int(text[1])
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _claim(folder: Path) -> bool:
+    """True when this process may synthesize the instance of ``folder``: it created the claim
+    (or took over a stale one)."""
+    claim = _claim_file(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if not _stale(claim):
+                return False
+            claim.unlink(missing_ok=True)  # two takers: O_EXCL picks one
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{socket.gethostname()} {os.getpid()}\n")
+        return True
+    return False
+
+
 def synth_instance(inst: Instance, rtl: Path, mem: Path, family: str = "xc7",
-                   dsp: bool = False, cache: Path | None = None) -> dict:
-    """Synthesize one instance (cached); returns cells, LUT/FF/CARRY/BRAM18/DSP, logic depth."""
+                   dsp: bool = False, cache: Path | None = None,
+                   wait: bool = True) -> dict | None:
+    """Synthesize one instance (cached); returns cells, LUT/FF/CARRY/BRAM18/DSP, logic depth.
+
+    When another process is synthesizing the same instance (its claim): wait for its result,
+    or with ``wait`` False return None at once (the caller comes back later)."""
     sources, files, script, key, folder = _job(inst, rtl, mem, family, dsp, cache)
     result_file = folder / "result.json"
+    while not result_file.exists() and not _claim(folder):
+        if not wait:
+            return None
+        time.sleep(_CLAIM_POLL_S)
     if result_file.exists():
         return json.loads(result_file.read_text())
+    try:
+        return _run_synth(inst, files, script, key, folder, family)
+    finally:
+        _claim_file(folder).unlink(missing_ok=True)
+
+
+def _run_synth(inst: Instance, files: list[Path], script: str, key: str, folder: Path,
+               family: str) -> dict:
     # Yosys runs in a private folder and only the finished result.json is moved into place, so
-    # processes sharing the cache (hwgen explore's workers) never see each other's half-written
-    # files; two that synthesize the same instance at once both write the same result.
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    # processes sharing the cache never see each other's half-written files.
+    result_file = folder / "result.json"
     work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=folder.parent))
     for f in files:
         shutil.copyfile(f, work / f.name)
@@ -360,19 +430,24 @@ class SynthJob:
         lock = threading.Lock()
         t0 = time.perf_counter()
 
-        def one(inst: Instance) -> tuple[str, dict]:
+        def one(inst: Instance, wait: bool = True) -> tuple[Instance, dict | None]:
             r = synth_instance(inst, self.rtl, self.mem, self.family,
-                               inst.group in self.dsp_groups, self.cache)
+                               inst.group in self.dsp_groups, self.cache, wait)
+            if r is None:  # another process has it: come back after the others
+                return inst, None
             with lock:
                 self.done.append(inst.name)
                 if self.progress:
                     self.progress(f"  synth {len(self.done)}/{len(unique)} {inst.name} "
                                   f"({inst.module}): {r['LUT']} LUT, {r['BRAM18']} BRAM18 "
                                   f"({time.perf_counter() - t0:.0f} s elapsed)")
-            return inst.name, r
+            return inst, r
 
         with ThreadPoolExecutor(max(1, self.jobs)) as pool:
-            return dict(pool.map(one, unique.values()))
+            first = list(pool.map(lambda i: one(i, False), unique.values()))
+            later = list(pool.map(one, [i for i, r in first if r is None]))
+        got = {i.name: r for i, r in first + later if r is not None}
+        return {name: got[name] for name in unique}
 
 
 def synth_instances(out: Path, instances: list[Instance], family: str = "xc7", jobs: int = 2,
