@@ -75,3 +75,26 @@ def test_core_level_folding_past_the_io_bound_exact(zoo_export, mnist, tmp_path)
     run = _check(res.out, "tfc_w1a1", mnist[0][:16], "core")
     assert run.interval_cycles == analytic
     _check(res.out, "tfc_w1a1", mnist[0][:16], "core", idle=25, bp=35)
+
+
+def test_unbalanced_fc_chain_short_fifos_keep_the_interval(built, mnist) -> None:
+    """An MVAU fed by a faster MVAU gets only the part of its vector the rate bound asks for
+    (hwgen.build.fifos._vector_need), not the whole vector: the measured interval is still the
+    analytic one, bit-exact, also with idles and backpressure. TFC-W1A1 with the first layer
+    the bottleneck (3,136 cycles); 03_mvau (2,048 cycles, 1,984 of them computing) needs about
+    28 of its 64 beats buffered while 02_mvau (2,048) makes them: with a 2-word FIFO the
+    interval would be about 3,970."""
+    folding = {"01_mvau": {"PE": 1, "SIMD": 16}, "02_mvau": {"PE": 1, "SIMD": 2},
+               "03_mvau": {"PE": 2, "SIMD": 1}, "04_mvau": {"PE": 1, "SIMD": 1}}
+    out, result = built("tfc_w1a1", folding)
+    import json
+
+    depths = json.loads((out / "fifo_depths.json").read_text())
+    hw = {layer["name"]: layer for layer in result.manifest["layers"]}
+    for name, sf in (("03_mvau", 64), ("04_mvau", 64)):
+        assert depths[name] < sf + 2, (name, depths[name])  # the whole vector would be SF + 2
+    assert result.manifest["max_cycles"] == 3136 == hw["01_mvau"]["cycles"]
+    images = mnist[0][:8]
+    run = _check(out, "tfc_w1a1", images, "core")
+    assert run.interval_cycles == 3136
+    _check(out, "tfc_w1a1", images, "core", idle=25, bp=35)
