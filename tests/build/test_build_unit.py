@@ -628,7 +628,6 @@ def test_mvau_after_a_window_of_its_width_gets_a_skid_fifo(zoo_export) -> None:
     vectors; an MVAU fed by another MVAU (one vector per frame): the beats of its vector the
     producer makes while the consumer computes and the next period has begun (the rate bound,
     hwgen.build.fifos._vector_need), plus 4, at most SF; plus 2."""
-    import math
 
     import hwgen
     from hwgen.build.fifos import fifo_depths
