@@ -36,6 +36,17 @@ INCUMBENT = next((p / "shared" / "incumbent" for p in (REPO.parent, REPO.parent.
 MODELS = {"w1": ("cnv_1w1a", "cnv_w1a1"), "w2": ("cnv_2w2a", "cnv_w2a2")}
 
 
+def _revision() -> str:
+    """The checkout's commit (the templates the figures belong to), or "unknown"."""
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True,
+                              capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def export_cnv(config: str, path: Path, seed: int = 0) -> Path:
     """A bnn_pynq CNV with random seeded weights, exported to QONNX at ``path``."""
     import numpy as np
@@ -145,7 +156,8 @@ def main() -> None:
             for i in group:
                 if i.module == "hwgen_mvau" and i.role == "layer":
                     measured.append({
-                        "design": f"{model} {kind} (PYNQ-Z2; a test design)",
+                        "design": f"{model} {kind} (PYNQ-Z2; a test design; templates at "
+                                  f"{_revision()})",
                         "layer": layer["name"], "source": "benchmarks/estimate_vs_yosys.py",
                         "params": i.params, "yosys_LUT": syn[i.name]["LUT"],
                         "yosys": {k: syn[i.name][k] for k in ("LUT", "FF", "BRAM18")},
