@@ -10,7 +10,8 @@ Yosys total against the device and the 85 % LUT limit.
 
 Slow: a CNV-sized MVAU takes Yosys many CPU minutes (its weight file is elaborated in
 WebAssembly); results are cached, so an interrupted run resumes. ``--only LAYER,...``
-synthesizes just those layers; ``--record`` appends the measured MVAU figures to
+synthesizes just those layers; ``--record`` appends the measured MVAU layers (the unit with its
+FIFO and width converter, as the per-layer table counts them) to
 benchmarks/estimate_vs_yosys.json ("measured"), which tests/report/test_wide_layers.py checks
 the models against without running Yosys.
 
@@ -90,7 +91,7 @@ def main() -> None:
     ap.add_argument("--only", help="comma-separated layer names to synthesize (default: all)")
     ap.add_argument("--jobs", type=int, default=1, help="parallel Yosys runs")
     ap.add_argument("--keep", help="build into this folder (default: a temporary one)")
-    ap.add_argument("--record", action="store_true", help="append MVAU figures to the JSON")
+    ap.add_argument("--record", action="store_true", help="append the MVAU layers' figures to the JSON")
     ap.add_argument("--cached-only", action="store_true",
                     help="run no Yosys: print the instances already in the synth cache, '-' "
                          "for the others (a layer or total missing an instance is left out)")
@@ -153,15 +154,16 @@ def main() -> None:
             print(f"{layer['name']:10s} {layer['PE']:>4} x {simd!s:<4s} {layer.get('MW', '-')!s:>5s} "
                   f"{layer.get('weight_memory') or '-':>11s} {est:8,d} {lut:9,d} "
                   f"{100 * (est / lut - 1) if lut else 0:+6.1f}%")
-            for i in group:
-                if i.module == "hwgen_mvau" and i.role == "layer":
-                    measured.append({
-                        "design": f"{model} {kind} (PYNQ-Z2; a test design; templates at "
-                                  f"{_revision()})",
-                        "layer": layer["name"], "source": "benchmarks/estimate_vs_yosys.py",
-                        "params": i.params, "yosys_LUT": syn[i.name]["LUT"],
-                        "yosys": {k: syn[i.name][k] for k in ("LUT", "FF", "BRAM18")},
-                        "tolerance": 0.25})
+            if any(i.module == "hwgen_mvau" and i.role == "layer" for i in group):
+                measured.append({
+                    "design": f"{model} {kind} (PYNQ-Z2; a test design; templates at "
+                              f"{_revision()})",
+                    "layer": layer["name"], "source": "benchmarks/estimate_vs_yosys.py",
+                    "what": "the layer's instances (unit, input FIFO, width converter), as "
+                            "hwgen report groups them",
+                    "instances": [{"module": i.module, "params": i.params} for i in group],
+                    "yosys_LUT": lut, "yosys_per_instance": [syn[i.name]["LUT"] for i in group],
+                    "tolerance": 0.25})
         io = [i for i in instances if i.group == "io"]
         total_syn += sum(syn[i.name]["LUT"] for i in io)
         total_est += sum(estimate_instance(i.module, i.params).LUT for i in io)
