@@ -5,16 +5,19 @@ computes (NF-1)*SF more clocks without reading. While it computes, its producer 
 at the producer's own pace; the FIFO in front must absorb what arrives in that window so the
 producer never stalls the slowest layer. Per consumer:
 
-* MVAU: fed by a sliding window of its beat width, 2 (the window unit holds the vector and
-  emits it as the MVAU reads); else, for one vector per frame, the whole input vector (SF
-  beats, one frame of its input), or fed by an MVAU with time to spare, the part of it that
-  keeps the interval (``_vector_need``); for many pixels, two vectors (2*SF beats) so the
-  next pixel is ready when the current one finishes;
+* MVAU: fed by a sliding window of its beat width, none (the window unit holds the vector
+  and emits it through its output skid as the MVAU reads); else, for one vector per frame,
+  the whole input vector (SF beats, one frame of its input), or fed by an MVAU with time to
+  spare, the part of it that keeps the interval (``_vector_need``); for many pixels, two
+  vectors (2*SF beats) so the next pixel is ready when the current one finishes;
 * SWG: it cannot take the next frame's first ``held_rows`` input rows until it has finished
   the current frame (its row buffer is full); the FIFO holds them so the producer does not
   stall (a stalled producer at the same pace would lose those cycles every frame), plus 2;
+* a max pool fed by an MVAU, and a first thresholding unit: none (they take a beat every
+  clock they can emit one; the producer's output skid holds two);
 * other layers read at one beat per clock whenever they can: 2 beats (a skid).
-Plus 2 beats for the producer's output register and the converter latency.
+Plus 2 beats for the producer's output register and the converter latency (not where there
+is no FIFO).
 
 Joins (add, concat; DESIGN.md 3b). A fork sends every beat down both branches at once; the
 join fires only when both inputs hold a beat, so the FIFO on each join input must hold what
@@ -153,9 +156,10 @@ def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None,
     if isinstance(layer, HwMVAU) and isinstance(src, HwSWG) \
             and src.out_beat_elems * src.out_bits == layer.in_beat_elems * layer.in_bits:
         # a sliding window of the same beat width holds the window itself and emits it one
-        # beat per clock as the MVAU reads it: a skid (CNV-W2A2 simulated at the analytic
-        # interval with these FIFOs 4 deep)
-        need = 2
+        # beat per clock as the MVAU reads it, through its own output skid: no FIFO (CNV-W2A2
+        # at the incumbent's folding co-simulated at the analytic interval without them; the
+        # 4-deep ones were 25-37 LUT each)
+        return 0
     elif isinstance(layer, HwMVAU):
         need = _vector_need(layer, src, interval) if layer.pixels == 1 else 2 * layer.sf
     elif isinstance(layer, HwSWG):
