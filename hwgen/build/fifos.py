@@ -6,7 +6,8 @@ at the producer's own pace; the FIFO in front must absorb what arrives in that w
 producer never stalls the slowest layer. Per consumer:
 
 * MVAU: fed by a sliding window of its beat width, none (the window unit holds the vector
-  and emits it through its output skid as the MVAU reads); else, for one vector per frame,
+  and emits it through its output skid as the MVAU reads), or 2 (a skid) for an MVAU at the
+  interval; else, for one vector per frame,
   the whole input vector (SF beats, one frame of its input), or fed by an MVAU with time to
   spare, the part of it that keeps the interval (``_vector_need``); for many pixels, two
   vectors (2*SF beats) so the next pixel is ready when the current one finishes;
@@ -156,10 +157,14 @@ def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None,
     if isinstance(layer, HwMVAU) and isinstance(src, HwSWG) \
             and src.out_beat_elems * src.out_bits == layer.in_beat_elems * layer.in_bits:
         # a sliding window of the same beat width holds the window itself and emits it one
-        # beat per clock as the MVAU reads it, through its own output skid: no FIFO (CNV-W2A2
-        # at the incumbent's folding co-simulated at the analytic interval without them; the
-        # 4-deep ones were 25-37 LUT each)
-        return 0
+        # beat per clock as the MVAU reads it, through its own output skid: no FIFO where the
+        # MVAU has time to spare (CNV-W2A2 at the incumbent's folding co-simulated at the
+        # analytic interval without them; the 4-deep ones were 25-37 LUT each); an MVAU at
+        # the interval keeps a 4-deep skid, which absorbs the frame boundary (CNV-W1A1's
+        # default, 01_mvau at 5,400 cycles: 5,458 measured without it, 5,453 with it)
+        if interval is not None and layer.cycles < interval:
+            return 0
+        need = 2
     elif isinstance(layer, HwMVAU):
         need = _vector_need(layer, src, interval) if layer.pixels == 1 else 2 * layer.sf
     elif isinstance(layer, HwSWG):
