@@ -6,8 +6,8 @@ at the producer's own pace; the FIFO in front must absorb what arrives in that w
 producer never stalls the slowest layer. Per consumer:
 
 * MVAU: fed by a sliding window of its beat width, none (the window unit holds the vector
-  and emits it through its output skid as the MVAU reads), or 2 (a skid) for an MVAU at the
-  interval; else, for one vector per frame,
+  and emits it through its output skid as the MVAU reads), unless the MVAU lacks the time to
+  wait out the window's gap between frames: then the beats it reads in that gap; else, for one vector per frame,
   the whole input vector (SF beats, one frame of its input), or fed by an MVAU with time to
   spare, the part of it that keeps the interval (``_vector_need``); for many pixels, two
   vectors (2*SF beats) so the next pixel is ready when the current one finishes;
@@ -157,14 +157,18 @@ def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None,
     if isinstance(layer, HwMVAU) and isinstance(src, HwSWG) \
             and src.out_beat_elems * src.out_bits == layer.in_beat_elems * layer.in_bits:
         # a sliding window of the same beat width holds the window itself and emits it one
-        # beat per clock as the MVAU reads it, through its own output skid: no FIFO where the
-        # MVAU has time to spare (CNV-W2A2 at the incumbent's folding co-simulated at the
-        # analytic interval without them; the 4-deep ones were 25-37 LUT each); an MVAU at
-        # the interval keeps a 4-deep skid, which absorbs the frame boundary (CNV-W1A1's
-        # default, 01_mvau at 5,400 cycles: 5,458 measured without it, 5,453 with it)
-        if interval is not None and layer.cycles < interval:
+        # beat per clock as the MVAU reads it, through its own output skid. Between frames it
+        # emits nothing while it stores the next frame's held rows (``held_rows`` x W beats,
+        # one per clock): an MVAU with that much time to spare gets no FIFO (CNV-W2A2 at the
+        # incumbent's folding co-simulated at the analytic interval without them; 4-deep ones
+        # were 25-37 LUT each); one without needs the beats it reads in the gap, one per NF
+        # clocks on average (CNV-W1A1's default, 01_mvau at the 5,400-cycle interval behind a
+        # 64-clock gap: 5,453 measured with the former 4-deep FIFO, 5,400 with this one)
+        gap = src.held_rows * (src.in_beats // src.in_hwc[0])
+        slack = interval - layer.cycles if interval is not None else 0
+        if gap <= slack:
             return 0
-        need = 2
+        need = max(2, math.ceil((gap - slack) / layer.nf) + 2)
     elif isinstance(layer, HwMVAU):
         need = _vector_need(layer, src, interval) if layer.pixels == 1 else 2 * layer.sf
     elif isinstance(layer, HwSWG):

@@ -624,9 +624,10 @@ def test_swg_buffers_twice_the_rows_only_where_the_block_ram_is_free() -> None:
 
 
 def test_mvau_after_a_window_of_its_width_gets_no_fifo(zoo_export) -> None:
-    """An MVAU fed by a sliding window of its beat width: no FIFO where it has time to spare
-    (the window emits the vector through its own output skid as the MVAU reads it), a 4-word
-    skid where it is at the interval, never two input vectors; an MVAU fed by
+    """An MVAU fed by a sliding window of its beat width: no FIFO where it has the time to
+    wait out the window's gap between frames (the window emits the vector through its own
+    output skid as the MVAU reads it), else the beats it reads in the gap, never two input
+    vectors; an MVAU fed by
     another MVAU (one vector per frame): the beats of its vector the
     producer makes while the consumer computes and the next period has begun (the rate bound,
     hwgen.build.fifos._vector_need), plus 4, at most SF; plus 2."""
@@ -643,8 +644,12 @@ def test_mvau_after_a_window_of_its_width_gets_no_fifo(zoo_export) -> None:
         src = hw.layers[i - 1]
         if isinstance(layer, HwMVAU) and isinstance(src, HwSWG):
             assert src.SIMD * src.in_bits == layer.SIMD * layer.in_bits
-            # none with time to spare; a 4-word skid (2 + 2) for an MVAU at the interval
-            assert depths[layer.name] == (4 if layer.cycles == hw.max_cycles else 0)
+            # none where the MVAU can wait out the window's gap between frames (its held rows,
+            # one beat per clock); else the beats it reads in the gap (one per NF clocks), + 2
+            gap = src.held_rows * src.in_hwc[1] * src.in_hwc[2] // src.in_beat_elems
+            slack = hw.max_cycles - layer.cycles
+            assert depths[layer.name] == (0 if gap <= slack
+                                          else max(2, -(-(gap - slack) // layer.nf) + 2) + 2)
             seen += 1
         elif isinstance(layer, HwMVAU) and isinstance(src, HwMVAU):
             # a period: the producer's c_P (1 - D / SF) clocks for the beats not buffered, then
