@@ -46,7 +46,9 @@ MODULES = [
 
 
 def _sources() -> list[Path]:
-    return [TEMPLATES / f"{m}.v" for m in MODULES if (TEMPLATES / f"{m}.v").exists()]
+    # the templates, and test-only tops that wire several of them (tests/rtl/benches)
+    return [TEMPLATES / f"{m}.v" for m in MODULES if (TEMPLATES / f"{m}.v").exists()] + \
+        sorted((HERE / "benches").glob("*.v"))
 
 
 def _key(top: str, params: dict[str, Any]) -> str:
