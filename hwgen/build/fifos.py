@@ -7,8 +7,8 @@ producer never stalls the slowest layer. Per consumer:
 
 * MVAU: fed by a sliding window of its beat width, none (the window unit holds the vector
   and emits it through its output skid as the MVAU reads), unless the MVAU lacks the time to
-  wait out the window's gap between frames: then the beats it reads in that gap; else, for one vector per frame,
-  the whole input vector (SF beats, one frame of its input), or fed by an MVAU with time to
+  wait out the window's gap between frames: then the beats it reads in that gap; else, for
+  one vector per frame, the whole input vector (SF beats, one frame of its input), or fed by an MVAU with time to
   spare, the part of it that keeps the interval (``_vector_need``); for many pixels, two
   vectors (2*SF beats) so the next pixel is ready when the current one finishes;
 * SWG: it cannot take the next frame's first ``held_rows`` input rows until it has finished
@@ -123,7 +123,7 @@ def _edge_latency(src_bits: int, dst_bits: int) -> int:
     return FIFO_LATENCY + max(1, -(-dst_bits // src_bits)) + 1
 
 
-def _vector_need(layer: HwMVAU, src: HwLayer | None, interval: int | None) -> int:
+def _vector_need(layer: HwMVAU, src: HwLayer | None, interval: int) -> int:
     """Beats of the FIFO in front of an MVAU that takes one vector per frame (SF beats; it
     reads them in its first neuron fold, then computes (NF - 1) * SF clocks without reading).
 
@@ -135,15 +135,14 @@ def _vector_need(layer: HwMVAU, src: HwLayer | None, interval: int | None) -> in
     CNV-W2A2 at the incumbent's folding (T 115,200): the FIFOs in front of 14_mvau, 15_mvau
     and 16_mvau go from 130, 258 and 514 words to 48, 67 and 6."""
     sf = layer.sf
-    if interval is None or not isinstance(src, HwMVAU) or src.cycles <= 0:
+    if not isinstance(src, HwMVAU) or src.cycles <= 0:
         return sf
     free = interval - (layer.cycles - sf)  # the clocks of a period the consumer can read in
     d = math.ceil(sf * max(0.0, 1.0 - free / src.cycles)) + VECTOR_MARGIN
     return min(sf, d)
 
 
-def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None,
-                interval: int | None = None) -> int:
+def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None, interval: int) -> int:
     if first:
         # a first thresholding unit takes a beat every clock it can emit one, straight from
         # the DMA-side width converter's output register: no FIFO (TFC's 392-bit 2-deep one
@@ -164,15 +163,14 @@ def _chain_need(layer: HwLayer, first: bool, src: HwLayer | None = None,
         # were 25-37 LUT each); one without needs the beats it reads in the gap, one per NF
         # clocks on average (CNV-W1A1's default, 01_mvau at the 5,400-cycle interval behind a
         # 64-clock gap: 5,453 measured with the former 4-deep FIFO, 5,400 with this one)
-        gap = src.held_rows * (src.in_beats // src.in_hwc[0])
-        slack = interval - layer.cycles if interval is not None else 0
-        if gap <= slack:
+        slack = interval - layer.cycles
+        if src.held_beats <= slack:
             return 0
-        need = max(2, math.ceil((gap - slack) / layer.nf) + 2)
+        need = math.ceil((src.held_beats - slack) / layer.nf) + 2
     elif isinstance(layer, HwMVAU):
         need = _vector_need(layer, src, interval) if layer.pixels == 1 else 2 * layer.sf
     elif isinstance(layer, HwSWG):
-        need = layer.held_rows * layer.in_beats // layer.in_hwc[0] + 2
+        need = layer.held_beats + 2
     else:
         need = 2
     return need + 2

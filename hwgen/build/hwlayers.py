@@ -264,6 +264,12 @@ class HwSWG(HwLayer):
         return max(0, (k - pad) - (low + nb - h))
 
     @property
+    def held_beats(self) -> int:
+        """Input beats of the held rows (``held_rows`` x one row's beats): the clocks between
+        frames in which the window emits nothing while it stores them."""
+        return self.held_rows * (self.in_beats // self.in_hwc[0])
+
+    @property
     def held_rows(self) -> int:
         """Input rows of the next frame the SWG cannot take while it finishes a frame: its
         NB-row buffer (``buffer_rows``) still holds the last output row's rows, and the next
@@ -278,8 +284,7 @@ class HwSWG(HwLayer):
     def cycles(self) -> int:
         # One output beat and one input beat per clock, read alongside each other; between
         # frames the reader waits while the writer stores the held rows.
-        row_beats = self.in_beats // self.in_hwc[0]
-        return max(self.out_beats + self.held_rows * row_beats, self.in_beats)
+        return max(self.out_beats + self.held_beats, self.in_beats)
 
 
 @dataclass(frozen=True, eq=False)
