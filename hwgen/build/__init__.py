@@ -36,7 +36,16 @@ from hwgen.build.fold import (
     folding_dict,
     read_folding,
 )
-from hwgen.build.hwlayers import GRAPH_INPUT, HwAdd, HwDup, HwGraph, HwMVAU, HwThreshold, HwVVAU
+from hwgen.build.hwlayers import (
+    GRAPH_INPUT,
+    HwAdd,
+    HwDup,
+    HwGraph,
+    HwLayer,
+    HwMVAU,
+    HwThreshold,
+    HwVVAU,
+)
 from hwgen.build.lower import lower, verify_hw
 from hwgen.errors import FoldingError, HwgenError, ModelError
 from hwgen.estimate.cost import Cost, estimate_dwc, estimate_instance, estimate_layer
@@ -277,29 +286,13 @@ def _move_thresholds(hw: HwGraph, target: Target, limits: dict[str, float] | Non
     saving the most LUTs per BRAM18 first, never past the BRAM18 budget. Runs after the weight
     moves, so thresholds only take the blocks the weights left (a weight ROM moved back to
     LUTs to make room would cost more than the thresholds save on every CNV layer)."""
-    budget = target.budget(limits)
-    total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
-    have = {"LUT": total.LUT, "BRAM18": total.BRAM18}
-    if not fill and have["LUT"] <= budget["LUT"]:
-        return hw
-    moves = []
-    for i, layer in enumerate(hw.layers):
+    def move(layer: HwLayer) -> HwLayer | None:
         if isinstance(layer, HwMVAU) and layer.thresholds is not None \
                 and layer.thr_style == "auto":
-            now = estimate_layer(layer)
-            new = estimate_layer(layer.folded(thr_style="block"))
-            saved, blocks = now.LUT - new.LUT, new.BRAM18 - now.BRAM18
-            if saved > 0 and blocks > 0:
-                moves.append((-saved / blocks, i, saved, blocks))
-    layers = list(hw.layers)
-    for _, i, saved, blocks in sorted(moves):
-        if not fill and have["LUT"] <= budget["LUT"]:
-            break
-        if have["BRAM18"] + blocks <= budget["BRAM18"]:
-            layers[i] = layers[i].folded(thr_style="block")
-            have["LUT"] -= saved
-            have["BRAM18"] += blocks
-    return hw.replace_layers(tuple(layers))
+            return layer.folded(thr_style="block")
+        return None
+
+    return _move_memories(hw, target, limits, move, "LUT", "BRAM18", fill)
 
 
 def _move_roms(hw: HwGraph, target: Target, limits: dict[str, float] | None, src: str,
@@ -308,6 +301,22 @@ def _move_roms(hw: HwGraph, target: Target, limits: dict[str, float] | None, src
     estimate needs more of resource ``short`` than its budget (with ``fill``: as long as
     ``spend`` lasts), those spending the least of ``spend`` per ``short`` freed first, never
     past ``spend``'s budget; only moves that free some of ``short``."""
+    def move(layer: HwLayer) -> HwLayer | None:
+        if isinstance(layer, HwMVAU) and layer.ram_style == "auto" and layer.nf * layer.sf > 1 \
+                and weight_memory(layer) == src:
+            return layer.folded(ram_style=dst)
+        return None
+
+    return _move_memories(hw, target, limits, move, short, spend, fill)
+
+
+def _move_memories(hw: HwGraph, target: Target, limits: dict[str, float] | None,
+                   move: Callable[[HwLayer], HwLayer | None], short: str, spend: str,
+                   fill: bool) -> HwGraph:
+    """Layers replaced by ``move(layer)`` (None: not movable) while the estimate needs more of
+    resource ``short`` than its budget (with ``fill``: as long as ``spend`` lasts), those
+    spending the least of ``spend`` per ``short`` freed first, never past ``spend``'s budget;
+    only moves that free some of ``short``."""
     budget = target.budget(limits)
     total = _design_cost(hw, fifo_depths(hw), target.dma_bits)[1]
     have = {short: getattr(total, short), spend: getattr(total, spend)}
@@ -315,19 +324,19 @@ def _move_roms(hw: HwGraph, target: Target, limits: dict[str, float] | None, src
         return hw
     moves = []
     for i, layer in enumerate(hw.layers):
-        if isinstance(layer, HwMVAU) and layer.ram_style == "auto" and layer.nf * layer.sf > 1 \
-                and weight_memory(layer) == src:
-            now, new = estimate_layer(layer), estimate_layer(layer.folded(ram_style=dst))
+        moved = move(layer)
+        if moved is not None:
+            now, new = estimate_layer(layer), estimate_layer(moved)
             freed = getattr(now, short) - getattr(new, short)
             cost = getattr(new, spend) - getattr(now, spend)
             if freed > 0:
-                moves.append((cost / freed, i, freed, cost))
+                moves.append((cost / freed, i, freed, cost, moved))
     layers = list(hw.layers)
-    for _, i, freed, cost in sorted(moves):
+    for _, i, freed, cost, moved in sorted(moves, key=lambda m: m[:2]):
         if not fill and have[short] <= budget[short]:
             break
         if have[spend] + cost <= budget[spend]:
-            layers[i] = layers[i].folded(ram_style=dst)
+            layers[i] = moved
             have[short] -= freed
             have[spend] += cost
     return hw.replace_layers(tuple(layers))
